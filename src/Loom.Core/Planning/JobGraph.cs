@@ -67,7 +67,6 @@ public sealed partial class JobGraph
         var unknown = new List<UnknownNeed>();
         var selfDependencies = new List<int>();
         var needs = new int[count][];
-        var dependentCounts = new int[count];
         var seen = new HashSet<int>();
         for (var i = 0; i < count; i++)
         {
@@ -78,31 +77,41 @@ public sealed partial class JobGraph
                 var need = nodes[i].Needs[n];
                 if (!indexById.TryGetValue(need, out var target))
                     unknown.Add(new UnknownNeed(i, n, need));
+                else if (!seen.Add(target))
+                    continue; // a repeated need adds nothing; `needs: [a, a]` inside `a` is one mistake, not two
                 else if (target == i)
                     selfDependencies.Add(i);
-                else if (seen.Add(target))
-                {
+                else
                     list.Add(target);
-                    dependentCounts[target]++;
-                }
             }
             needs[i] = list.ToArray();
         }
 
-        var dependents = new int[count][];
-        for (var i = 0; i < count; i++)
-            dependents[i] = new int[dependentCounts[i]];
-        var fill = new int[count];
-        for (var i = 0; i < count; i++)
-            foreach (var need in needs[i])
-                dependents[need][fill[need]++] = i;
-
+        var dependents = Invert(needs);
         var order = TopologicalSort(needs, dependents);
         if (order is null)
             return new GraphBuildResult(null, unknown, selfDependencies, FindCycle(ids, needs));
         if (unknown.Count > 0 || selfDependencies.Count > 0)
             return new GraphBuildResult(null, unknown, selfDependencies, null);
         return new GraphBuildResult(new JobGraph(ids, indexById, needs, dependents, order), unknown, selfDependencies, null);
+    }
+
+    /// <summary>Dependents from needs; each list comes out in ascending index (file) order.</summary>
+    private static int[][] Invert(int[][] needs)
+    {
+        var count = needs.Length;
+        var sizes = new int[count];
+        foreach (var list in needs)
+            foreach (var need in list)
+                sizes[need]++;
+        var dependents = new int[count][];
+        for (var i = 0; i < count; i++)
+            dependents[i] = new int[sizes[i]];
+        var fill = new int[count];
+        for (var i = 0; i < count; i++)
+            foreach (var need in needs[i])
+                dependents[need][fill[need]++] = i;
+        return dependents;
     }
 
     /// <summary>Kahn's algorithm with a min-heap on index so ties keep file order; null when a cycle remains.</summary>
