@@ -1,0 +1,332 @@
+using System.Diagnostics;
+
+namespace Loom.Actors.Execution;
+
+/// <summary>
+/// One running step: a process in a session and process group of its own, its stdout and stderr
+/// merged on one pipe and delivered line by line, its whole group killed on timeout, on
+/// <see cref="Kill"/> and when it exits (nothing a step starts outlives it). Exits are observed
+/// through a pidfd on the shared <see cref="Reactor"/> thread, so a step costs no thread.
+/// </summary>
+public sealed class StepProcess : IAsyncDisposable, Reactor.IHandler, OutputPipe.IListener
+{
+    /// <summary>
+    /// <see cref="StepExit.ExitCode"/> when the status was reaped by someone else and could not be
+    /// recovered: .NET reaps every child when Loom runs as pid 1 (a container without an init) or
+    /// was started with SIGCHLD ignored; Linux 6.15+ still tells Loom, older kernels do not.
+    /// </summary>
+    public const int LostExitCode = -1;
+
+    // After the leader exits and its group is killed, EOF normally follows at once. If not, a
+    // process that left the group (job control) holds the pipe: sweep the session. If even that
+    // does not end the output, a process outside the session (setsid, a daemon) holds it: stop.
+    private static readonly TimeSpan SessionSweepAfter = TimeSpan.FromMilliseconds(100);
+    private static readonly TimeSpan DrainLimit = TimeSpan.FromSeconds(2);
+
+    // System.Threading.Timer's longest due time; longer timeouts never fire.
+    private static readonly TimeSpan LongestTimeout = TimeSpan.FromMilliseconds(uint.MaxValue - 1);
+
+    private const int PumpDone = 1;
+    private const int LeaderGone = 2;
+
+    private readonly Lock gate = new();
+    private readonly int pid;
+    private readonly long started;
+    private readonly OutputPipe? pipe;
+    private readonly string? script;
+    private readonly TaskCompletionSource<StepExit> completion = new();
+    private readonly Timer? timer;
+    private readonly int pidfd = -1;
+    private readonly ulong pidfdToken;
+    private bool reaped;
+    private Ending ending;
+    private int exitCode;
+    private int progress;
+    private int drainStage;
+    private Timer? drainClock;
+    private Exception? lineError;
+
+    private enum Ending
+    {
+        None,
+        TimedOut,
+        Killed,
+    }
+
+    private StepProcess(StepExit failure)
+    {
+        reaped = true;
+        completion.SetResult(failure);
+    }
+
+    private StepProcess(int pid, OutputPipe pipe, string? script, Action<string> onLine, TimeSpan? timeout, long started)
+    {
+        this.pid = pid;
+        this.pipe = pipe;
+        this.script = script;
+        this.started = started;
+        Identity = ProcessTree.TryReadStat(pid, out var stat) ? new ProcessIdentity(pid, stat.StartTime) : null;
+
+        pidfd = Libc.pidfd_open(pid);
+        if (pidfd >= 0)
+            pidfdToken = Reactor.Shared.Add(pidfd, this, armed: true, out _);
+        if (pidfdToken == 0)
+        {
+            // No pidfd (Linux before 5.3, or a seccomp profile refusing it): a thread waits instead.
+            new Thread(static state => ((StepProcess)state!).WaitWithoutPidfd()) { IsBackground = true, Name = "Loom step waiter" }
+                .UnsafeStart(this);
+        }
+        if (timeout is { } limit && limit <= LongestTimeout)
+            timer = new Timer(static state => ((StepProcess)state!).Terminate(Ending.TimedOut), this, limit < TimeSpan.Zero ? TimeSpan.Zero : limit, Timeout.InfiniteTimeSpan);
+        pipe.Start(new LineSplitter(onLine), this);
+    }
+
+    /// <summary>The step's leader (the shell, or the program on the fast path); null when nothing started.</summary>
+    public ProcessIdentity? Identity { get; }
+
+    /// <summary>Completes after the process exited and all its output lines were delivered. Faults only if <c>onLine</c> threw.</summary>
+    public Task<StepExit> Completion => completion.Task;
+
+    /// <summary>
+    /// Starts a step. User errors (no such directory, shell or program; an unwritable temp folder)
+    /// come back as a completed <see cref="StepExit"/> with <see cref="StepExit.StartError"/>, not
+    /// as exceptions. <paramref name="onLine"/> is called in order, one call at a time, on pool threads.
+    /// </summary>
+    public static StepProcess Start(StepLaunch launch, Action<string> onLine) => Start(launch, onLine, allowFastPath: true);
+
+    internal static StepProcess Start(StepLaunch launch, Action<string> onLine, bool allowFastPath)
+    {
+        ArgumentNullException.ThrowIfNull(launch);
+        ArgumentNullException.ThrowIfNull(onLine);
+        var started = Stopwatch.GetTimestamp();
+        var directory = launch.WorkingDirectory;
+        if (!Path.IsPathRooted(directory) || !Directory.Exists(directory))
+            return Failed(started, 127, $"working directory '{directory}' does not exist");
+        if (UnpassableVariable(launch.Environment) is { } name)
+            return Failed(started, 127, $"environment variable '{name}' cannot be passed to a process");
+
+        var path = launch.Environment.GetValueOrDefault("PATH");
+        var searchPath = path ?? ExecutableLookup.DefaultPath;
+        var shell = launch.Shell?.Trim() ?? "";
+        var bash = shell.Length == 0 ? ExecutableLookup.Find("bash", searchPath, directory) : null;
+
+        // Any failure of the fast path falls back to the shell, which then reports it in its own words.
+        if (allowFastPath && path is not null && FastPlan(launch, shell, path, bash) is { } plan
+            && TryStart(plan.Program, plan.Argv, plan.Environment, launch, onLine, null, started, out var fast) == 0)
+            return fast!;
+
+        if (!ShellCommand.TryResolve(shell, bash is not null, out var template, out var error))
+            return Failed(started, 127, error);
+        var shellProgram = template[0];
+        var found = ExecutableLookup.Find(shellProgram, searchPath, directory);
+        if (found is null)
+            return Failed(started, 127, $"shell '{shellProgram}' not found");
+        string script;
+        try
+        {
+            script = ScriptFiles.Write(ShellCommand.ScriptContent(shellProgram, launch.Run), ShellCommand.ScriptExtension(shellProgram));
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return Failed(started, 127, $"cannot write the step's script: {e.Message}");
+        }
+        var errno = TryStart(Path.GetFullPath(found, directory), ShellCommand.Format(template, script), launch.Environment, launch, onLine, script, started, out var step);
+        if (errno == 0)
+            return step!;
+        ScriptFiles.Delete(script);
+        return Failed(started, errno is Libc.EACCES or Libc.ENOEXEC ? 126 : 127, $"cannot start shell '{shellProgram}': {Libc.Describe(errno)}");
+    }
+
+    /// <summary>Kills the step's whole process group now; idempotent, and a no-op once it has exited.</summary>
+    public void Kill() => Terminate(Ending.Killed);
+
+    /// <summary>Kills the step if it still runs, waits for its end and removes its script.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        Kill();
+        try
+        {
+            await Completion.ConfigureAwait(false);
+        }
+        catch
+        {
+            // Completion only faults when onLine threw, which its awaiter has been told.
+        }
+    }
+
+    void Reactor.IHandler.OnReady(uint events)
+    {
+        Reactor.Shared.Remove(pidfd, pidfdToken);
+        OnLeaderExited();
+    }
+
+    private static (string Program, IReadOnlyList<string> Argv, Dictionary<string, string> Environment)? FastPlan(
+        StepLaunch launch, string shell, string path, string? bash)
+    {
+        if (!FastPath.TryParse(launch.Run, out var argv))
+            return null;
+        var directory = launch.WorkingDirectory;
+        var shellPath = shell switch
+        {
+            "" => bash ?? ExecutableLookup.Find("sh", path, directory),
+            "bash" or "sh" => ExecutableLookup.Find(shell, path, directory),
+            _ => null,
+        };
+        if (shellPath is null || !Path.IsPathRooted(shellPath) || FastPath.FlavorOf(shellPath) is not { } flavor)
+            return null;
+        var program = ExecutableLookup.Find(argv[0], path, directory);
+        // A relative PATH entry would make $_ relative: rare enough to leave to the shell.
+        if (program is null || (!Path.IsPathRooted(program) && !argv[0].Contains('/')) || !FastPath.IsTrustedTwin(argv, program))
+            return null;
+        var environment = FastPath.ShellEnvironment(flavor, launch.Environment, directory, program);
+        return environment is null ? null : (Path.GetFullPath(program, directory), argv, environment);
+    }
+
+    private static unsafe int TryStart(string program, IReadOnlyList<string> argv, IReadOnlyCollection<KeyValuePair<string, string>> environment,
+        StepLaunch launch, Action<string> onLine, string? script, long started, out StepProcess? step)
+    {
+        step = null;
+        var fds = stackalloc int[2];
+        // O_CLOEXEC: a step started concurrently must not inherit this pipe and hold its EOF back.
+        if (Libc.pipe2(fds, Libc.O_CLOEXEC) != 0)
+            return Libc.LastError;
+        // Only Loom's end is non-blocking; the child's stdout must stay blocking.
+        Libc.fcntl(fds[0], Libc.F_SETFL, Libc.O_NONBLOCK);
+        var pipe = new OutputPipe(fds[0]);
+        if (!pipe.Register(out var error))
+        {
+            Libc.close(fds[0]);
+            Libc.close(fds[1]);
+            return error;
+        }
+        error = Spawner.Spawn(program, argv, environment, launch.WorkingDirectory, fds[1], out var pid);
+        Libc.close(fds[1]);
+        if (error != 0)
+        {
+            pipe.Close();
+            return error;
+        }
+        step = new StepProcess(pid, pipe, script, onLine, launch.Timeout, started);
+        return 0;
+    }
+
+    private static StepProcess Failed(long started, int exitCode, string error) =>
+        new(new StepExit(exitCode, false, false, Stopwatch.GetElapsedTime(started), error));
+
+    private static string? UnpassableVariable(IReadOnlyDictionary<string, string> environment)
+    {
+        foreach (var (key, value) in environment)
+        {
+            if (key.Length == 0 || key.AsSpan().IndexOfAny('=', '\0') >= 0 || value.Contains('\0'))
+                return key;
+        }
+        return null;
+    }
+
+    void OutputPipe.IListener.OnWaiting()
+    {
+        // Called after arming (a full fence), so that this or OnLeaderExited sees the other.
+        if ((Volatile.Read(ref progress) & LeaderGone) != 0)
+            StartDrainClock();
+    }
+
+    void OutputPipe.IListener.OnEnded(Exception? error, bool onPoolThread)
+    {
+        if (error is not null)
+        {
+            // onLine threw: end the step rather than leave it blocked on a full pipe.
+            lineError = error;
+            Terminate(Ending.Killed);
+        }
+        if (Interlocked.Or(ref progress, PumpDone) == LeaderGone)
+            Finish(onPoolThread);
+    }
+
+    private void OnLeaderExited()
+    {
+        lock (gate)
+        {
+            // Orphan cleanup, before reaping: while the leader is a zombie its pid, which is the
+            // group's id, cannot be reused, so this cannot hit anyone else.
+            ProcessTree.SignalGroup(pid);
+            exitCode = ChildExit.Reap(pid, pidfd);
+            reaped = true;
+        }
+        if (pidfd >= 0)
+            Libc.close(pidfd);
+        if (Interlocked.Or(ref progress, LeaderGone) == PumpDone)
+            Finish(onPoolThread: false);
+        else if (pipe!.IsWaiting)
+            StartDrainClock();
+    }
+
+    // The group is dead, so EOF normally follows at once; this bounds the wait when it does not.
+    // Ticks after SessionSweepAfter (sweep the session), then after DrainLimit (stop reading).
+    private void StartDrainClock()
+    {
+        if (Interlocked.Exchange(ref drainStage, 1) != 0)
+            return;
+        var clock = new Timer(static state => ((StepProcess)state!).DrainTick(), this, SessionSweepAfter, DrainLimit);
+        Interlocked.Exchange(ref drainClock, clock);
+        // Finish may have run meanwhile and found no clock to dispose.
+        if ((Volatile.Read(ref progress) & PumpDone) != 0)
+            clock.Dispose();
+    }
+
+    private void DrainTick()
+    {
+        if ((Volatile.Read(ref progress) & PumpDone) != 0)
+            return;
+        if (Interlocked.Increment(ref drainStage) == 2)
+            ProcessTree.KillSession(pid, Identity?.StartTimeTicks ?? 0);
+        else
+            pipe!.Stop();
+    }
+
+    private void Finish(bool onPoolThread)
+    {
+        timer?.Dispose();
+        Volatile.Read(ref drainClock)?.Dispose();
+        pipe!.Close();
+        if (script is not null)
+            ScriptFiles.Delete(script);
+        if (onPoolThread)
+            Complete();
+        else
+            ThreadPool.UnsafeQueueUserWorkItem(static step => step.Complete(), this, preferLocal: false);
+    }
+
+    // Continuations of Completion run inline here, always on a pool thread, never on the reactor.
+    private void Complete()
+    {
+        if (lineError is not null)
+        {
+            completion.SetException(lineError);
+            return;
+        }
+        Ending why;
+        lock (gate)
+            why = ending;
+        completion.SetResult(new StepExit(exitCode, why == Ending.TimedOut, why == Ending.Killed, Stopwatch.GetElapsedTime(started), null));
+    }
+
+    private void Terminate(Ending why)
+    {
+        lock (gate)
+        {
+            if (reaped || ending != Ending.None)
+                return;
+            ending = why;
+            ProcessTree.SignalGroup(pid);
+        }
+    }
+
+    private unsafe void WaitWithoutPidfd()
+    {
+        Libc.SigInfo info = default;
+        while (Libc.waitid(Libc.P_PID, pid, &info, Libc.WEXITED | Libc.WNOWAIT) < 0 && Libc.LastError == Libc.EINTR)
+        {
+        }
+        OnLeaderExited();
+    }
+}

@@ -1,0 +1,83 @@
+using Akka.Actor;
+using Akka.Event;
+using Loom.Actors.Hosting;
+using Loom.Actors.Protocol;
+using Loom.Actors.Scheduling;
+using Loom.Actors.Watching;
+using Loom.Core.Parsing;
+
+namespace Loom.Actors;
+
+/// <summary>
+/// Loom's top actor: supervises the <see cref="WatcherActor"/> (restarted on failure) and one
+/// <see cref="SchedulerActor"/> per run (stopped on failure: a run's state is not guessed back).
+/// </summary>
+public sealed class LoomGuardian : ReceiveActor
+{
+    private readonly ILoggingAdapter log = Context.GetLogger();
+    private readonly IActorRef watcher;
+    private readonly Dictionary<string, IActorRef> runs = new(StringComparer.Ordinal);
+
+    public LoomGuardian(LoomOptions options)
+    {
+        watcher = Context.ActorOf(WatcherActor.Props(options.Limits), "watcher");
+        Receive<LoomProtocol.SubmitRun>(submit =>
+        {
+            if (runs.ContainsKey(submit.RunId))
+                submit.Subscriber.Tell(new LoomProtocol.RunRejected(submit.RunId, [$"run '{submit.RunId}' is already going on"]));
+            else
+                watcher.Tell(new WatcherProtocol.Load(submit));
+        });
+        Receive<WatcherProtocol.Loaded>(Loaded);
+        Receive<LoomProtocol.CancelRun>(cancel =>
+        {
+            if (runs.TryGetValue(cancel.RunId, out var scheduler))
+                scheduler.Tell(new SchedulerProtocol.Cancel(cancel.Reason));
+        });
+        Receive<Terminated>(t =>
+        {
+            foreach (var (runId, scheduler) in runs)
+                if (scheduler.Equals(t.ActorRef))
+                {
+                    runs.Remove(runId);
+                    break;
+                }
+        });
+    }
+
+    public static Props Props(LoomOptions options) => Akka.Actor.Props.Create(() => new LoomGuardian(options));
+
+    protected override SupervisorStrategy SupervisorStrategy() =>
+        new OneForOneStrategy(e =>
+        {
+            log.Error(e, "A Loom actor failed");
+            return Sender.Equals(watcher) ? Directive.Restart : Directive.Stop;
+        });
+
+    private void Loaded(WatcherProtocol.Loaded loaded)
+    {
+        var request = loaded.Request;
+        if (loaded.Result.Workflow is not { } workflow)
+        {
+            request.Subscriber.Tell(new LoomProtocol.RunRejected(request.RunId, loaded.Result.Errors.Select(e => e.ToString()).ToList()));
+            return;
+        }
+        RunPlan plan;
+        try
+        {
+            var maxParallel = request.MaxParallel ?? workflow.MaxParallel ?? Environment.ProcessorCount;
+            plan = RunPlan.Create(request.RunId, workflow, request.Jobs, maxParallel);
+        }
+        catch (ArgumentException e)
+        {
+            request.Subscriber.Tell(new LoomProtocol.RunRejected(request.RunId, [e.Message]));
+            return;
+        }
+        var scheduler = Context.ActorOf(SchedulerActor.Props(plan, request.Workspace), "run-" + request.RunId);
+        Context.Watch(scheduler);
+        runs[request.RunId] = scheduler;
+        watcher.Tell(new WatcherProtocol.WatchDuringRun(request.WorkflowPath, request.DisplayPath, scheduler));
+        request.Subscriber.Tell(new LoomProtocol.RunAccepted(request.RunId, scheduler));
+        scheduler.Tell(new SchedulerProtocol.Start(request.Subscriber));
+    }
+}

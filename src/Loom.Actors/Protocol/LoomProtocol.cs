@@ -1,0 +1,30 @@
+using Akka.Actor;
+
+namespace Loom.Actors.Protocol;
+
+/// <summary>Messages to Loom's top actor, <see cref="LoomGuardian"/>.</summary>
+public static class LoomProtocol
+{
+    /// <summary>
+    /// Run the workflow at <paramref name="WorkflowPath"/>; every notification goes to
+    /// <paramref name="Subscriber"/>, starting with <see cref="RunAccepted"/> or <see cref="RunRejected"/>.
+    /// </summary>
+    /// <param name="DisplayPath">The path as the user typed it; errors name the file this way.</param>
+    /// <param name="Jobs">Job ids to run with what they need; empty for all.</param>
+    /// <param name="MaxParallel">From the command line; null means the workflow's <c>max-parallel</c>, else the processor count.</param>
+    public sealed record SubmitRun(
+        string RunId,
+        string WorkflowPath,
+        string DisplayPath,
+        string Workspace,
+        IReadOnlyList<string> Jobs,
+        int? MaxParallel,
+        IActorRef Subscriber) : ILoomMessage;
+
+    public sealed record RunAccepted(string RunId, IActorRef Scheduler) : IRunNotification;
+
+    /// <summary>The workflow is invalid or the request cannot be run: one line per problem, nothing ran.</summary>
+    public sealed record RunRejected(string RunId, IReadOnlyList<string> Errors) : IRunNotification;
+
+    public sealed record CancelRun(string RunId, string Reason) : ILoomMessage;
+}

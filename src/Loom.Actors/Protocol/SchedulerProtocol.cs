@@ -1,0 +1,34 @@
+using Akka.Actor;
+using Loom.Core.Model;
+
+namespace Loom.Actors.Protocol;
+
+/// <summary>Messages to and from a run's <see cref="Scheduling.SchedulerActor"/>.</summary>
+public static class SchedulerProtocol
+{
+    /// <summary>Start dispatching; every notification of the run goes to <paramref name="Subscriber"/>.</summary>
+    public sealed record Start(IActorRef Subscriber) : ILoomMessage;
+
+    public sealed record Cancel(string Reason) : ILoomMessage;
+
+    /// <summary>From the watcher: the workflow file was written while this run goes on.</summary>
+    public sealed record WorkflowFileChanged(string Path) : ILoomMessage;
+
+    // Reports from a runner about its job.
+    public sealed record StepStarted(string JobId, int Step, string Title) : ILoomMessage;
+
+    public sealed record StepOutput(string JobId, int Step, string Line) : ILoomMessage;
+
+    public sealed record StepFinished(string JobId, int Step, Result Outcome, Result Conclusion, int? ExitCode, TimeSpan Duration, string? Error) : ILoomMessage;
+
+    public sealed record JobFinished(string JobId, Result Result, bool TimedOut, string? Error, TimeSpan Duration) : ILoomMessage;
+}
+
+/// <summary>Messages to a <see cref="Running.RunnerActor"/>.</summary>
+public static class RunnerProtocol
+{
+    public sealed record RunJob(string RunId, string Workspace, JobSpec Job) : ILoomMessage;
+
+    /// <summary>Kill the running step's process tree; steps with <c>always()</c>/<c>cancelled()</c> still run.</summary>
+    public sealed record CancelJob(string Reason) : ILoomMessage;
+}

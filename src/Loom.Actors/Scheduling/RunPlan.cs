@@ -1,0 +1,83 @@
+using Loom.Actors.Protocol;
+using Loom.Core.Model;
+using Loom.Core.Planning;
+
+namespace Loom.Actors.Scheduling;
+
+/// <summary>
+/// The jobs one run will consider, their graph and dispatch priority. Built once from a validated
+/// workflow (optionally cut down to <c>--job</c> targets and what they need).
+/// </summary>
+public sealed class RunPlan
+{
+    private RunPlan(string runId, Workflow workflow, IReadOnlyList<Job> jobs, JobGraph graph, int maxParallel)
+    {
+        RunId = runId;
+        Workflow = workflow;
+        Jobs = jobs;
+        Graph = graph;
+        MaxParallel = maxParallel;
+        Priority = LongestPathToSink(graph);
+    }
+
+    public string RunId { get; }
+    public Workflow Workflow { get; }
+    public JobGraph Graph { get; }
+    public int MaxParallel { get; }
+
+    /// <summary>Jobs in graph index order.</summary>
+    public IReadOnlyList<Job> Jobs { get; }
+
+    /// <summary>Jobs on long chains start first when slots are scarce: the number of jobs on the longest path from here to a sink.</summary>
+    public IReadOnlyList<int> Priority { get; }
+
+    /// <param name="targets">Job ids to run with everything they need; empty means every job.</param>
+    public static RunPlan Create(string runId, Workflow workflow, IReadOnlyCollection<string> targets, int maxParallel)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(maxParallel, 1);
+        var graph = JobGraph.FromWorkflow(workflow);
+        if (targets.Count > 0)
+        {
+            var unknown = targets.Where(t => !graph.Contains(t)).ToList();
+            if (unknown.Count > 0)
+                throw new ArgumentException($"no job named {string.Join(", ", unknown.Select(u => $"'{u}'"))} in {workflow.FilePath}");
+            graph = graph.Subgraph(graph.Closure(targets.Select(graph.IndexOf)));
+        }
+        var byId = workflow.Jobs.ToDictionary(j => j.Id, StringComparer.Ordinal);
+        var jobs = graph.Ids.Select(id => byId[id]).ToArray();
+        return new RunPlan(runId, workflow, jobs, graph, maxParallel);
+    }
+
+    public JobSpec SpecOf(int index)
+    {
+        var job = Jobs[index];
+        var defaults = Workflow.Defaults;
+        var steps = job.Steps.Select(s => new StepSpec(
+            s.Index,
+            s.Id,
+            s.Title,
+            s.Run,
+            s.Shell ?? job.Defaults.Shell ?? defaults.Shell,
+            s.WorkingDirectory ?? job.Defaults.WorkingDirectory ?? defaults.WorkingDirectory,
+            s.Env,
+            s.If.Text,
+            s.TimeoutMinutes,
+            s.ContinueOnError)).ToArray();
+        return new JobSpec(job.Id, job.Title, Workflow.Env, job.Env, job.TimeoutMinutes, steps);
+    }
+
+    private static int[] LongestPathToSink(JobGraph graph)
+    {
+        var priority = new int[graph.Count];
+        var order = graph.TopologicalOrder;
+        for (var k = order.Count - 1; k >= 0; k--)
+        {
+            var job = order[k];
+            var longest = 0;
+            foreach (var dependent in graph.DependentsOf(job))
+                longest = Math.Max(longest, priority[dependent]);
+            priority[job] = longest + 1;
+        }
+        return priority;
+    }
+}

@@ -1,0 +1,101 @@
+using Akka.Actor;
+using Akka.Event;
+using Loom.Actors.Protocol;
+using Loom.Actors.Running;
+using Loom.Core.Model;
+using static Loom.Actors.Protocol.RunEvents;
+
+namespace Loom.Actors.Scheduling;
+
+/// <summary>
+/// Owns one run: its DAG and every job's state (a <see cref="RunState"/>), one
+/// <see cref="RunnerActor"/> child per started job. Every decision goes through
+/// <c>RunState.Process</c>, then each event is applied, published, and acted on.
+/// </summary>
+public sealed class SchedulerActor : ReceiveActor
+{
+    private readonly RunState state;
+    private readonly string workspace;
+    private readonly ILoggingAdapter log = Context.GetLogger();
+    private readonly Dictionary<string, IActorRef> runners = new(StringComparer.Ordinal);
+    private IActorRef subscriber = ActorRefs.Nobody;
+
+    public SchedulerActor(RunPlan plan, string workspace)
+    {
+        state = new RunState(plan);
+        this.workspace = workspace;
+        Receive<SchedulerProtocol.Start>(start =>
+        {
+            subscriber = start.Subscriber;
+            Handle(start);
+        });
+        Receive<SchedulerProtocol.Cancel>(Handle);
+        Receive<SchedulerProtocol.StepStarted>(Handle);
+        Receive<SchedulerProtocol.StepFinished>(Handle);
+        Receive<SchedulerProtocol.JobFinished>(Handle);
+        Receive<SchedulerProtocol.StepOutput>(o => subscriber.Tell(new OutputLine(o.JobId, o.Step, o.Line, DateTimeOffset.UtcNow)));
+        Receive<SchedulerProtocol.WorkflowFileChanged>(c =>
+        {
+            log.Info("Workflow file {0} changed during run {1}; the run keeps the version it started with", c.Path, plan.RunId);
+            subscriber.Tell(new WorkflowChanged(c.Path, DateTimeOffset.UtcNow));
+        });
+        Receive<Terminated>(OnRunnerTerminated);
+    }
+
+    public static Props Props(RunPlan plan, string workspace) =>
+        Akka.Actor.Props.Create(() => new SchedulerActor(plan, workspace));
+
+    /// <summary>A runner that throws is stopped, never restarted: its job fails, the rest of the run goes on.</summary>
+    protected override SupervisorStrategy SupervisorStrategy() =>
+        new OneForOneStrategy(e =>
+        {
+            log.Error(e, "A runner of run {0} failed", state.Plan.RunId);
+            return Directive.Stop;
+        });
+
+    private void Handle(ILoomMessage command)
+    {
+        foreach (var e in state.Process(command, DateTimeOffset.UtcNow))
+        {
+            state.Apply(e);
+            subscriber.Tell(e);
+            React(e);
+        }
+    }
+
+    private void React(IRunEvent e)
+    {
+        switch (e)
+        {
+            case JobStarted started:
+            {
+                var index = state.Plan.Graph.IndexOf(started.JobId);
+                var runner = Context.ActorOf(RunnerActor.Props(Self), "runner-" + started.JobId);
+                Context.Watch(runner);
+                runners[started.JobId] = runner;
+                runner.Tell(new RunnerProtocol.RunJob(state.Plan.RunId, workspace, state.Plan.SpecOf(index)));
+                break;
+            }
+            case JobFinished finished:
+                if (runners.Remove(finished.JobId, out var done))
+                    Context.Unwatch(done);
+                break;
+            case RunCancelling cancelling:
+                foreach (var runner in runners.Values)
+                    runner.Tell(new RunnerProtocol.CancelJob(cancelling.Reason));
+                break;
+            case RunFinished finished:
+                log.Info("Run {0} finished: {1}", state.Plan.RunId, finished.Result.ToWire());
+                break;
+        }
+    }
+
+    private void OnRunnerTerminated(Terminated terminated)
+    {
+        var jobId = runners.FirstOrDefault(r => r.Value.Equals(terminated.ActorRef)).Key;
+        if (jobId is null)
+            return;
+        var job = state[jobId];
+        Handle(new SchedulerProtocol.JobFinished(jobId, Result.Failure, false, "the job's runner failed; its processes were killed", DateTimeOffset.UtcNow - (job.StartedAt ?? DateTimeOffset.UtcNow)));
+    }
+}

@@ -1,0 +1,64 @@
+using System.Collections.Frozen;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using Akka.Actor;
+using Akka.Hosting;
+using System.Runtime.Serialization;
+using Akka.Serialization;
+using Loom.Actors.Protocol;
+
+namespace Loom.Actors.Serialization;
+
+/// <summary>
+/// JSON for every <see cref="ILoomMessage"/>, with the type's short name as manifest, so messages
+/// and journal entries stay readable and never fall back to Akka's Newtonsoft default.
+/// </summary>
+public sealed class LoomMessageSerializer : SerializerWithStringManifest
+{
+    public const int Id = 1717;
+
+    private static readonly FrozenDictionary<string, Type> TypesByManifest = typeof(ILoomMessage).Assembly.GetTypes()
+        .Where(t => typeof(ILoomMessage).IsAssignableFrom(t) && t is { IsInterface: false, IsAbstract: false })
+        .ToFrozenDictionary(ManifestOf);
+
+    private readonly JsonSerializerOptions options;
+
+    public LoomMessageSerializer(ExtendedActorSystem system) : base(system)
+    {
+        options = new JsonSerializerOptions
+        {
+            Converters = { new JsonStringEnumConverter(JsonNamingPolicy.CamelCase), new ActorRefConverter(system) },
+        };
+    }
+
+    public override int Identifier => Id;
+
+    /// <summary>Every message type this serializer knows; a test round-trips each.</summary>
+    public static IEnumerable<Type> MessageTypes => TypesByManifest.Values;
+
+    public override byte[] ToBinary(object obj) => JsonSerializer.SerializeToUtf8Bytes(obj, obj.GetType(), options);
+
+    public override object FromBinary(byte[] bytes, string manifest) =>
+        TypesByManifest.TryGetValue(manifest, out var type)
+            ? JsonSerializer.Deserialize(bytes, type, options) ?? throw new SerializationException($"null payload for {manifest}")
+            : throw new SerializationException($"unknown Loom message manifest '{manifest}'");
+
+    public override string Manifest(object o) => ManifestOf(o.GetType());
+
+    private static string ManifestOf(Type type) => type.DeclaringType is { } outer ? $"{outer.Name}.{type.Name}" : type.Name;
+
+    private sealed class ActorRefConverter(ExtendedActorSystem system) : JsonConverter<IActorRef>
+    {
+        public override IActorRef Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options) =>
+            reader.GetString() is { } path ? system.Provider.ResolveActorRef(path) : ActorRefs.Nobody;
+
+        public override void Write(Utf8JsonWriter writer, IActorRef value, JsonSerializerOptions options) =>
+            writer.WriteStringValue(Akka.Serialization.Serialization.SerializedActorPath(value));
+    }
+}
+
+public static class LoomSerializationExtensions
+{
+    public static AkkaConfigurationBuilder WithLoomSerialization(this AkkaConfigurationBuilder builder) =>
+        builder.WithCustomSerializer("loom", [typeof(ILoomMessage)], system => new LoomMessageSerializer(system));
+}

@@ -1,0 +1,97 @@
+using Akka.Actor;
+using Akka.Event;
+using Loom.Actors.Protocol;
+using Loom.Core.Parsing;
+
+namespace Loom.Actors.Watching;
+
+/// <summary>
+/// Loads workflow files, and watches the file of each run going on so its scheduler hears of
+/// edits. Holds no state worth keeping: restarted by its supervisor, it only drops its watches.
+/// </summary>
+public sealed class WatcherActor : ReceiveActor, IWithTimers
+{
+    private static readonly TimeSpan Settle = TimeSpan.FromMilliseconds(50);
+    private readonly ILoggingAdapter log = Context.GetLogger();
+    private readonly Dictionary<IActorRef, FileSystemWatcher> watches = [];
+
+    public WatcherActor(ParseLimits limits)
+    {
+        Receive<WatcherProtocol.Load>(load =>
+            Sender.Tell(new WatcherProtocol.Loaded(load.Request, LoadAs(load.Request.WorkflowPath, load.Request.DisplayPath, limits))));
+        Receive<WatcherProtocol.WatchDuringRun>(Watch);
+        Receive<WatcherProtocol.FileTouched>(touched =>
+        {
+            // Editors write in bursts (truncate, write, rename): report once they settle.
+            if (watches.ContainsKey(touched.Scheduler))
+                Timers.StartSingleTimer(touched.Scheduler, new WatcherProtocol.ReportChange(touched.Scheduler, touched.Path), Settle);
+        });
+        Receive<WatcherProtocol.ReportChange>(change =>
+        {
+            if (watches.ContainsKey(change.Scheduler))
+                change.Scheduler.Tell(new SchedulerProtocol.WorkflowFileChanged(change.Path));
+        });
+        Receive<Terminated>(t =>
+        {
+            if (watches.Remove(t.ActorRef, out var watcher))
+                watcher.Dispose();
+        });
+    }
+
+    public ITimerScheduler Timers { get; set; } = null!;
+
+    public static Props Props(ParseLimits limits) => Akka.Actor.Props.Create(() => new WatcherActor(limits));
+
+    /// <summary>Loads by full path but names the file in errors the way the user typed it.</summary>
+    private static LoadResult LoadAs(string path, string displayPath, ParseLimits limits)
+    {
+        var result = WorkflowLoader.LoadFile(path, limits);
+        return result.Succeeded ? result : result with { Errors = result.Errors.Select(e => e with { File = displayPath }).ToList() };
+    }
+
+    private void Watch(WatcherProtocol.WatchDuringRun request)
+    {
+        var path = Path.GetFullPath(request.WorkflowPath);
+        var self = Self;
+        var scheduler = request.Scheduler;
+        try
+        {
+            var watcher = new FileSystemWatcher(Path.GetDirectoryName(path)!, Path.GetFileName(path))
+            {
+                NotifyFilter = NotifyFilters.LastWrite | NotifyFilters.FileName | NotifyFilters.Size,
+            };
+            FileSystemEventHandler onChange = (_, _) => self.Tell(new WatcherProtocol.FileTouched(scheduler, request.DisplayPath));
+            watcher.Changed += onChange;
+            watcher.Created += onChange;
+            watcher.Renamed += (_, _) => self.Tell(new WatcherProtocol.FileTouched(scheduler, request.DisplayPath));
+            watcher.EnableRaisingEvents = true;
+            watches[scheduler] = watcher;
+            Context.Watch(scheduler);
+        }
+        catch (Exception e) when (e is IOException or ArgumentException or UnauthorizedAccessException)
+        {
+            // inotify limits or a vanished folder: the run goes on, it just will not hear of edits.
+            log.Warning("Cannot watch {0}: {1}", path, e.Message);
+        }
+    }
+
+    protected override void PostStop()
+    {
+        foreach (var watcher in watches.Values)
+            watcher.Dispose();
+    }
+}
+
+/// <summary>Local messages of the watcher (never leave the node: it watches this node's files).</summary>
+public static class WatcherProtocol
+{
+    public sealed record Load(LoomProtocol.SubmitRun Request);
+
+    public sealed record Loaded(LoomProtocol.SubmitRun Request, LoadResult Result);
+
+    public sealed record WatchDuringRun(string WorkflowPath, string DisplayPath, IActorRef Scheduler);
+
+    internal sealed record FileTouched(IActorRef Scheduler, string Path);
+
+    internal sealed record ReportChange(IActorRef Scheduler, string Path);
+}

@@ -1,0 +1,78 @@
+namespace Loom.Cli.Commands;
+
+public static class HelpText
+{
+    private const string Limits = """
+          --max-file-size MIB      largest workflow file (default 64)
+          --max-scalar-size KIB    longest single value (default 1024)
+          --max-depth N            deepest nesting (default 64)
+          --max-alias-nodes N      nodes reachable through YAML aliases (default 1000000)
+          --max-jobs N             most jobs in a file (default 100000)
+
+        """;
+
+    public const string Main = """
+        loom: run a workflow of jobs and steps in parallel, in dependency order.
+
+        Usage: loom <command> [FILE] [options]      FILE defaults to .loom.yml
+
+        Commands:
+          run        run the workflow's jobs (all, or --job X and what X needs)
+          validate   check the file and print every error as file:line:col
+          list       list the jobs, their needs and the order they run in
+          graph      print the dependency graph (ascii, mermaid, dot or json)
+
+        Options:
+          -h, --help     show help (also after a command: loom run --help)
+          -V, --version  print the version
+
+        Exit codes: 0 success, 1 a job failed, 2 invalid file or usage, 130 interrupted (SIGINT), 143 terminated (SIGTERM).
+
+        """;
+
+    public const string Run = """
+        Usage: loom run [FILE] [options]
+
+        Runs the workflow on this machine: every job whose needs are done starts at once, up to
+        --max-parallel at a time. On a terminal a live view shows each job; otherwise one line
+        per event. Ctrl-C cancels the run (steps with always() or cancelled() still run) and exits 130.
+
+        Options:
+          -j, --max-parallel N   most jobs at once (default: the file's max-parallel, else the processor count)
+          --job ID               run this job and what it needs; repeat for several
+          --json                 one JSON object per event and output line (NDJSON)
+          --plain                plain lines even on a terminal
+          --no-color             no colours (also when NO_COLOR is set)
+
+        """ + Limits;
+
+    public const string Validate = """
+        Usage: loom validate [FILE] [options]
+
+        Checks the workflow and prints every problem as file:line:col: error: message.
+        Exits 0 when valid, 2 when not.
+
+        Options:
+
+        """ + Limits;
+
+    public const string List = """
+        Usage: loom list [FILE] [options]
+
+        Lists the jobs in the order they can run, with their needs.
+
+        Options:
+          --json                 print JSON
+
+        """ + Limits;
+
+    public const string Graph = """
+        Usage: loom graph [FILE] [options]
+
+        Prints the dependency graph.
+
+        Options:
+          --format F             ascii (default), mermaid, dot or json
+
+        """ + Limits;
+}

@@ -1,0 +1,92 @@
+using System.Runtime.InteropServices;
+using Akka.Actor;
+using Loom.Actors.Protocol;
+using Loom.Cli.Output;
+using Loom.Core.Model;
+
+namespace Loom.Cli.Commands;
+
+public static class RunCommand
+{
+    private static readonly HashSet<string> Flags = ["--json", "--plain", "--no-color"];
+    private static readonly HashSet<string> Values = new(WorkflowFiles.LimitOptions) { "--max-parallel", "--job" };
+    private static readonly Dictionary<string, string> Aliases = new() { ["-j"] = "--max-parallel" };
+
+    public static async Task<int> ExecuteAsync(string[] args)
+    {
+        if (args.Contains("--help") || args.Contains("-h"))
+        {
+            Console.Out.Write(HelpText.Run);
+            return ExitCodes.Success;
+        }
+        var line = CommandLine.Parse(args, Flags, Values, Aliases);
+        var path = WorkflowFiles.Resolve(line);
+        var fullPath = Path.GetFullPath(path);
+        var workspace = Workspace(fullPath);
+        var limits = WorkflowFiles.Limits(line);
+        var maxParallel = line.PositiveInt("--max-parallel");
+        var runId = $"{DateTime.UtcNow:yyyyMMdd-HHmmss}-{Random.Shared.Next(0x10000):x4}";
+
+        await using var loom = await EmbeddedLoom.StartAsync(workspace, limits);
+        var (subscriber, notifications) = loom.Subscribe();
+        await using var reporter = ChooseReporter(line);
+        var interruption = 0;
+        using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, Cancel);
+        using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, Cancel);
+
+        loom.Guardian.Tell(new LoomProtocol.SubmitRun(runId, fullPath, path, workspace, line.All("--job"), maxParallel, subscriber));
+        Result? result = null;
+        while (await notifications.WaitToReadAsync())
+        {
+            while (notifications.TryRead(out var notification))
+            {
+                switch (notification)
+                {
+                    case LoomProtocol.RunRejected rejected:
+                        reporter.Flush();
+                        foreach (var error in rejected.Errors)
+                            Console.Error.WriteLine(error);
+                        return ExitCodes.Usage;
+                    case RunEvents.RunFinished finished:
+                        result = finished.Result;
+                        break;
+                }
+                reporter.Handle(notification);
+            }
+            reporter.Flush();
+        }
+
+        return interruption != 0 ? interruption
+            : result == Result.Success ? ExitCodes.Success
+            : ExitCodes.Failure;
+
+        void Cancel(PosixSignalContext context)
+        {
+            // The run ends by itself once its steps are killed; the process must not die first.
+            context.Cancel = true;
+            var first = Interlocked.CompareExchange(ref interruption, context.Signal == PosixSignal.SIGINT ? ExitCodes.Interrupted : ExitCodes.Terminated, 0) == 0;
+            if (first)
+                loom.Guardian.Tell(new LoomProtocol.CancelRun(runId, context.Signal == PosixSignal.SIGINT ? "interrupted (SIGINT)" : "terminated (SIGTERM)"));
+        }
+    }
+
+    /// <summary>The folder steps run in: the file's folder, or the repository root for <c>.github/workflows/*.yml</c>.</summary>
+    private static string Workspace(string fullPath)
+    {
+        var folder = Path.GetDirectoryName(fullPath)!;
+        var parent = Directory.GetParent(folder);
+        return Path.GetFileName(folder) == "workflows" && parent is { Name: ".github", Parent: { } root } ? root.FullName : folder;
+    }
+
+    private static IRunReporter ChooseReporter(CommandLine line)
+    {
+        var stdout = new StreamWriter(Console.OpenStandardOutput(), bufferSize: 64 * 1024) { AutoFlush = false };
+        if (line.Has("--json"))
+            return new JsonReporter(stdout);
+        var terminal = !Console.IsOutputRedirected && Environment.GetEnvironmentVariable("TERM") is not (null or "dumb");
+        var colour = terminal && !line.Has("--no-color") && string.IsNullOrEmpty(Environment.GetEnvironmentVariable("NO_COLOR"));
+        return terminal && !line.Has("--plain")
+            ? new LiveReporter(stdout, new Style(colour))
+            : new PlainReporter(stdout, new Style(colour));
+    }
+}

@@ -1,0 +1,40 @@
+using Loom.Core.Model;
+using Loom.Core.Parsing;
+
+namespace Loom.Cli.Commands;
+
+public static class WorkflowFiles
+{
+    public const string DefaultName = ".loom.yml";
+
+    /// <summary>The file the user named, else <c>.loom.yml</c> in the current folder.</summary>
+    public static string Resolve(CommandLine line) => line.File ?? DefaultName;
+
+    /// <summary>Loads and validates; prints every error to stderr and returns null when invalid.</summary>
+    public static Workflow? LoadOrReport(string path, ParseLimits limits)
+    {
+        var result = WorkflowLoader.LoadFile(path, limits);
+        foreach (var error in result.Errors)
+            Console.Error.WriteLine(error);
+        return result.Workflow;
+    }
+
+    public static readonly HashSet<string> LimitOptions = ["--max-file-size", "--max-scalar-size", "--max-depth", "--max-alias-nodes", "--max-jobs"];
+
+    /// <summary>Spec §7 limits, each overridable on the command line.</summary>
+    public static ParseLimits Limits(CommandLine line)
+    {
+        var limits = ParseLimits.Default;
+        if (line.PositiveInt("--max-file-size") is { } fileMiB)
+            limits = limits with { MaxFileBytes = fileMiB * 1024L * 1024 };
+        if (line.PositiveInt("--max-scalar-size") is { } scalarKiB)
+            limits = limits with { MaxScalarBytes = checked(scalarKiB * 1024) };
+        if (line.PositiveInt("--max-depth") is { } depth)
+            limits = limits with { MaxDepth = depth };
+        if (line.PositiveInt("--max-alias-nodes") is { } aliasNodes)
+            limits = limits with { MaxAliasNodes = aliasNodes };
+        if (line.PositiveInt("--max-jobs") is { } jobs)
+            limits = limits with { MaxJobs = jobs };
+        return limits;
+    }
+}

@@ -1,0 +1,47 @@
+using Loom.Cli.Commands;
+
+namespace Loom.Cli;
+
+public static class Program
+{
+    public static async Task<int> Main(string[] args)
+    {
+        if (args.Length == 0 || args[0] is "-h" or "--help" or "help")
+        {
+            Console.Out.Write(HelpText.Main);
+            return args.Length == 0 ? ExitCodes.Usage : ExitCodes.Success;
+        }
+        if (args[0] is "--version" or "-V")
+        {
+            Console.Out.WriteLine($"loom {typeof(Program).Assembly.GetName().Version?.ToString(3)}");
+            return ExitCodes.Success;
+        }
+        var rest = args.AsSpan(1).ToArray();
+        try
+        {
+            return args[0] switch
+            {
+                "run" => await RunCommand.ExecuteAsync(rest),
+                "validate" => ValidateCommand.Execute(rest),
+                "list" => ListCommand.Execute(rest),
+                "graph" => GraphCommand.Execute(rest),
+                _ => throw new UsageException($"unknown command '{args[0]}' (see 'loom --help')"),
+            };
+        }
+        catch (UsageException e)
+        {
+            Console.Error.WriteLine($"loom: error: {e.Message}");
+            return ExitCodes.Usage;
+        }
+    }
+}
+
+/// <summary>Spec §5.</summary>
+public static class ExitCodes
+{
+    public const int Success = 0;
+    public const int Failure = 1;
+    public const int Usage = 2;
+    public const int Interrupted = 130;
+    public const int Terminated = 143;
+}

@@ -1,0 +1,42 @@
+using Loom.Core.Diagnostics;
+using Loom.Core.Validation;
+
+namespace Loom.Core.Parsing;
+
+/// <summary>Reads a <c>.loom.yml</c> into a validated <see cref="Model.Workflow"/>, or every error in it (spec §1–§3, §7).</summary>
+public static class WorkflowLoader
+{
+    /// <summary>Parses and validates <paramref name="text"/>. Never throws for any text; problems come back as errors.</summary>
+    /// <param name="displayPath">The path as the user typed it: used in every error and for the default name.</param>
+    public static LoadResult Load(string displayPath, string text, ParseLimits? limits = null)
+    {
+        ArgumentNullException.ThrowIfNull(displayPath);
+        ArgumentNullException.ThrowIfNull(text);
+        limits ??= ParseLimits.Default;
+        var errors = new DiagnosticBag(displayPath);
+
+        if (InputText.Prepare(text, limits, errors) is not { } source
+            || !YamlTreeBuilder.TryBuild(source, limits, errors, out var root))
+            return Failed(errors);
+
+        var suggester = new Suggester();
+        if (new WorkflowReader(errors, limits, suggester).Read(root) is not { } raw)
+            return Failed(errors);
+        WorkflowValidator.Instance.Validate(raw).AddTo(errors);
+        DependencyValidator.Validate(raw.Jobs, errors, suggester);
+        return errors.HasErrors ? Failed(errors) : new LoadResult(WorkflowFactory.Create(raw, displayPath), []);
+    }
+
+    /// <summary>Reads and loads the file at <paramref name="path"/>; an unreadable or oversized file is an error at 1:1.</summary>
+    public static LoadResult LoadFile(string path, ParseLimits? limits = null)
+    {
+        ArgumentNullException.ThrowIfNull(path);
+        limits ??= ParseLimits.Default;
+        var errors = new DiagnosticBag(path);
+        if (SourceFile.Read(path, limits, errors) is not { } bytes || InputText.Decode(bytes, errors) is not { } text)
+            return Failed(errors);
+        return Load(path, text, limits);
+    }
+
+    private static LoadResult Failed(DiagnosticBag errors) => new(null, errors.Sorted());
+}

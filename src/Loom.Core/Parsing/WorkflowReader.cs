@@ -1,0 +1,367 @@
+using System.Collections.ObjectModel;
+using Loom.Core.Diagnostics;
+using Loom.Core.Model;
+
+namespace Loom.Core.Parsing;
+
+/// <summary>
+/// Reads the YAML tree into raw records, reporting what is wrong with its shape: wrong node kinds, unknown
+/// and not-yet-supported keys, and <c>${{ }}</c> outside <c>if</c>. Value checks are left to the validators.
+/// </summary>
+internal sealed class WorkflowReader(DiagnosticBag errors, ParseLimits limits, Suggester suggester)
+{
+    /// <summary>Null when there is nothing further to validate: the root is not a mapping, or a limit was hit.</summary>
+    public RawWorkflow? Read(YamlNode? root)
+    {
+        if (root is null or ScalarNode { IsNull: true })
+            return new RawWorkflow(root?.Location ?? SourceLocation.Start, null, ReadOnlyDictionary<string, string>.Empty, RunDefaults.None, null, null, []);
+        if (root is not MappingNode map)
+        {
+            errors.Add(root.Location, "a workflow must be a mapping with 'jobs'");
+            return null;
+        }
+
+        string? name = null;
+        IReadOnlyDictionary<string, string> env = ReadOnlyDictionary<string, string>.Empty;
+        var defaults = RunDefaults.None;
+        YamlNode? maxParallel = null;
+        YamlNode? jobsNode = null;
+        IReadOnlyList<RawJob> jobs = [];
+        foreach (var (key, value) in map.Entries)
+        {
+            switch (key.Value)
+            {
+                case "name":
+                    name = ReadString(key.Value, value);
+                    break;
+                case "env":
+                    env = ReadEnv(value);
+                    break;
+                case "defaults":
+                    defaults = ReadDefaults(value);
+                    break;
+                case "max-parallel":
+                    maxParallel = ReadValue(key.Value, value);
+                    break;
+                case "jobs" when value is not ScalarNode { IsNull: true }:
+                    jobsNode = value;
+                    if (ReadJobs(value) is not { } read)
+                        return null;
+                    jobs = read;
+                    break;
+                case "jobs":
+                    break;
+                default:
+                    CheckOtherKey(key, KeySet.Workflow, "in the workflow");
+                    break;
+            }
+        }
+        return new RawWorkflow(map.Location, name, env, defaults, maxParallel, jobsNode, jobs);
+    }
+
+    private List<RawJob>? ReadJobs(YamlNode value)
+    {
+        if (value is not MappingNode map)
+        {
+            errors.Add(value.Location, "'jobs' must be a mapping of job ids to jobs");
+            return [];
+        }
+        if (map.Entries.Count > limits.MaxJobs)
+        {
+            errors.Add(map.Entries[Math.Max(0, limits.MaxJobs)].Key.Location, LimitMessages.TooManyJobs(limits));
+            return null;
+        }
+        var jobs = new List<RawJob>(map.Entries.Count);
+        foreach (var (id, body) in map.Entries)
+            jobs.Add(ReadJob(id, body));
+        return jobs;
+    }
+
+    private RawJob ReadJob(ScalarNode id, YamlNode value)
+    {
+        var title = $"job {MessageText.Quote(id.Value)}";
+        if (value is not MappingNode map)
+        {
+            errors.Add(value.Location, $"{title} must be a mapping");
+            return RawJob.WithoutBody(id);
+        }
+
+        string? name = null;
+        IReadOnlyList<string> runsOn = [];
+        IReadOnlyList<ScalarNode> needs = [];
+        ScalarNode? condition = null;
+        YamlNode? timeout = null, continueOnError = null;
+        IReadOnlyDictionary<string, string> env = ReadOnlyDictionary<string, string>.Empty;
+        var defaults = RunDefaults.None;
+        YamlNode? stepsNode = null;
+        IReadOnlyList<RawStep> steps = [];
+        foreach (var (key, entry) in map.Entries)
+        {
+            switch (key.Value)
+            {
+                case "name":
+                    name = ReadString(key.Value, entry);
+                    break;
+                case "runs-on":
+                    runsOn = ReadScalarList(key.Value, entry, "a string or a list of strings").Select(s => s.Value).ToArray();
+                    break;
+                case "needs":
+                    needs = ReadScalarList(key.Value, entry, "a job id or a list of job ids");
+                    break;
+                case "if":
+                    condition = ReadCondition(entry);
+                    break;
+                case "env":
+                    env = ReadEnv(entry);
+                    break;
+                case "defaults":
+                    defaults = ReadDefaults(entry);
+                    break;
+                case "timeout-minutes":
+                    timeout = ReadValue(key.Value, entry);
+                    break;
+                case "continue-on-error":
+                    continueOnError = ReadValue(key.Value, entry);
+                    break;
+                case "steps" when entry is not ScalarNode { IsNull: true }:
+                    stepsNode = entry;
+                    steps = ReadSteps(id.Value, entry);
+                    break;
+                case "steps":
+                    break;
+                default:
+                    CheckOtherKey(key, KeySet.Job, $"in {title}");
+                    break;
+            }
+        }
+        return new RawJob(id, map.Location, true, name, runsOn, needs, condition, env, defaults, timeout, continueOnError, stepsNode, steps);
+    }
+
+    private List<RawStep> ReadSteps(string jobId, YamlNode value)
+    {
+        if (value is not SequenceNode list)
+        {
+            errors.Add(value.Location, "'steps' must be a list");
+            return [];
+        }
+        var steps = new List<RawStep>(list.Items.Count);
+        for (var i = 0; i < list.Items.Count; i++)
+        {
+            if (ReadStep(jobId, i + 1, list.Items[i]) is { } step)
+                steps.Add(step);
+        }
+        return steps;
+    }
+
+    private RawStep? ReadStep(string jobId, int number, YamlNode value)
+    {
+        var title = $"step {number} of job {MessageText.Quote(jobId)}";
+        if (value is not MappingNode map)
+        {
+            errors.Add(value.Location, $"{title} must be a mapping");
+            return null;
+        }
+
+        ScalarNode? id = null, condition = null;
+        YamlNode? run = null, timeout = null, continueOnError = null;
+        string? name = null, shell = null, workingDirectory = null;
+        IReadOnlyDictionary<string, string> env = ReadOnlyDictionary<string, string>.Empty;
+        var usesAction = map.Entries.Any(e => e.Key.Value == "uses");
+        foreach (var (key, entry) in map.Entries)
+        {
+            switch (key.Value)
+            {
+                case "id":
+                    id = ReadScalar(key.Value, entry);
+                    break;
+                case "name":
+                    name = ReadString(key.Value, entry);
+                    break;
+                case "run":
+                    run = ReadValue(key.Value, entry);
+                    if (run is not (null or ScalarNode))
+                        errors.Add(entry.Location, "'run' must be a string");
+                    break;
+                case "shell":
+                    shell = ReadString(key.Value, entry);
+                    break;
+                case "working-directory":
+                    workingDirectory = ReadString(key.Value, entry);
+                    break;
+                case "env":
+                    env = ReadEnv(entry);
+                    break;
+                case "if":
+                    condition = ReadCondition(entry);
+                    break;
+                case "timeout-minutes":
+                    timeout = ReadValue(key.Value, entry);
+                    break;
+                case "continue-on-error":
+                    continueOnError = ReadValue(key.Value, entry);
+                    break;
+                case "uses":
+                    var action = entry is ScalarNode scalar ? $" {MessageText.Quote(scalar.Value)}" : "";
+                    errors.Add(key.Location, $"{title} uses{action}: only 'run:' steps are supported");
+                    break;
+                case "with" when usesAction:
+                    break;
+                default:
+                    CheckOtherKey(key, KeySet.Step, $"in {title}");
+                    break;
+            }
+        }
+        return new RawStep(jobId, number, map.Location, id, name, run, shell, workingDirectory, env, condition, timeout, continueOnError, usesAction);
+    }
+
+    private IReadOnlyDictionary<string, string> ReadEnv(YamlNode value)
+    {
+        if (value is ScalarNode { IsNull: true })
+            return ReadOnlyDictionary<string, string>.Empty;
+        if (value is not MappingNode map)
+        {
+            errors.Add(value.Location, "'env' must be a mapping of names to values");
+            return ReadOnlyDictionary<string, string>.Empty;
+        }
+        var env = new Dictionary<string, string>(map.Entries.Count, StringComparer.Ordinal);
+        foreach (var (key, entry) in map.Entries)
+        {
+            if (entry is not ScalarNode scalar)
+            {
+                errors.Add(entry.Location, $"env variable {MessageText.Quote(key.Value)} must be a string, number or boolean");
+                continue;
+            }
+            CheckNoExpression("env", scalar);
+            env[key.Value] = scalar.IsNull ? "" : scalar.Value;
+        }
+        return env;
+    }
+
+    private RunDefaults ReadDefaults(YamlNode value)
+    {
+        if (value is ScalarNode { IsNull: true })
+            return RunDefaults.None;
+        if (value is not MappingNode map)
+        {
+            errors.Add(value.Location, "'defaults' must be a mapping");
+            return RunDefaults.None;
+        }
+        var defaults = RunDefaults.None;
+        foreach (var (key, entry) in map.Entries)
+        {
+            if (key.Value == "run")
+                defaults = ReadRunDefaults(entry);
+            else
+                CheckOtherKey(key, KeySet.Defaults, "in 'defaults'");
+        }
+        return defaults;
+    }
+
+    private RunDefaults ReadRunDefaults(YamlNode value)
+    {
+        if (value is ScalarNode { IsNull: true })
+            return RunDefaults.None;
+        if (value is not MappingNode map)
+        {
+            errors.Add(value.Location, "'defaults.run' must be a mapping");
+            return RunDefaults.None;
+        }
+        string? shell = null, workingDirectory = null;
+        foreach (var (key, entry) in map.Entries)
+        {
+            switch (key.Value)
+            {
+                case "shell":
+                    shell = ReadString(key.Value, entry);
+                    break;
+                case "working-directory":
+                    workingDirectory = ReadString(key.Value, entry);
+                    break;
+                default:
+                    CheckOtherKey(key, KeySet.DefaultsRun, "in 'defaults.run'");
+                    break;
+            }
+        }
+        return new RunDefaults(shell, workingDirectory);
+    }
+
+    /// <summary>A string or a list of strings, as <c>runs-on</c> and <c>needs</c> take.</summary>
+    private IReadOnlyList<ScalarNode> ReadScalarList(string key, YamlNode value, string expected)
+    {
+        switch (value)
+        {
+            case ScalarNode { IsNull: true }:
+                return [];
+            case ScalarNode scalar:
+                CheckNoExpression(key, scalar);
+                return [scalar];
+            case SequenceNode list:
+                var items = new List<ScalarNode>(list.Items.Count);
+                foreach (var item in list.Items)
+                {
+                    if (item is ScalarNode { IsNull: false } scalar)
+                    {
+                        CheckNoExpression(key, scalar);
+                        items.Add(scalar);
+                    }
+                    else
+                        errors.Add(item.Location, $"'{key}' must be {expected}");
+                }
+                return items;
+            default:
+                errors.Add(value.Location, $"'{key}' must be {expected}");
+                return [];
+        }
+    }
+
+    private string? ReadString(string key, YamlNode value) => ReadScalar(key, value)?.Value;
+
+    /// <summary>A string value; null when YAML null or not a scalar (reported).</summary>
+    private ScalarNode? ReadScalar(string key, YamlNode value)
+    {
+        if (value is ScalarNode)
+            return (ScalarNode?)ReadValue(key, value);
+        errors.Add(value.Location, $"'{key}' must be a string");
+        return null;
+    }
+
+    /// <summary>A value whose type the validators check; null when YAML null.</summary>
+    private YamlNode? ReadValue(string key, YamlNode value)
+    {
+        if (value is not ScalarNode scalar)
+            return value;
+        if (scalar.IsNull)
+            return null;
+        CheckNoExpression(key, scalar);
+        return scalar;
+    }
+
+    /// <summary><c>if</c> is the one key where <c>${{ }}</c> is allowed; its syntax is checked by the validators.</summary>
+    private ScalarNode? ReadCondition(YamlNode value)
+    {
+        if (value is ScalarNode scalar)
+            return scalar.IsNull ? null : scalar;
+        errors.Add(value.Location, "'if' must be a string");
+        return null;
+    }
+
+    private void CheckNoExpression(string key, ScalarNode scalar)
+    {
+        if (scalar.HasExpression)
+            errors.Add(scalar.Location, $"expressions are not supported yet in '{key}'");
+    }
+
+    private void CheckOtherKey(ScalarNode key, KeySet keys, string where)
+    {
+        var name = key.Value;
+        if ((keys.AllowsExtensions && name.StartsWith("x-", StringComparison.Ordinal)) || keys.Ignored.Contains(name))
+            return;
+        if (keys.Unsupported.Contains(name))
+        {
+            errors.Add(key.Location, $"'{name}' is not supported yet");
+            return;
+        }
+        var hint = suggester.Closest(name, keys.All, ignoreCase: true);
+        errors.Add(key.Location, $"unknown key {MessageText.Quote(name)} {where}{MessageText.DidYouMean(hint)}");
+    }
+}

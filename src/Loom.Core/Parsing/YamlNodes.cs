@@ -1,0 +1,36 @@
+using Loom.Core.Diagnostics;
+
+namespace Loom.Core.Parsing;
+
+/// <summary>
+/// A node of the YAML tree with where it starts. An alias is the anchored node itself (not a copy),
+/// so a node can have several parents.
+/// </summary>
+internal abstract record YamlNode(SourceLocation Location)
+{
+    /// <summary>How many nodes a walk of this subtree visits, aliased subtrees counted in full.</summary>
+    public abstract long Size { get; }
+}
+
+/// <summary>A scalar as written: plain scalars can be null, booleans or numbers; quoted ones are always text.</summary>
+internal sealed record ScalarNode(SourceLocation Location, string Value, bool IsPlain, bool IsSingleLine) : YamlNode(Location)
+{
+    public override long Size => 1;
+
+    public bool IsNull => IsPlain && Value is "" or "~" or "null" or "Null" or "NULL";
+
+    public bool HasExpression => Value.Contains("${{", StringComparison.Ordinal);
+}
+
+internal sealed record SequenceNode(SourceLocation Location, IReadOnlyList<YamlNode> Items, long TreeSize) : YamlNode(Location)
+{
+    public override long Size => TreeSize;
+}
+
+/// <summary>A mapping with its keys in file order; duplicate and non-scalar keys were rejected while building.</summary>
+internal sealed record MappingNode(SourceLocation Location, IReadOnlyList<MappingEntry> Entries, long TreeSize) : YamlNode(Location)
+{
+    public override long Size => TreeSize;
+}
+
+internal readonly record struct MappingEntry(ScalarNode Key, YamlNode Value);

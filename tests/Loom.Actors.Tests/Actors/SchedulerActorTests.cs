@@ -1,0 +1,149 @@
+using Akka.Actor;
+using Loom.Actors.Protocol;
+using Loom.Core.Model;
+using static Loom.Actors.Protocol.RunEvents;
+
+namespace Loom.Actors.Tests.Actors;
+
+public sealed class SchedulerActorTests : LoomActorTestBase
+{
+    [Fact]
+    public void Runs_jobs_for_real_in_dependency_order_and_streams_their_output()
+    {
+        WriteWorkflow("""
+            jobs:
+              first:
+                steps:
+                  - run: echo one > first.txt
+              second:
+                needs: first
+                steps:
+                  - run: cat first.txt > second.txt; echo two >> second.txt
+                  - run: echo "hello from $LOOM_JOB"
+            """);
+        var seen = UntilFinished(Submit("order"));
+        Assert.Equal(Result.Success, seen.OfType<RunFinished>().Single().Result);
+        Assert.Equal("one\ntwo\n", File.ReadAllText(Path.Combine(Workspace, "second.txt")));
+        Assert.Contains(seen.OfType<OutputLine>(), o => o is { JobId: "second", Line: "hello from second" });
+        var finished = seen.OfType<JobFinished>().Select(f => f.JobId).ToList();
+        Assert.Equal(["first", "second"], finished);
+    }
+
+    [Fact]
+    public void Independent_jobs_really_run_at_the_same_time()
+    {
+        // Each job waits for the other's marker: they can only both succeed if they overlap.
+        const string wait = "touch {0}.started; for i in $(seq 400); do [ -f {1}.started ] && exit 0; sleep 0.05; done; exit 1";
+        WriteWorkflow($"""
+            jobs:
+              a:
+                steps:
+                  - run: {string.Format(wait, "a", "b")}
+              b:
+                steps:
+                  - run: {string.Format(wait, "b", "a")}
+            """);
+        var seen = UntilFinished(Submit("parallel", maxParallel: 2));
+        Assert.Equal(Result.Success, seen.OfType<RunFinished>().Single().Result);
+    }
+
+    [Fact]
+    public void An_invalid_workflow_is_rejected_with_every_error_and_nothing_runs()
+    {
+        WriteWorkflow("""
+            jobs:
+              test:
+                needs: buld
+                steps:
+                  - run: touch ran.txt
+              build:
+                steps: []
+            """);
+        var rejected = Submit("invalid").ExpectMsg<LoomProtocol.RunRejected>(Patience);
+        Assert.Contains(rejected.Errors, e => e.StartsWith(".loom.yml:3:12: error:", StringComparison.Ordinal) && e.Contains("did you mean 'build'"));
+        Assert.True(rejected.Errors.Count >= 2);
+        Assert.False(File.Exists(Path.Combine(Workspace, "ran.txt")));
+    }
+
+    [Fact]
+    public async Task A_runner_that_throws_mid_step_fails_only_its_job_and_leaves_no_process()
+    {
+        WriteWorkflow("""
+            jobs:
+              victim:
+                steps:
+                  - run: echo $$ > victim.pid; sleep 300 & echo $! > child.pid; wait
+              bystander:
+                steps:
+                  - run: for i in $(seq 600); do [ -s victim.pid ] && exit 0; sleep 0.05; done; exit 1
+              after-bystander:
+                needs: bystander
+                steps:
+                  - run: echo done
+            """);
+        var subscriber = Submit("crash");
+        var accepted = subscriber.ExpectMsg<LoomProtocol.RunAccepted>(Patience);
+        await WaitForFileAsync(Path.Combine(Workspace, "child.pid"));
+        var shellPid = int.Parse(File.ReadAllText(Path.Combine(Workspace, "victim.pid")));
+        var childPid = int.Parse(File.ReadAllText(Path.Combine(Workspace, "child.pid")));
+
+        // Kill makes the actor throw ActorKilledException inside itself: a real crash, handled by supervision.
+        var runner = await Sys.ActorSelection(accepted.Scheduler.Path / "runner-victim").ResolveOne(Patience);
+        runner.Tell(Kill.Instance);
+
+        var seen = UntilFinished(subscriber);
+        Assert.Equal(Result.Failure, seen.OfType<JobFinished>().Single(f => f.JobId == "victim").Result);
+        Assert.Equal(Result.Success, seen.OfType<JobFinished>().Single(f => f.JobId == "bystander").Result);
+        Assert.Equal(Result.Success, seen.OfType<JobFinished>().Single(f => f.JobId == "after-bystander").Result);
+        Assert.Equal(Result.Failure, seen.OfType<RunFinished>().Single().Result);
+        await WaitUntilGoneAsync(shellPid);
+        await WaitUntilGoneAsync(childPid);
+    }
+
+    [Fact]
+    public async Task A_job_timeout_kills_the_step_tree_and_cancels_the_job_but_always_steps_run()
+    {
+        WriteWorkflow("""
+            jobs:
+              slow:
+                timeout-minutes: 0.02
+                steps:
+                  - run: sleep 300 & echo $! > sleeper.pid; wait
+                  - run: echo skipped-after-timeout
+                  - if: always()
+                    run: echo cleanup ran > cleanup.txt
+            """);
+        var seen = UntilFinished(Submit("timeout"));
+        var job = seen.OfType<JobFinished>().Single();
+        Assert.Equal(Result.Cancelled, job.Result);
+        Assert.True(job.TimedOut);
+        Assert.Equal(Result.Failure, seen.OfType<RunFinished>().Single().Result);
+        Assert.True(File.Exists(Path.Combine(Workspace, "cleanup.txt")));
+        Assert.DoesNotContain(seen.OfType<OutputLine>(), o => o.Line == "skipped-after-timeout");
+        await WaitUntilGoneAsync(int.Parse(File.ReadAllText(Path.Combine(Workspace, "sleeper.pid"))));
+    }
+
+    [Fact]
+    public async Task Cancelling_a_run_kills_running_steps_and_reports_cancelled()
+    {
+        WriteWorkflow("""
+            jobs:
+              long:
+                steps:
+                  - run: sleep 300 & echo $! > sleeper.pid; wait
+              later:
+                needs: long
+                steps:
+                  - run: touch later.txt
+            """);
+        var subscriber = Submit("cancel");
+        await WaitForFileAsync(Path.Combine(Workspace, "sleeper.pid"));
+        Guardian.Tell(new LoomProtocol.CancelRun("cancel", "test"));
+        var seen = UntilFinished(subscriber);
+        Assert.Equal(Result.Cancelled, seen.OfType<RunFinished>().Single().Result);
+        Assert.Equal(Result.Cancelled, seen.OfType<JobFinished>().Single().Result);
+        Assert.Equal(Result.Cancelled, seen.OfType<JobSkipped>().Single(s => s.JobId == "later").Result);
+        Assert.False(File.Exists(Path.Combine(Workspace, "later.txt")));
+        await WaitUntilGoneAsync(int.Parse(File.ReadAllText(Path.Combine(Workspace, "sleeper.pid"))));
+    }
+}
