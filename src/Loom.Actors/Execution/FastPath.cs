@@ -14,6 +14,11 @@ public static class FastPath
     // Quotes, expansions, redirections, globs, comments, assignments: anything a shell would interpret.
     private static readonly SearchValues<char> ShellSyntax = SearchValues.Create("'\"$`\\|&;<>(){}*?[]~#=\n\0");
 
+    private static readonly SearchValues<char> NameChars =
+        SearchValues.Create("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_");
+
+    private static readonly ConcurrentDictionary<string, ShellFlavor?> Flavors = new(StringComparer.Ordinal);
+
     /// <summary>bash's keywords and builtins (<c>compgen -k</c>, <c>compgen -b</c>) and dash's (<c>chdir</c>).</summary>
     internal static readonly FrozenSet<string> ShellWords = FrozenSet.ToFrozenSet(
     [
@@ -57,8 +62,6 @@ public static class FastPath
     internal static bool IsTrustedTwin(IReadOnlyList<string> argv, string program) =>
         !ShellWords.Contains(argv[0]) || program == $"/usr/bin/{argv[0]}" || program == $"/bin/{argv[0]}";
 
-    private static readonly ConcurrentDictionary<string, ShellFlavor?> Flavors = new(StringComparer.Ordinal);
-
     /// <summary>Which shell a path really is; only bash and dash are imitated.</summary>
     internal static ShellFlavor? FlavorOf(string shellPath) => Flavors.GetOrAdd(shellPath, static path =>
         Path.GetFileName(FileSystemPaths.RealPath(path)) switch
@@ -79,7 +82,7 @@ public static class FastPath
         var result = new Dictionary<string, string>(environment.Count + 3, StringComparer.Ordinal);
         foreach (var (key, value) in environment)
         {
-            if (flavor == ShellFlavor.Bash && (key is "BASH_ENV" or "SHELLOPTS" or "BASHOPTS" or "EXECIGNORE" || key.StartsWith("BASH_FUNC_", StringComparison.Ordinal)))
+            if (flavor == ShellFlavor.Bash && ChangesWhatBashRuns(key))
                 return null;
             // dash drops variables whose names it could not use; bash passes them on.
             if (flavor == ShellFlavor.Bash || IsShellName(key))
@@ -99,6 +102,11 @@ public static class FastPath
         return result;
     }
 
+    // A startup file, options, posix mode, a PATH filter, an exported function (that may shadow the program).
+    private static bool ChangesWhatBashRuns(string name) =>
+        name is "BASH_ENV" or "SHELLOPTS" or "BASHOPTS" or "POSIXLY_CORRECT" or "EXECIGNORE"
+        || name.StartsWith("BASH_FUNC_", StringComparison.Ordinal);
+
     // Both shells keep an inherited absolute PWD that names the directory they start in, else use getcwd().
     private static string ShellPwd(IReadOnlyDictionary<string, string> environment, string workingDirectory) =>
         environment.TryGetValue("PWD", out var pwd) && pwd.StartsWith('/') && FileSystemPaths.SameFile(pwd, workingDirectory)
@@ -111,9 +119,6 @@ public static class FastPath
 
     private static bool IsShellName(string name) =>
         name.Length > 0 && (char.IsAsciiLetter(name[0]) || name[0] == '_') && name.AsSpan(1).IndexOfAnyExcept(NameChars) < 0;
-
-    private static readonly SearchValues<char> NameChars =
-        SearchValues.Create("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_");
 }
 
 internal enum ShellFlavor

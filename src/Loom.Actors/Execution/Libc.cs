@@ -8,12 +8,11 @@ internal static unsafe partial class Libc
     private const string Lib = "libc";
 
     public const int SIGKILL = 9;
+    public const int ESRCH = 3;
     public const int EINTR = 4;
     public const int EAGAIN = 11;
-    public const int ENOENT = 2;
     public const int EACCES = 13;
     public const int ENOEXEC = 8;
-    public const int ECHILD = 10;
     public const int EEXIST = 17;
 
     public const int O_RDONLY = 0;
@@ -22,7 +21,6 @@ internal static unsafe partial class Libc
     public const int O_EXCL = 0x80;
     public const int O_NONBLOCK = 0x800;
     public const int O_CLOEXEC = 0x80000;
-    public const int F_GETFL = 3;
     public const int F_SETFL = 4;
     public const int X_OK = 1;
 
@@ -31,7 +29,6 @@ internal static unsafe partial class Libc
     public const short POSIX_SPAWN_SETSID = 0x80;
 
     public const int P_PID = 1;
-    public const int P_PIDFD = 3;
     public const int WNOHANG = 1;
     public const int WEXITED = 4;
     public const int WNOWAIT = 0x01000000;

@@ -41,14 +41,14 @@ internal sealed class LineSplitter(Action<string> onLine)
         }
     }
 
-    /// <summary>End of stream: the last line, if it had no newline, and the buffer back to the pool.</summary>
+    /// <summary>End of stream: the last line, if it had no newline.</summary>
     public void Complete()
     {
         if (pendingLength > 0)
             EmitPending(dropCarriageReturn: true);
-        Release();
     }
 
+    /// <summary>Returns the buffer of a partial line to the pool.</summary>
     public void Release()
     {
         if (pending is not null)

@@ -30,9 +30,11 @@ internal sealed unsafe class OutputPipe(int fd) : Reactor.IHandler, IThreadPoolW
     /// <summary>True while the reader waits for readiness.</summary>
     public bool IsWaiting => Volatile.Read(ref armed) == 1;
 
+    // Interest in EPOLLIN from the start: an event collected without it would report a pipe that
+    // still holds data as a bare hang-up. Events before Start find the pipe unarmed and are dropped.
     public bool Register(out int error)
     {
-        token = Reactor.Shared.Add(fd, this, armed: false, out error);
+        token = Reactor.Shared.Add(fd, this, out error);
         return token != 0;
     }
 
@@ -80,6 +82,8 @@ internal sealed unsafe class OutputPipe(int fd) : Reactor.IHandler, IThreadPoolW
         try
         {
             ended = Drain(buffer);
+            if (ended)
+                lines.Complete();
         }
         catch (Exception e)
         {
@@ -95,8 +99,6 @@ internal sealed unsafe class OutputPipe(int fd) : Reactor.IHandler, IThreadPoolW
             Arm();
             return;
         }
-        if (error is null)
-            lines.Complete();
         lines.Release();
         listener.OnEnded(error, onPoolThread: true);
     }

@@ -37,12 +37,12 @@ internal sealed unsafe class Reactor
         new Thread(Run) { IsBackground = true, Name = "Loom step reactor" }.UnsafeStart();
     }
 
-    /// <summary>Adds <paramref name="fd"/>, armed when <paramref name="armed"/>; returns its token, or 0 and the errno.</summary>
-    public ulong Add(int fd, IHandler handler, bool armed, out int error)
+    /// <summary>Adds <paramref name="fd"/>, armed; returns its token, or 0 and the errno.</summary>
+    public ulong Add(int fd, IHandler handler, out int error)
     {
         var token = (ulong)Interlocked.Increment(ref lastToken);
         handlers[token] = handler;
-        error = Control(Libc.EPOLL_CTL_ADD, fd, token, armed);
+        error = Control(Libc.EPOLL_CTL_ADD, fd, token, armed: true);
         if (error == 0)
             return token;
         handlers.TryRemove(token, out _);

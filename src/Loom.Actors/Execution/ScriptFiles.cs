@@ -14,7 +14,8 @@ internal static class ScriptFiles
     private const uint PrivateFile = 0x180; // 0600
 
     private static readonly UTF8Encoding Utf8NoBom = new(encoderShouldEmitUTF8Identifier: false);
-    private static readonly Lazy<string> Folder = new(CreateFolder);
+    // PublicationOnly: a failure (say, TMPDIR missing) is retried by the next step, not cached.
+    private static readonly Lazy<string> Folder = new(CreateFolder, LazyThreadSafetyMode.PublicationOnly);
 
     public static string Directory => Folder.Value;
 

@@ -26,8 +26,8 @@ public sealed class StepProcess : IAsyncDisposable, Reactor.IHandler, OutputPipe
     // System.Threading.Timer's longest due time; longer timeouts never fire.
     private static readonly TimeSpan LongestTimeout = TimeSpan.FromMilliseconds(uint.MaxValue - 1);
 
-    private const int PumpDone = 1;
-    private const int LeaderGone = 2;
+    private const int OutputEnded = 1;
+    private const int LeaderExited = 2;
 
     private readonly Lock gate = new();
     private readonly int pid;
@@ -53,23 +53,26 @@ public sealed class StepProcess : IAsyncDisposable, Reactor.IHandler, OutputPipe
         Killed,
     }
 
+    /// <summary>Off only in tests, to cover the fallback for systems without pidfds.</summary>
+    internal static bool PidfdEnabled { get; set; } = true;
+
     private StepProcess(StepExit failure)
     {
         reaped = true;
         completion.SetResult(failure);
     }
 
-    private StepProcess(int pid, OutputPipe pipe, string? script, Action<string> onLine, TimeSpan? timeout, long started)
+    private StepProcess(int pid, int pidfd, OutputPipe pipe, string? script, Action<string> onLine, TimeSpan? timeout, long started)
     {
         this.pid = pid;
+        this.pidfd = pidfd;
         this.pipe = pipe;
         this.script = script;
         this.started = started;
         Identity = ProcessTree.TryReadStat(pid, out var stat) ? new ProcessIdentity(pid, stat.StartTime) : null;
 
-        pidfd = Libc.pidfd_open(pid);
         if (pidfd >= 0)
-            pidfdToken = Reactor.Shared.Add(pidfd, this, armed: true, out _);
+            pidfdToken = Reactor.Shared.Add(pidfd, this, out _);
         if (pidfdToken == 0)
         {
             // No pidfd (Linux before 5.3, or a seccomp profile refusing it): a thread waits instead.
@@ -102,6 +105,8 @@ public sealed class StepProcess : IAsyncDisposable, Reactor.IHandler, OutputPipe
         var directory = launch.WorkingDirectory;
         if (!Path.IsPathRooted(directory) || !Directory.Exists(directory))
             return Failed(started, 127, $"working directory '{directory}' does not exist");
+        if (Libc.access(directory, Libc.X_OK) != 0)
+            return Failed(started, 126, $"working directory '{directory}' is not accessible");
         if (UnpassableVariable(launch.Environment) is { } name)
             return Failed(started, 127, $"environment variable '{name}' cannot be passed to a process");
 
@@ -200,13 +205,15 @@ public sealed class StepProcess : IAsyncDisposable, Reactor.IHandler, OutputPipe
             return error;
         }
         error = Spawner.Spawn(program, argv, environment, launch.WorkingDirectory, fds[1], out var pid);
+        // At once: where .NET reaps every child (Loom as pid 1), a pidfd is what keeps the exit status.
+        var pidfd = error == 0 && PidfdEnabled ? Libc.pidfd_open(pid) : -1;
         Libc.close(fds[1]);
         if (error != 0)
         {
             pipe.Close();
             return error;
         }
-        step = new StepProcess(pid, pipe, script, onLine, launch.Timeout, started);
+        step = new StepProcess(pid, pidfd, pipe, script, onLine, launch.Timeout, started);
         return 0;
     }
 
@@ -226,7 +233,7 @@ public sealed class StepProcess : IAsyncDisposable, Reactor.IHandler, OutputPipe
     void OutputPipe.IListener.OnWaiting()
     {
         // Called after arming (a full fence), so that this or OnLeaderExited sees the other.
-        if ((Volatile.Read(ref progress) & LeaderGone) != 0)
+        if ((Volatile.Read(ref progress) & LeaderExited) != 0)
             StartDrainClock();
     }
 
@@ -238,7 +245,7 @@ public sealed class StepProcess : IAsyncDisposable, Reactor.IHandler, OutputPipe
             lineError = error;
             Terminate(Ending.Killed);
         }
-        if (Interlocked.Or(ref progress, PumpDone) == LeaderGone)
+        if (Interlocked.Or(ref progress, OutputEnded) == LeaderExited)
             Finish(onPoolThread);
     }
 
@@ -254,7 +261,7 @@ public sealed class StepProcess : IAsyncDisposable, Reactor.IHandler, OutputPipe
         }
         if (pidfd >= 0)
             Libc.close(pidfd);
-        if (Interlocked.Or(ref progress, LeaderGone) == PumpDone)
+        if (Interlocked.Or(ref progress, LeaderExited) == OutputEnded)
             Finish(onPoolThread: false);
         else if (pipe!.IsWaiting)
             StartDrainClock();
@@ -269,13 +276,13 @@ public sealed class StepProcess : IAsyncDisposable, Reactor.IHandler, OutputPipe
         var clock = new Timer(static state => ((StepProcess)state!).DrainTick(), this, SessionSweepAfter, DrainLimit);
         Interlocked.Exchange(ref drainClock, clock);
         // Finish may have run meanwhile and found no clock to dispose.
-        if ((Volatile.Read(ref progress) & PumpDone) != 0)
+        if ((Volatile.Read(ref progress) & OutputEnded) != 0)
             clock.Dispose();
     }
 
     private void DrainTick()
     {
-        if ((Volatile.Read(ref progress) & PumpDone) != 0)
+        if ((Volatile.Read(ref progress) & OutputEnded) != 0)
             return;
         if (Interlocked.Increment(ref drainStage) == 2)
             ProcessTree.KillSession(pid, Identity?.StartTimeTicks ?? 0);

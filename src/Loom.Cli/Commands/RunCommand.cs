@@ -27,9 +27,13 @@ public static class RunCommand
         var maxParallel = line.PositiveInt("--max-parallel");
         var runId = $"{DateTime.UtcNow:yyyyMMdd-HHmmss}-{Random.Shared.Next(0x10000):x4}";
 
+        // The run's output owns stdout. Akka's own console logger writes through Console.Out
+        // (e.g. CoordinatedShutdown's exit line, whatever stdout-loglevel says): send that nowhere.
+        var stdout = new StreamWriter(Console.OpenStandardOutput(), bufferSize: 64 * 1024) { AutoFlush = false };
+        Console.SetOut(TextWriter.Null);
         await using var loom = await EmbeddedLoom.StartAsync(workspace, limits);
         var (subscriber, notifications) = loom.Subscribe();
-        await using var reporter = ChooseReporter(line);
+        await using var reporter = ChooseReporter(line, stdout);
         var interruption = 0;
         using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, Cancel);
         using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, Cancel);
@@ -78,9 +82,8 @@ public static class RunCommand
         return Path.GetFileName(folder) == "workflows" && parent is { Name: ".github", Parent: { } root } ? root.FullName : folder;
     }
 
-    private static IRunReporter ChooseReporter(CommandLine line)
+    private static IRunReporter ChooseReporter(CommandLine line, TextWriter stdout)
     {
-        var stdout = new StreamWriter(Console.OpenStandardOutput(), bufferSize: 64 * 1024) { AutoFlush = false };
         if (line.Has("--json"))
             return new JsonReporter(stdout);
         var terminal = !Console.IsOutputRedirected && Environment.GetEnvironmentVariable("TERM") is not (null or "dumb");

@@ -107,10 +107,10 @@ public sealed partial class FastPathTests
         var env = ProcessEnvironment();
         env["LOOM_FAST"] = "x y";
         env["1INVALID"] = "dash drops this";
-        var directory = Steps.NewDirectory();
+        using var directory = new Steps.TempDirectory();
 
-        var direct = await Steps.RunAsync(run, shell, directory, env, fastPath: true);
-        var viaShell = await Steps.RunAsync(run, shell, directory, env, fastPath: false);
+        var direct = await Steps.RunAsync(run, shell, directory.Path, env, fastPath: true);
+        var viaShell = await Steps.RunAsync(run, shell, directory.Path, env, fastPath: false);
 
         Assert.Equal(viaShell.Exit.ExitCode, direct.Exit.ExitCode);
         Assert.Equal(Normalize(run, viaShell.Lines), Normalize(run, direct.Lines));
@@ -124,7 +124,8 @@ public sealed partial class FastPathTests
     [InlineData("target", "-3")]
     public async Task The_fast_path_gives_the_shells_PWD_SHLVL_and_OLDPWD(string inheritedPwd, string? shellLevel)
     {
-        var root = Steps.NewDirectory();
+        using var directory = new Steps.TempDirectory();
+        var root = directory.Path;
         var target = Directory.CreateDirectory(Path.Combine(root, "target")).FullName;
         var link = Path.Combine(root, "link");
         File.CreateSymbolicLink(link, target);

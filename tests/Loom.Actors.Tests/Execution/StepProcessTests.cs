@@ -95,11 +95,11 @@ public sealed class StepProcessTests(ITestOutputHelper output)
     [Fact]
     public async Task Runs_in_the_working_directory()
     {
-        var directory = Steps.NewDirectory();
-        var result = await Steps.RunAsync("pwd -P; ls", directory: directory);
+        using var directory = new Steps.TempDirectory();
+        var result = await Steps.RunAsync("pwd -P; ls", directory: directory.Path);
 
         Assert.Equal(0, result.Exit.ExitCode);
-        Assert.Equal([directory], result.Lines);
+        Assert.Equal([directory.Path], result.Lines);
     }
 
     [Theory]
@@ -107,10 +107,17 @@ public sealed class StepProcessTests(ITestOutputHelper output)
     [InlineData(false)]
     public async Task The_environment_is_exactly_the_given_one(bool fastPath)
     {
-        Environment.SetEnvironmentVariable("LOOM_TEST_NOT_PASSED", "leak");
         var env = Steps.Environment(("LOOM_TEST_GIVEN", "a b=c"), ("EMPTY", ""));
-
-        var result = await Steps.RunAsync("env", env: env, fastPath: fastPath);
+        Environment.SetEnvironmentVariable("LOOM_TEST_NOT_PASSED", "leak");
+        Steps.Result result;
+        try
+        {
+            result = await Steps.RunAsync("env", env: env, fastPath: fastPath);
+        }
+        finally
+        {
+            Environment.SetEnvironmentVariable("LOOM_TEST_NOT_PASSED", null);
+        }
 
         Assert.Equal(0, result.Exit.ExitCode);
         var names = result.Lines.Select(line => line[..line.IndexOf('=')]).ToHashSet();
@@ -124,8 +131,8 @@ public sealed class StepProcessTests(ITestOutputHelper output)
     [Fact]
     public async Task The_script_is_private_outside_the_working_directory_and_removed_afterwards()
     {
-        var directory = Steps.NewDirectory();
-        var result = await Steps.RunAsync("stat -c %a \"$0\"; stat -c %a \"$(dirname \"$0\")\"; echo \"$0\"", directory: directory);
+        using var directory = new Steps.TempDirectory();
+        var result = await Steps.RunAsync("stat -c %a \"$0\"; stat -c %a \"$(dirname \"$0\")\"; echo \"$0\"", directory: directory.Path);
 
         Assert.Equal(0, result.Exit.ExitCode);
         var (fileMode, folderMode, script) = (result.Lines[0], result.Lines[1], result.Lines[2]);
@@ -133,7 +140,7 @@ public sealed class StepProcessTests(ITestOutputHelper output)
         Assert.Equal("700", folderMode);
         Assert.EndsWith(".sh", script);
         Assert.Equal(ScriptFiles.Directory, Path.GetDirectoryName(script));
-        Assert.False(script.StartsWith(directory, StringComparison.Ordinal));
+        Assert.False(script.StartsWith(directory.Path, StringComparison.Ordinal));
         Assert.False(File.Exists(script));
     }
 
@@ -325,6 +332,16 @@ public sealed class StepProcessTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public async Task A_callback_throwing_on_the_last_unterminated_line_faults_completion()
+    {
+        var step = StepProcess.Start(Steps.Launch("printf last"), _ => throw new InvalidOperationException("last"));
+
+        var error = await Assert.ThrowsAsync<InvalidOperationException>(() => step.Completion.WaitAsync(Steps.Patience));
+
+        Assert.Equal("last", error.Message);
+    }
+
+    [Fact]
     public async Task DisposeAsync_kills_a_running_step_and_removes_its_script()
     {
         var lines = new List<string>();
@@ -398,5 +415,28 @@ public sealed class StepProcessTests(ITestOutputHelper output)
 
         Assert.Equal([text], result.Lines);
         Assert.Equal(Encoding.UTF8.GetByteCount(text), Encoding.UTF8.GetByteCount(result.Lines[0]));
+    }
+
+    [Fact]
+    public async Task Without_pidfds_a_waiting_thread_sees_the_exit()
+    {
+        StepProcess.PidfdEnabled = false;
+        try
+        {
+            var result = await Steps.RunAsync("echo hi; sleep 300 & exit 3");
+            var step = StepProcess.Start(Steps.Launch("sleep 300"), _ => { });
+            step.Kill();
+            var killed = await step.Completion.WaitAsync(Steps.Patience);
+
+            Assert.Equal(3, result.Exit.ExitCode);
+            Assert.Equal(["hi"], result.Lines);
+            await Steps.EventuallyAsync(() => Steps.GroupMembers(result.Identity!.Value.Pid).Count == 0, "the background sleep to die");
+            Assert.Equal(137, killed.ExitCode);
+            Assert.True(killed.Killed);
+        }
+        finally
+        {
+            StepProcess.PidfdEnabled = true;
+        }
     }
 }

@@ -55,11 +55,6 @@ internal static class Steps
         }
     }
 
-    /// <summary>A fresh directory under the temp folder, with symlinks resolved.</summary>
-    public static string NewDirectory()
-    {
-        return FileSystemPaths.RealPath(Directory.CreateTempSubdirectory("loom-step-test-").FullName);
-    }
 
     private static List<int> LiveProcesses(Func<ProcessTree.ProcStat, bool> match)
     {
@@ -73,4 +68,12 @@ internal static class Steps
     }
 
     public sealed record Result(StepExit Exit, List<string> Lines, ProcessIdentity? Identity);
+
+    /// <summary>A fresh directory under the temp folder (symlinks resolved), deleted on dispose.</summary>
+    public sealed class TempDirectory : IDisposable
+    {
+        public string Path { get; } = FileSystemPaths.RealPath(Directory.CreateTempSubdirectory("loom-step-test-").FullName);
+
+        public void Dispose() => Directory.Delete(Path, recursive: true);
+    }
 }
