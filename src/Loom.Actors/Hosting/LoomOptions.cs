@@ -21,5 +21,6 @@ public sealed class LoomOptionsValidator : AbstractValidator<LoomOptions>
         RuleFor(o => o.Limits.MaxDepth).InclusiveBetween(2, 10_000);
         RuleFor(o => o.Limits.MaxAliasNodes).GreaterThan(0);
         RuleFor(o => o.Limits.MaxJobs).GreaterThan(0);
+        RuleFor(o => o.Limits.MaxNodes).GreaterThan(0);
     }
 }

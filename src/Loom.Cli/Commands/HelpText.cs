@@ -6,6 +6,7 @@ public static class HelpText
           --max-file-size MIB      largest workflow file (default 64)
           --max-scalar-size KIB    longest single value (default 1024)
           --max-depth N            deepest nesting (default 64)
+          --max-nodes N            YAML nodes in the file (default 2500000)
           --max-alias-nodes N      nodes reachable through YAML aliases (default 1000000)
           --max-jobs N             most jobs in a file (default 100000)
 

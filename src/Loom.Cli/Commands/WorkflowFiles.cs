@@ -19,7 +19,7 @@ public static class WorkflowFiles
         return result.Workflow;
     }
 
-    public static readonly HashSet<string> LimitOptions = ["--max-file-size", "--max-scalar-size", "--max-depth", "--max-alias-nodes", "--max-jobs"];
+    public static readonly HashSet<string> LimitOptions = ["--max-file-size", "--max-scalar-size", "--max-depth", "--max-nodes", "--max-alias-nodes", "--max-jobs"];
 
     /// <summary>Spec §7 limits, each overridable on the command line.</summary>
     public static ParseLimits Limits(CommandLine line)
@@ -31,6 +31,8 @@ public static class WorkflowFiles
             limits = limits with { MaxScalarBytes = checked(scalarKiB * 1024) };
         if (line.PositiveInt("--max-depth") is { } depth)
             limits = limits with { MaxDepth = depth };
+        if (line.PositiveInt("--max-nodes") is { } nodes)
+            limits = limits with { MaxNodes = nodes };
         if (line.PositiveInt("--max-alias-nodes") is { } aliasNodes)
             limits = limits with { MaxAliasNodes = aliasNodes };
         if (line.PositiveInt("--max-jobs") is { } jobs)

@@ -14,5 +14,7 @@ internal static class LimitMessages
     public static string TooManyAliasNodes(ParseLimits limits) =>
         $"more than {limits.MaxAliasNodes} nodes reached through aliases (--max-alias-nodes)";
 
+    public static string TooManyNodes(ParseLimits limits) => $"more than {limits.MaxNodes} YAML nodes (--max-nodes)";
+
     public static string TooManyJobs(ParseLimits limits) => $"more than {limits.MaxJobs} jobs (--max-jobs)";
 }

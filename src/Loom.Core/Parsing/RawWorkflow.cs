@@ -22,7 +22,7 @@ internal sealed record RawWorkflow(
 /// <param name="Location">Where the job's mapping starts: a missing key is reported there.</param>
 /// <param name="HasBody">False when the job is not a mapping (already reported); it still counts as a job for <c>needs</c>.</param>
 internal sealed record RawJob(
-    ScalarNode Id,
+    YamlKey Id,
     SourceLocation Location,
     bool HasBody,
     string? Name,
@@ -36,7 +36,7 @@ internal sealed record RawJob(
     YamlNode? StepsNode,
     IReadOnlyList<RawStep> Steps)
 {
-    public static RawJob WithoutBody(ScalarNode id) => new(
+    public static RawJob WithoutBody(YamlKey id) => new(
         id, id.Location, false, null, [], [], null, ReadOnlyDictionary<string, string>.Empty, RunDefaults.None, null, null, null, []);
 }
 
@@ -57,5 +57,7 @@ internal sealed record RawStep(
     YamlNode? ContinueOnError,
     bool UsesAction)
 {
-    public string Title => $"step {Number} of job {MessageText.Quote(JobId)}";
+    public string Title => TitleOf(JobId, Number);
+
+    public static string TitleOf(string jobId, int number) => $"step {number} of job {MessageText.Quote(jobId)}";
 }

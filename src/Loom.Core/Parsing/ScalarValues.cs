@@ -5,10 +5,16 @@ namespace Loom.Core.Parsing;
 /// <summary>How typed values are read from scalars; shared by the validators and the model factory so they agree.</summary>
 internal static class ScalarValues
 {
-    /// <summary>A plain number above zero; fractions allowed (<c>0.05</c>).</summary>
-    public static bool TryPositiveNumber(ScalarNode node, out double value) =>
+    /// <summary>
+    /// 7 days. Timeouts become Akka timers, which cannot be longer than about 24.8 days, and a value like
+    /// <c>1e300</c> would overflow <see cref="TimeSpan"/>.
+    /// </summary>
+    public const int MaxTimeoutMinutes = 7 * 24 * 60;
+
+    /// <summary>A plain number above zero and at most <see cref="MaxTimeoutMinutes"/>; fractions allowed (<c>0.05</c>).</summary>
+    public static bool TryTimeoutMinutes(ScalarNode node, out double value) =>
         double.TryParse(node.Value, NumberStyles.Float, CultureInfo.InvariantCulture, out value)
-        && node.IsPlain && double.IsFinite(value) && value > 0;
+        && node.IsPlain && value > 0 && value <= MaxTimeoutMinutes;
 
     public static bool TryPositiveInteger(ScalarNode node, out int value) =>
         int.TryParse(node.Value, NumberStyles.None, CultureInfo.InvariantCulture, out value)

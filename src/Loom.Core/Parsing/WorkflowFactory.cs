@@ -13,19 +13,19 @@ internal static class WorkflowFactory
         raw.Env,
         raw.Defaults,
         raw.MaxParallel is null ? null : PositiveInteger(raw.MaxParallel),
-        raw.Jobs.Select(CreateJob).ToArray());
+        Map(raw.Jobs, CreateJob));
 
     private static Job CreateJob(RawJob raw) => new(
         raw.Id.Value,
         raw.Name,
-        raw.Needs.Select(n => n.Value).Distinct(StringComparer.Ordinal).ToArray(),
+        DistinctValues(raw.Needs),
         ToCondition(raw.If),
         raw.Env,
         raw.Defaults,
-        raw.TimeoutMinutes is null ? Job.DefaultTimeoutMinutes : PositiveNumber(raw.TimeoutMinutes),
+        raw.TimeoutMinutes is null ? Job.DefaultTimeoutMinutes : TimeoutMinutes(raw.TimeoutMinutes),
         raw.ContinueOnError is not null && Boolean(raw.ContinueOnError),
         raw.RunsOn,
-        raw.Steps.Select(CreateStep).ToArray(),
+        Map(raw.Steps, CreateStep),
         raw.Id.Location);
 
     private static Step CreateStep(RawStep raw) => new(
@@ -37,9 +37,30 @@ internal static class WorkflowFactory
         raw.WorkingDirectory,
         raw.Env,
         ToCondition(raw.If),
-        raw.TimeoutMinutes is null ? null : PositiveNumber(raw.TimeoutMinutes),
+        raw.TimeoutMinutes is null ? null : TimeoutMinutes(raw.TimeoutMinutes),
         raw.ContinueOnError is not null && Boolean(raw.ContinueOnError),
         raw.Location);
+
+    private static TOut[] Map<TIn, TOut>(IReadOnlyList<TIn> items, Func<TIn, TOut> create)
+    {
+        var result = new TOut[items.Count];
+        for (var i = 0; i < result.Length; i++)
+            result[i] = create(items[i]);
+        return result;
+    }
+
+    /// <summary><c>needs</c> in order, a repeated id kept once. Most lists are short and a scan beats a set; a long one gets the set.</summary>
+    private static string[] DistinctValues(IReadOnlyList<ScalarNode> needs)
+    {
+        var values = new List<string>(needs.Count);
+        var seen = needs.Count > 8 ? new HashSet<string>(needs.Count, StringComparer.Ordinal) : null;
+        foreach (var need in needs)
+        {
+            if (seen?.Add(need.Value) ?? !values.Contains(need.Value))
+                values.Add(need.Value);
+        }
+        return values.ToArray();
+    }
 
     /// <summary>Spec §1: the folder's name for a <c>.loom.yml</c>, else the path as given.</summary>
     private static string DefaultName(string displayPath)
@@ -60,7 +81,7 @@ internal static class WorkflowFactory
     private static Condition ToCondition(ScalarNode? node) =>
         node is null ? Condition.Default : Condition.TryParse(node.Value, out _, out _)!;
 
-    private static double PositiveNumber(YamlNode node) => ScalarValues.TryPositiveNumber((ScalarNode)node, out var value) ? value : throw Unvalidated(node);
+    private static double TimeoutMinutes(YamlNode node) => ScalarValues.TryTimeoutMinutes((ScalarNode)node, out var value) ? value : throw Unvalidated(node);
 
     private static int PositiveInteger(YamlNode node) => ScalarValues.TryPositiveInteger((ScalarNode)node, out var value) ? value : throw Unvalidated(node);
 

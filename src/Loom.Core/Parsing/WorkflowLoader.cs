@@ -22,7 +22,7 @@ public static class WorkflowLoader
         var suggester = new Suggester();
         if (new WorkflowReader(errors, limits, suggester).Read(root) is not { } raw)
             return Failed(errors);
-        WorkflowValidator.Instance.Validate(raw).AddTo(errors);
+        WorkflowValidator.Validate(raw, errors);
         DependencyValidator.Validate(raw.Jobs, errors, suggester);
         return errors.HasErrors ? Failed(errors) : new LoadResult(WorkflowFactory.Create(raw, displayPath), []);
     }

@@ -52,7 +52,8 @@ internal sealed class WorkflowReader(DiagnosticBag errors, ParseLimits limits, S
                 case "jobs":
                     break;
                 default:
-                    CheckOtherKey(key, KeySet.Workflow, "in the workflow");
+                    if (!IsAccepted(key, KeySet.Workflow))
+                        ReportKey(key, KeySet.Workflow, "in the workflow");
                     break;
             }
         }
@@ -66,23 +67,22 @@ internal sealed class WorkflowReader(DiagnosticBag errors, ParseLimits limits, S
             errors.Add(value.Location, "'jobs' must be a mapping of job ids to jobs");
             return [];
         }
-        if (map.Entries.Count > limits.MaxJobs)
+        if (map.Entries.Length > limits.MaxJobs)
         {
             errors.Add(map.Entries[Math.Max(0, limits.MaxJobs)].Key.Location, LimitMessages.TooManyJobs(limits));
             return null;
         }
-        var jobs = new List<RawJob>(map.Entries.Count);
+        var jobs = new List<RawJob>(map.Entries.Length);
         foreach (var (id, body) in map.Entries)
             jobs.Add(ReadJob(id, body));
         return jobs;
     }
 
-    private RawJob ReadJob(ScalarNode id, YamlNode value)
+    private RawJob ReadJob(YamlKey id, YamlNode value)
     {
-        var title = $"job {MessageText.Quote(id.Value)}";
         if (value is not MappingNode map)
         {
-            errors.Add(value.Location, $"{title} must be a mapping");
+            errors.Add(value.Location, $"{JobTitle(id.Value)} must be a mapping");
             return RawJob.WithoutBody(id);
         }
 
@@ -103,7 +103,7 @@ internal sealed class WorkflowReader(DiagnosticBag errors, ParseLimits limits, S
                     name = ReadString(key.Value, entry);
                     break;
                 case "runs-on":
-                    runsOn = ReadScalarList(key.Value, entry, "a string or a list of strings").Select(s => s.Value).ToArray();
+                    runsOn = Values(ReadScalarList(key.Value, entry, "a string or a list of strings"));
                     break;
                 case "needs":
                     needs = ReadScalarList(key.Value, entry, "a job id or a list of job ids");
@@ -130,7 +130,8 @@ internal sealed class WorkflowReader(DiagnosticBag errors, ParseLimits limits, S
                 case "steps":
                     break;
                 default:
-                    CheckOtherKey(key, KeySet.Job, $"in {title}");
+                    if (!IsAccepted(key, KeySet.Job))
+                        ReportKey(key, KeySet.Job, $"in {JobTitle(id.Value)}");
                     break;
             }
         }
@@ -144,8 +145,8 @@ internal sealed class WorkflowReader(DiagnosticBag errors, ParseLimits limits, S
             errors.Add(value.Location, "'steps' must be a list");
             return [];
         }
-        var steps = new List<RawStep>(list.Items.Count);
-        for (var i = 0; i < list.Items.Count; i++)
+        var steps = new List<RawStep>(list.Items.Length);
+        for (var i = 0; i < list.Items.Length; i++)
         {
             if (ReadStep(jobId, i + 1, list.Items[i]) is { } step)
                 steps.Add(step);
@@ -155,10 +156,9 @@ internal sealed class WorkflowReader(DiagnosticBag errors, ParseLimits limits, S
 
     private RawStep? ReadStep(string jobId, int number, YamlNode value)
     {
-        var title = $"step {number} of job {MessageText.Quote(jobId)}";
         if (value is not MappingNode map)
         {
-            errors.Add(value.Location, $"{title} must be a mapping");
+            errors.Add(value.Location, $"{RawStep.TitleOf(jobId, number)} must be a mapping");
             return null;
         }
 
@@ -166,7 +166,7 @@ internal sealed class WorkflowReader(DiagnosticBag errors, ParseLimits limits, S
         YamlNode? run = null, timeout = null, continueOnError = null;
         string? name = null, shell = null, workingDirectory = null;
         IReadOnlyDictionary<string, string> env = ReadOnlyDictionary<string, string>.Empty;
-        var usesAction = map.Entries.Any(e => e.Key.Value == "uses");
+        var usesAction = HasKey(map, "uses");
         foreach (var (key, entry) in map.Entries)
         {
             switch (key.Value)
@@ -202,12 +202,13 @@ internal sealed class WorkflowReader(DiagnosticBag errors, ParseLimits limits, S
                     break;
                 case "uses":
                     var action = entry is ScalarNode scalar ? $" {MessageText.Quote(scalar.Value)}" : "";
-                    errors.Add(key.Location, $"{title} uses{action}: only 'run:' steps are supported");
+                    errors.Add(key.Location, $"{RawStep.TitleOf(jobId, number)} uses{action}: only 'run:' steps are supported");
                     break;
                 case "with" when usesAction:
                     break;
                 default:
-                    CheckOtherKey(key, KeySet.Step, $"in {title}");
+                    if (!IsAccepted(key, KeySet.Step))
+                        ReportKey(key, KeySet.Step, $"in {RawStep.TitleOf(jobId, number)}");
                     break;
             }
         }
@@ -223,7 +224,7 @@ internal sealed class WorkflowReader(DiagnosticBag errors, ParseLimits limits, S
             errors.Add(value.Location, "'env' must be a mapping of names to values");
             return ReadOnlyDictionary<string, string>.Empty;
         }
-        var env = new Dictionary<string, string>(map.Entries.Count, StringComparer.Ordinal);
+        var env = new Dictionary<string, string>(map.Entries.Length, StringComparer.Ordinal);
         foreach (var (key, entry) in map.Entries)
         {
             if (entry is not ScalarNode scalar)
@@ -251,8 +252,8 @@ internal sealed class WorkflowReader(DiagnosticBag errors, ParseLimits limits, S
         {
             if (key.Value == "run")
                 defaults = ReadRunDefaults(entry);
-            else
-                CheckOtherKey(key, KeySet.Defaults, "in 'defaults'");
+            else if (!IsAccepted(key, KeySet.Defaults))
+                ReportKey(key, KeySet.Defaults, "in 'defaults'");
         }
         return defaults;
     }
@@ -278,7 +279,8 @@ internal sealed class WorkflowReader(DiagnosticBag errors, ParseLimits limits, S
                     workingDirectory = ReadString(key.Value, entry);
                     break;
                 default:
-                    CheckOtherKey(key, KeySet.DefaultsRun, "in 'defaults.run'");
+                    if (!IsAccepted(key, KeySet.DefaultsRun))
+                        ReportKey(key, KeySet.DefaultsRun, "in 'defaults.run'");
                     break;
             }
         }
@@ -296,7 +298,7 @@ internal sealed class WorkflowReader(DiagnosticBag errors, ParseLimits limits, S
                 CheckNoExpression(key, scalar);
                 return [scalar];
             case SequenceNode list:
-                var items = new List<ScalarNode>(list.Items.Count);
+                var items = new List<ScalarNode>(list.Items.Length);
                 foreach (var item in list.Items)
                 {
                     if (item is ScalarNode { IsNull: false } scalar)
@@ -312,6 +314,26 @@ internal sealed class WorkflowReader(DiagnosticBag errors, ParseLimits limits, S
                 errors.Add(value.Location, $"'{key}' must be {expected}");
                 return [];
         }
+    }
+
+    private static string JobTitle(string id) => $"job {MessageText.Quote(id)}";
+
+    private static bool HasKey(MappingNode map, string name)
+    {
+        foreach (var entry in map.Entries)
+        {
+            if (entry.Key.Value == name)
+                return true;
+        }
+        return false;
+    }
+
+    private static string[] Values(IReadOnlyList<ScalarNode> scalars)
+    {
+        var values = new string[scalars.Count];
+        for (var i = 0; i < values.Length; i++)
+            values[i] = scalars[i].Value;
+        return values;
     }
 
     private string? ReadString(string key, YamlNode value) => ReadScalar(key, value)?.Value;
@@ -351,11 +373,14 @@ internal sealed class WorkflowReader(DiagnosticBag errors, ParseLimits limits, S
             errors.Add(scalar.Location, $"expressions are not supported yet in '{key}'");
     }
 
-    private void CheckOtherKey(ScalarNode key, KeySet keys, string where)
+    /// <summary>A key outside the ones read: <c>x-</c> extensions and ignored keys pass; the caller reports the rest.</summary>
+    private static bool IsAccepted(YamlKey key, KeySet keys) =>
+        (keys.AllowsExtensions && key.Value.StartsWith("x-", StringComparison.Ordinal)) || keys.Ignored.Contains(key.Value);
+
+    /// <param name="where">Built by the caller only for a key to report, so valid files allocate no message text.</param>
+    private void ReportKey(YamlKey key, KeySet keys, string where)
     {
         var name = key.Value;
-        if ((keys.AllowsExtensions && name.StartsWith("x-", StringComparison.Ordinal)) || keys.Ignored.Contains(name))
-            return;
         if (keys.Unsupported.Contains(name))
         {
             errors.Add(key.Location, $"'{name}' is not supported yet");

@@ -7,15 +7,24 @@ namespace Loom.Core.Parsing;
 
 /// <summary>
 /// Builds a <see cref="YamlNode"/> tree from YamlDotNet's parser events without recursion, enforcing the
-/// depth, scalar and alias limits as it goes. Duplicate keys are reported and the first one kept; malformed
+/// depth, scalar, node and alias limits as it goes. Duplicate keys are reported and the first one kept; malformed
 /// YAML and exceeded limits stop the build.
 /// </summary>
 internal sealed class YamlTreeBuilder
 {
+    private static readonly HashSet<string> KnownKeys = new(
+        [.. KeySet.Workflow.All, .. KeySet.Job.All, .. KeySet.Step.All, .. KeySet.Defaults.All, .. KeySet.DefaultsRun.All],
+        StringComparer.Ordinal);
+
     private readonly ParseLimits limits;
     private readonly DiagnosticBag errors;
     private readonly Dictionary<string, YamlNode> anchors = new(StringComparer.Ordinal);
-    private readonly Stack<Frame> open = new();
+
+    // One frame per nesting level, reused by every collection at that level: a finished collection keeps only
+    // its node and an exact-size array, which matters with millions of nodes.
+    private readonly List<Frame> frames = [];
+    private int depth;
+    private long nodes;
     private long aliasNodes;
     private int documents;
     private YamlNode? root;
@@ -87,19 +96,17 @@ internal sealed class YamlTreeBuilder
             case DocumentStart when ++documents > 1:
                 return Fail(e, "a workflow file must hold a single YAML document");
             case Scalar scalar:
-                return AcceptScalar(scalar);
+                return CountNode(e) && AcceptScalar(scalar);
             case AnchorAlias alias:
                 return AcceptAlias(alias);
-            case SequenceStart or MappingStart when open.Count >= limits.MaxDepth:
+            case SequenceStart or MappingStart when depth >= limits.MaxDepth:
                 return Fail(e, LimitMessages.TooDeep(limits));
             case SequenceStart start:
-                open.Push(new Frame(ToLocation(start.Start), start.Anchor, isMapping: false));
-                return true;
+                return CountNode(e) && Open(start, start.Anchor, isMapping: false);
             case MappingStart start:
-                open.Push(new Frame(ToLocation(start.Start), start.Anchor, isMapping: true));
-                return true;
+                return CountNode(e) && Open(start, start.Anchor, isMapping: true);
             case SequenceEnd or MappingEnd:
-                var frame = open.Pop();
+                var frame = frames[--depth];
                 Complete(frame.Anchor, frame.ToNode());
                 return true;
             default:
@@ -107,12 +114,31 @@ internal sealed class YamlTreeBuilder
         }
     }
 
+    /// <summary>Counts a scalar or collection of the file itself; nodes reached through aliases are counted by <see cref="AcceptAlias"/>.</summary>
+    private bool CountNode(ParsingEvent e) => ++nodes <= limits.MaxNodes || Fail(e, LimitMessages.TooManyNodes(limits));
+
+    private bool Open(ParsingEvent start, AnchorName anchor, bool isMapping)
+    {
+        if (depth == frames.Count)
+            frames.Add(new Frame());
+        frames[depth++].Start(ToLocation(start.Start), anchor, isMapping);
+        return true;
+    }
+
     private bool AcceptScalar(Scalar scalar)
     {
         if (IsTooLong(scalar.Value))
             return Fail(scalar, LimitMessages.ScalarTooLong(limits));
+        var location = ToLocation(scalar.Start);
+        // An anchored key takes the node path below: an alias may use it later as a value.
+        if (depth > 0 && frames[depth - 1].ExpectsKey && scalar.Anchor.IsEmpty)
+        {
+            if (frames[depth - 1].AddKey(new YamlKey(Intern(scalar.Value), location), 1) is { } error)
+                errors.Add(location, error);
+            return true;
+        }
         var node = new ScalarNode(
-            ToLocation(scalar.Start),
+            location,
             scalar.Value,
             scalar.Style is ScalarStyle.Plain or ScalarStyle.Any,
             scalar.Start.Line == scalar.End.Line);
@@ -142,11 +168,14 @@ internal sealed class YamlTreeBuilder
     /// <param name="at">Where the node is used: an alias's own position, not its anchor's.</param>
     private void Attach(YamlNode node, SourceLocation at)
     {
-        if (open.Count == 0)
+        if (depth == 0)
             root = node;
-        else if (open.Peek().Add(node) is { } error)
+        else if (frames[depth - 1].Add(node, at) is { } error)
             errors.Add(at, error);
     }
+
+    /// <summary>Known keys repeat in every job and step: they share one string instead of keeping one per occurrence.</summary>
+    private static string Intern(string key) => KnownKeys.TryGetValue(key, out var known) ? known : key;
 
     private bool IsTooLong(string value) =>
         value.Length > limits.MaxScalarBytes
@@ -171,53 +200,82 @@ internal sealed class YamlTreeBuilder
         return text.Length == 0 ? "invalid YAML" : char.ToLowerInvariant(text[0]) + text[1..];
     }
 
-    /// <summary>A collection being built.</summary>
-    private sealed class Frame(SourceLocation location, AnchorName anchor, bool isMapping)
+    /// <summary>A collection being built; reused for the next collection at the same level once <see cref="ToNode"/> hands it over.</summary>
+    private sealed class Frame
     {
         private const int SmallMapping = 8;
 
-        private readonly List<YamlNode>? items = isMapping ? null : [];
-        private readonly List<MappingEntry>? entries = isMapping ? [] : null;
+        private readonly List<YamlNode> items = [];
+        private readonly List<MappingEntry> entries = [];
         private HashSet<string>? keys;
-        private ScalarNode? key;
+        private SourceLocation location;
+        private bool isMapping;
+        private YamlKey key;
         private bool expectingValue;
         private bool dropValue;
-        private long size = 1;
+        private long size;
 
-        public AnchorName Anchor { get; } = anchor;
+        public AnchorName Anchor { get; private set; }
 
-        /// <summary>Adds a child; returns an error when it is a key that cannot be used.</summary>
-        public string? Add(YamlNode node)
+        public bool ExpectsKey => isMapping && !expectingValue;
+
+        public void Start(SourceLocation at, AnchorName anchor, bool mapping)
         {
-            size = SaturatingAdd(size, node.Size);
-            if (items is not null)
+            location = at;
+            Anchor = anchor;
+            isMapping = mapping;
+            expectingValue = false;
+            size = 1;
+        }
+
+        /// <summary>Adds a key; returns an error when it repeats an earlier one (its value is then dropped).</summary>
+        /// <param name="nodes">What the key adds to the size: 1, or an aliased scalar's size.</param>
+        public string? AddKey(YamlKey name, long nodes)
+        {
+            size = SaturatingAdd(size, nodes);
+            expectingValue = true;
+            key = name;
+            dropValue = !IsNewKey(name.Value);
+            return dropValue ? $"duplicate key {MessageText.Quote(name.Value)}" : null;
+        }
+
+        /// <summary>Adds an item or value, or a node used as a key; returns an error when that key cannot be used.</summary>
+        /// <param name="at">Where the node is used: an alias's own position, not its anchor's.</param>
+        public string? Add(YamlNode node, SourceLocation at)
+        {
+            if (ExpectsKey)
             {
-                items.Add(node);
-                return null;
+                if (node is ScalarNode scalar)
+                    return AddKey(new YamlKey(scalar.Value, at), node.Size);
+                size = SaturatingAdd(size, node.Size);
+                expectingValue = true;
+                dropValue = true;
+                return "a mapping key must be a scalar";
             }
-            if (expectingValue)
+            size = SaturatingAdd(size, node.Size);
+            if (!isMapping)
+                items.Add(node);
+            else
             {
                 if (!dropValue)
-                    entries!.Add(new MappingEntry(key!, node));
+                    entries.Add(new MappingEntry(key, node));
                 expectingValue = false;
-                return null;
             }
-            expectingValue = true;
-            key = node as ScalarNode;
-            dropValue = key is null || !IsNewKey(key.Value);
-            return key is null ? "a mapping key must be a scalar"
-                : dropValue ? $"duplicate key {MessageText.Quote(key.Value)}"
-                : null;
+            return null;
         }
 
         /// <summary>Most mappings hold a handful of keys: a scan beats a hash set per mapping; big ones (jobs) get the set.</summary>
         private bool IsNewKey(string name)
         {
-            if (keys is null && entries!.Count >= SmallMapping)
-                keys = new HashSet<string>(entries.Select(e => e.Key.Value), StringComparer.Ordinal);
+            if (keys is null && entries.Count >= SmallMapping)
+            {
+                keys = new HashSet<string>(entries.Count * 2, StringComparer.Ordinal);
+                foreach (var entry in entries)
+                    keys.Add(entry.Key.Value);
+            }
             if (keys is not null)
                 return keys.Add(name);
-            foreach (var entry in entries!)
+            foreach (var entry in entries)
             {
                 if (entry.Key.Value == name)
                     return false;
@@ -225,8 +283,15 @@ internal sealed class YamlTreeBuilder
             return true;
         }
 
-        public YamlNode ToNode() => items is not null
-            ? new SequenceNode(location, items, size)
-            : new MappingNode(location, entries!, size);
+        public YamlNode ToNode()
+        {
+            YamlNode node = isMapping
+                ? new MappingNode(location, entries.ToArray(), size)
+                : new SequenceNode(location, items.ToArray(), size);
+            items.Clear();
+            entries.Clear();
+            keys = null;
+            return node;
+        }
     }
 }

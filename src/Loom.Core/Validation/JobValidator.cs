@@ -1,45 +1,36 @@
-using FluentValidation;
 using Loom.Core.Parsing;
 
 namespace Loom.Core.Validation;
 
 /// <summary>Spec §2: a job has a valid id and at least one step; step ids are unique within it.</summary>
-internal sealed class JobValidator : AbstractValidator<RawJob>
+internal static class JobValidator
 {
-    public const string IdRule = "must start with a letter or '_' and contain only letters, digits, '-' and '_'";
-
-    public JobValidator()
+    public static void Validate(RawJob job, DiagnosticBag errors)
     {
-        RuleFor(j => j.Id).Custom((id, context) =>
-        {
-            if (!ScalarValues.IsId(id.Value))
-                context.Report(id.Location, $"job id {MessageText.Quote(id.Value)} {IdRule}");
-        });
-        When(j => j.HasBody, () =>
-        {
-            RuleFor(j => j.StepsNode).Custom((steps, context) =>
-            {
-                var job = context.InstanceToValidate;
-                if (steps is null)
-                    context.Report(job.Location, $"job {MessageText.Quote(job.Id.Value)} has no 'steps'");
-                else if (steps is SequenceNode { Items.Count: 0 })
-                    context.Report(steps.Location, $"job {MessageText.Quote(job.Id.Value)} must have at least one step");
-            });
-            RuleFor(j => j.TimeoutMinutes).PositiveNumber("timeout-minutes");
-            RuleFor(j => j.ContinueOnError).Boolean("continue-on-error");
-            RuleFor(j => j.If).ValidCondition();
-            RuleFor(j => j.Steps).Custom(CheckUniqueStepIds);
-            RuleForEach(j => j.Steps).SetValidator(new StepValidator());
-        });
+        if (!ScalarValues.IsId(job.Id.Value))
+            errors.Add(job.Id.Location, $"job id {MessageText.Quote(job.Id.Value)} {ValueRules.IdRule}");
+        if (!job.HasBody)
+            return;
+        if (job.StepsNode is null)
+            errors.Add(job.Location, $"job {MessageText.Quote(job.Id.Value)} has no 'steps'");
+        else if (job.StepsNode is SequenceNode { Items.Length: 0 })
+            errors.Add(job.StepsNode.Location, $"job {MessageText.Quote(job.Id.Value)} must have at least one step");
+        ValueRules.TimeoutMinutes(job.TimeoutMinutes, errors);
+        ValueRules.Boolean(job.ContinueOnError, "continue-on-error", errors);
+        ValueRules.Condition(job.If, errors);
+        CheckUniqueStepIds(job.Steps, errors);
+        foreach (var step in job.Steps)
+            StepValidator.Validate(step, errors);
     }
 
-    private static void CheckUniqueStepIds(IReadOnlyList<RawStep> steps, ValidationContext<RawJob> context)
+    private static void CheckUniqueStepIds(IReadOnlyList<RawStep> steps, DiagnosticBag errors)
     {
-        var seen = new HashSet<string>(StringComparer.Ordinal);
+        // Most steps have no id: the set is only made for a job with ids to compare.
+        HashSet<string>? seen = null;
         foreach (var step in steps)
         {
-            if (step.Id is { } id && !seen.Add(id.Value))
-                context.Report(id.Location, $"duplicate step id {MessageText.Quote(id.Value)} in job {MessageText.Quote(step.JobId)}");
+            if (step.Id is { } id && !(seen ??= new HashSet<string>(StringComparer.Ordinal)).Add(id.Value))
+                errors.Add(id.Location, $"duplicate step id {MessageText.Quote(id.Value)} in job {MessageText.Quote(step.JobId)}");
         }
     }
 }

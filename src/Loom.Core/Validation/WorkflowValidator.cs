@@ -1,23 +1,21 @@
-using FluentValidation;
 using Loom.Core.Parsing;
 
 namespace Loom.Core.Validation;
 
-/// <summary>The value rules of spec §1–§3 over what <see cref="WorkflowReader"/> read. Stateless, so one instance serves every load.</summary>
-internal sealed class WorkflowValidator : AbstractValidator<RawWorkflow>
+/// <summary>
+/// The value rules of spec §1–§3 over what <see cref="WorkflowReader"/> read. Plain code, not FluentValidation:
+/// run per job and step, that cost some 20 µs and 4 KB a job (a third of a 10 000-job load) plus 20 ms of start-up.
+/// </summary>
+internal static class WorkflowValidator
 {
-    public static readonly WorkflowValidator Instance = new();
-
-    private WorkflowValidator()
+    public static void Validate(RawWorkflow workflow, DiagnosticBag errors)
     {
-        RuleFor(w => w.JobsNode).Custom((jobs, context) =>
-        {
-            if (jobs is null)
-                context.Report(context.InstanceToValidate.Location, "workflow has no 'jobs'");
-            else if (jobs is MappingNode { Entries.Count: 0 })
-                context.Report(jobs.Location, "'jobs' must have at least one job");
-        });
-        RuleFor(w => w.MaxParallel).PositiveInteger("max-parallel");
-        RuleForEach(w => w.Jobs).SetValidator(new JobValidator());
+        if (workflow.JobsNode is null)
+            errors.Add(workflow.Location, "workflow has no 'jobs'");
+        else if (workflow.JobsNode is MappingNode { Entries.Length: 0 })
+            errors.Add(workflow.JobsNode.Location, "'jobs' must have at least one job");
+        ValueRules.PositiveInteger(workflow.MaxParallel, "max-parallel", errors);
+        foreach (var job in workflow.Jobs)
+            JobValidator.Validate(job, errors);
     }
 }

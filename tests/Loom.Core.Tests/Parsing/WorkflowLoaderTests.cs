@@ -176,6 +176,19 @@ public sealed class WorkflowLoaderTests
         Assert.Same(Condition.Default, workflow.Jobs[0].Steps[0].If);
     }
 
+    [Theory]
+    [InlineData("10080", 10080)]
+    [InlineData("1.008e4", 10080)]
+    [InlineData("0.05", 0.05)]
+    public void Timeout_of_up_to_7_days_is_accepted(string value, double minutes)
+    {
+        var result = WorkflowLoader.Load("w.yml", $"jobs: {{ a: {{ steps: [ {{ run: x, timeout-minutes: {value} }} ], timeout-minutes: {value} }} }}");
+
+        Assert.Empty(result.Errors);
+        Assert.Equal(minutes, result.Workflow!.Jobs[0].TimeoutMinutes);
+        Assert.Equal(minutes, result.Workflow.Jobs[0].Steps[0].TimeoutMinutes);
+    }
+
     [Fact]
     public void A_byte_order_mark_and_crlf_line_ends_are_accepted()
     {
@@ -236,6 +249,20 @@ public sealed class WorkflowLoaderTests
         {
             folder.Delete(recursive: true);
         }
+    }
+
+    [Fact]
+    public void The_documented_example_loads()
+    {
+        var folder = new DirectoryInfo(AppContext.BaseDirectory);
+        while (folder is not null && !File.Exists(Path.Combine(folder.FullName, "docs/examples/pipeline/.loom.yml")))
+            folder = folder.Parent;
+        Assert.NotNull(folder);
+
+        var result = WorkflowLoader.LoadFile(Path.Combine(folder.FullName, "docs/examples/pipeline/.loom.yml"));
+
+        Assert.Empty(result.Errors);
+        Assert.Equal(7, result.Workflow!.Jobs.Count);
     }
 
     [Fact]
