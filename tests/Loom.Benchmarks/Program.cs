@@ -1,0 +1,3 @@
+using BenchmarkDotNet.Running;
+
+BenchmarkSwitcher.FromAssembly(typeof(Loom.Benchmarks.WorkflowFiles).Assembly).Run(args);
