@@ -12,7 +12,7 @@ namespace Loom.Actors;
 /// Loom's top actor: supervises the <see cref="WatcherActor"/> (restarted on failure) and one
 /// <see cref="SchedulerActor"/> per run (stopped on failure: a run's state is not guessed back).
 /// </summary>
-public sealed class LoomGuardian : ReceiveActor
+public sealed class LoomGuardian : UntypedActor
 {
     private readonly ILoggingAdapter log = Context.GetLogger();
     private readonly IActorRef watcher;
@@ -21,31 +21,40 @@ public sealed class LoomGuardian : ReceiveActor
     public LoomGuardian(LoomOptions options)
     {
         watcher = Context.ActorOf(WatcherActor.Props(options.Limits), "watcher");
-        Receive<LoomProtocol.SubmitRun>(submit =>
-        {
-            if (runs.ContainsKey(submit.RunId))
-                submit.Subscriber.Tell(new LoomProtocol.RunRejected(submit.RunId, [$"run '{submit.RunId}' is already going on"]));
-            else
-                watcher.Tell(new WatcherProtocol.Load(submit));
-        });
-        Receive<WatcherProtocol.Loaded>(Loaded);
-        Receive<LoomProtocol.CancelRun>(cancel =>
-        {
-            if (runs.TryGetValue(cancel.RunId, out var scheduler))
-                scheduler.Tell(new SchedulerProtocol.Cancel(cancel.Reason));
-        });
-        Receive<Terminated>(t =>
-        {
-            foreach (var (runId, scheduler) in runs)
-                if (scheduler.Equals(t.ActorRef))
-                {
-                    runs.Remove(runId);
-                    break;
-                }
-        });
     }
 
-    public static Props Props(LoomOptions options) => Akka.Actor.Props.Create(() => new LoomGuardian(options));
+    public static Props Props(LoomOptions options) => ActorProps.Of(() => new LoomGuardian(options));
+
+    protected override void OnReceive(object message)
+    {
+        switch (message)
+        {
+            case LoomProtocol.SubmitRun submit:
+                if (runs.ContainsKey(submit.RunId))
+                    submit.Subscriber.Tell(new LoomProtocol.RunRejected(submit.RunId, [$"run '{submit.RunId}' is already going on"]));
+                else
+                    watcher.Tell(new WatcherProtocol.Load(submit));
+                break;
+            case WatcherProtocol.Loaded loaded:
+                Loaded(loaded);
+                break;
+            case LoomProtocol.CancelRun cancel:
+                if (runs.TryGetValue(cancel.RunId, out var running))
+                    running.Tell(new SchedulerProtocol.Cancel(cancel.Reason));
+                break;
+            case Terminated t:
+                foreach (var (runId, scheduler) in runs)
+                    if (scheduler.Equals(t.ActorRef))
+                    {
+                        runs.Remove(runId);
+                        break;
+                    }
+                break;
+            default:
+                Unhandled(message);
+                break;
+        }
+    }
 
     protected override SupervisorStrategy SupervisorStrategy() =>
         new OneForOneStrategy(e =>

@@ -85,6 +85,10 @@ public sealed class RunCommandTests
         var (exit, _, stderr) = await LoomProcess.RunAsync(ws.Root, "run", "--max-parallel", "zero");
         Assert.Equal(2, exit);
         Assert.Contains("loom: error: --max-parallel needs a positive whole number", stderr);
+        (exit, _, stderr) = await LoomProcess.RunAsync(ws.Root, "run", "--max-depth", "1");
+        Assert.Equal(2, exit);
+        Assert.Contains("loom: error:", stderr);
+        Assert.Contains("Max Depth", stderr);
         (exit, _, stderr) = await LoomProcess.RunAsync(ws.Root, "run", "--job", "nope");
         Assert.Equal(2, exit);
         Assert.Contains("no job named 'nope'", stderr);
@@ -194,5 +198,25 @@ public sealed class RunCommandTests
             """);
         Assert.Equal(0, (await LoomProcess.RunAsync(ws.Root, "run")).Exit);
         Assert.Equal($"step w j true true show {Path.GetFileName(ws.Root)}\n", ws.Read("env.txt"));
+    }
+
+    [Fact]
+    public async Task Job_files_exist_for_each_step_and_are_gone_when_loom_exits()
+    {
+        using var ws = new Workspace("""
+            jobs:
+              writes:
+                steps:
+                  - run: test -f "$LOOM_OUTPUT" && echo "$LOOM_OUTPUT" >> paths.txt && echo "version=1" >> "$LOOM_OUTPUT"
+              reads:
+                needs: writes
+                steps:
+                  - run: test -f "$LOOM_ENV" && test ! -s "$LOOM_OUTPUT" && echo "$LOOM_OUTPUT" >> paths.txt
+            """);
+        var (exit, stdout, stderr) = await LoomProcess.RunAsync(ws.Root, "run", "--max-parallel", "1");
+        Assert.True(exit == 0, stdout + stderr);
+        var paths = File.ReadAllLines(ws.PathOf("paths.txt"));
+        Assert.Equal(2, paths.Length);
+        Assert.All(paths, p => Assert.False(Directory.Exists(Path.GetDirectoryName(p)), $"{p} is still there"));
     }
 }

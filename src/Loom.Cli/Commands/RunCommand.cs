@@ -42,20 +42,23 @@ public static class RunCommand
         Result? result = null;
         while (await notifications.WaitToReadAsync())
         {
-            while (notifications.TryRead(out var notification))
+            while (notifications.TryRead(out var batch))
             {
-                switch (notification)
+                foreach (var notification in batch)
                 {
-                    case LoomProtocol.RunRejected rejected:
-                        reporter.Flush();
-                        foreach (var error in rejected.Errors)
-                            Console.Error.WriteLine(error);
-                        return ExitCodes.Usage;
-                    case RunEvents.RunFinished finished:
-                        result = finished.Result;
-                        break;
+                    switch (notification)
+                    {
+                        case LoomProtocol.RunRejected rejected:
+                            reporter.Flush();
+                            foreach (var error in rejected.Errors)
+                                Console.Error.WriteLine(error);
+                            return ExitCodes.Usage;
+                        case RunEvents.RunFinished finished:
+                            result = finished.Result;
+                            break;
+                    }
+                    reporter.Handle(notification);
                 }
-                reporter.Handle(notification);
             }
             reporter.Flush();
         }

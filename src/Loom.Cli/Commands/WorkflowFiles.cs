@@ -1,3 +1,4 @@
+using Loom.Actors.Hosting;
 using Loom.Core.Model;
 using Loom.Core.Parsing;
 
@@ -37,6 +38,13 @@ public static class WorkflowFiles
             limits = limits with { MaxAliasNodes = aliasNodes };
         if (line.PositiveInt("--max-jobs") is { } jobs)
             limits = limits with { MaxJobs = jobs };
+        if (limits != ParseLimits.Default)
+        {
+            // The same rules a host's settings go through; a bad value is a usage error, not a crash.
+            var check = new LoomOptionsValidator().Validate(new LoomOptions { Limits = limits });
+            if (!check.IsValid)
+                throw new UsageException(string.Join("; ", check.Errors.Select(e => e.ErrorMessage)));
+        }
         return limits;
     }
 }

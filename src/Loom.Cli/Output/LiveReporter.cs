@@ -96,8 +96,13 @@ public sealed class LiveReporter : IRunReporter
     private void Draw(bool block)
     {
         var frame = new StringBuilder();
+        // Erase the old block a line at a time from its bottom, not with "erase below" from its
+        // top: a block that starts at the top of the screen would then be erased as a whole screen,
+        // which tmux (and others) keep in the scrollback, stale block and all.
         if (blockHeight > 0)
-            frame.Append($"\r\e[{blockHeight}A\e[J");
+            frame.Append('\r');
+        for (var i = 0; i < blockHeight; i++)
+            frame.Append("\e[1A\e[2K");
         foreach (var line in pending)
             frame.Append(line).Append('\n');
         pending.Clear();

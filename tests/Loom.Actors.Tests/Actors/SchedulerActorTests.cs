@@ -146,4 +146,46 @@ public sealed class SchedulerActorTests : LoomActorTestBase
         Assert.False(File.Exists(Path.Combine(Workspace, "later.txt")));
         await WaitUntilGoneAsync(int.Parse(File.ReadAllText(Path.Combine(Workspace, "sleeper.pid"))));
     }
+
+    [Fact]
+    public async Task Each_job_starts_with_empty_writable_job_files_which_are_gone_once_the_run_has_ended()
+    {
+        // One job at a time, so the second job is handed the folder the first one used if it could be.
+        const string check = """
+            for f in "$LOOM_OUTPUT" "$LOOM_ENV" "$LOOM_PATH" "$LOOM_STEP_SUMMARY"; do
+              [ -f "$f" ] && [ -w "$f" ] && [ ! -s "$f" ] || { echo "not an empty writable file: $f"; exit 1; }
+            done
+            [ "$GITHUB_OUTPUT" = "$LOOM_OUTPUT" ] || exit 1
+            echo "$LOOM_OUTPUT" >> paths.txt
+            """;
+        WriteWorkflow($"""
+            jobs:
+              first:
+                steps:
+                  - run: |
+            {Indent(check, 12)}
+                  - run: echo "version=1" >> "$LOOM_OUTPUT"; echo "## done" >> "$LOOM_STEP_SUMMARY"
+              second:
+                needs: first
+                steps:
+                  - run: |
+            {Indent(check, 12)}
+              third:
+                needs: second
+                steps:
+                  - run: |
+            {Indent(check, 12)}
+            """);
+        var seen = UntilFinished(Submit("files", maxParallel: 1));
+        Assert.Equal(Result.Success, seen.OfType<RunFinished>().Single().Result);
+        var paths = File.ReadAllLines(Path.Combine(Workspace, "paths.txt"));
+        Assert.Equal(3, paths.Length);
+        // The first job wrote to its files, so they were not handed on; the second left them empty.
+        Assert.NotEqual(paths[0], paths[1]);
+        Assert.Equal(paths[1], paths[2]);
+        await AwaitConditionAsync(() => Task.FromResult(paths.All(p => !Directory.Exists(Path.GetDirectoryName(p)))), Patience);
+    }
+
+    private static string Indent(string text, int spaces) =>
+        string.Join('\n', text.Split('\n').Select(line => line.Length == 0 ? line : new string(' ', spaces) + line));
 }
