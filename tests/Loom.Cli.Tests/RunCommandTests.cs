@@ -169,6 +169,27 @@ public sealed class RunCommandTests
     }
 
     [Fact]
+    public async Task A_second_interrupt_stops_at_once_even_while_always_steps_run()
+    {
+        using var ws = new Workspace("""
+            jobs:
+              work:
+                steps:
+                  - run: echo $$ > work.pid; exec sleep 300
+                  - if: always()
+                    run: echo $$ > cleanup.pid; exec sleep 300
+            """);
+        using var loom = LoomProcess.Start(ws.Root, "run");
+        await ws.WaitForFileAsync("work.pid");
+        loom.Signal("INT");
+        await ws.WaitForFileAsync("cleanup.pid");
+        loom.Signal("INT");
+        Assert.Equal(130, await loom.WaitAsync());
+        await Workspace.WaitUntilGoneAsync(int.Parse(ws.Read("work.pid")));
+        await Workspace.WaitUntilGoneAsync(int.Parse(ws.Read("cleanup.pid")));
+    }
+
+    [Fact]
     public async Task A_step_timeout_kills_the_step_tree_and_fails_the_job()
     {
         using var ws = new Workspace("""

@@ -36,7 +36,8 @@ public static class HelpText
 
         Runs the workflow on this machine: every job whose needs are done starts at once, up to
         --max-parallel at a time. On a terminal a live view shows each job; otherwise one line
-        per event. Ctrl-C cancels the run (steps with always() or cancelled() still run) and exits 130.
+        per event. Ctrl-C cancels the run (steps with always() or cancelled() still run) and exits 130;
+        a second Ctrl-C stops at once, killing every step.
 
         Options:
           -j, --max-parallel N   most jobs at once (default: the file's max-parallel, else the processor count)

@@ -35,12 +35,16 @@ public static class RunCommand
         var (subscriber, notifications) = loom.Subscribe();
         await using var reporter = ChooseReporter(line, stdout);
         var interruption = 0;
+        var signals = 0;
+        // A second signal stops waiting for always()/cancelled() work: disposing the actor system
+        // stops every runner, and a stopping runner kills its step's process group.
+        using var forceQuit = new CancellationTokenSource();
         using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, Cancel);
         using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, Cancel);
 
         loom.Guardian.Tell(new LoomProtocol.SubmitRun(runId, fullPath, path, workspace, line.All("--job"), maxParallel, subscriber));
         Result? result = null;
-        while (await notifications.WaitToReadAsync())
+        while (await WaitAsync(notifications, forceQuit.Token))
         {
             while (notifications.TryRead(out var batch))
             {
@@ -71,9 +75,23 @@ public static class RunCommand
         {
             // The run ends by itself once its steps are killed; the process must not die first.
             context.Cancel = true;
-            var first = Interlocked.CompareExchange(ref interruption, context.Signal == PosixSignal.SIGINT ? ExitCodes.Interrupted : ExitCodes.Terminated, 0) == 0;
-            if (first)
-                loom.Guardian.Tell(new LoomProtocol.CancelRun(runId, context.Signal == PosixSignal.SIGINT ? "interrupted (SIGINT)" : "terminated (SIGTERM)"));
+            Interlocked.CompareExchange(ref interruption, context.Signal == PosixSignal.SIGINT ? ExitCodes.Interrupted : ExitCodes.Terminated, 0);
+            if (Interlocked.Increment(ref signals) == 1)
+                loom.Guardian.Tell(new LoomProtocol.CancelRun(runId, context.Signal == PosixSignal.SIGINT ? "interrupted (SIGINT); again to stop at once" : "terminated (SIGTERM)"));
+            else
+                forceQuit.Cancel();
+        }
+    }
+
+    private static async Task<bool> WaitAsync<T>(System.Threading.Channels.ChannelReader<T> reader, CancellationToken token)
+    {
+        try
+        {
+            return await reader.WaitToReadAsync(token);
+        }
+        catch (OperationCanceledException)
+        {
+            return false;
         }
     }
 
