@@ -17,6 +17,11 @@ public static class Program
             return ExitCodes.Success;
         }
         var rest = args.AsSpan(1).ToArray();
+        if ((rest.Contains("--help") || rest.Contains("-h")) && HelpText.ForCommand(args[0]) is { } help)
+        {
+            Console.Out.Write(help);
+            return ExitCodes.Success;
+        }
         try
         {
             return args[0] switch

@@ -6,11 +6,6 @@ public static class GraphCommand
 {
     public static int Execute(string[] args)
     {
-        if (args.Contains("--help") || args.Contains("-h"))
-        {
-            Console.Out.Write(HelpText.Graph);
-            return ExitCodes.Success;
-        }
         var line = CommandLine.Parse(args, new HashSet<string>(), new HashSet<string>(WorkflowFiles.LimitOptions) { "--format" });
         var format = (line.Value("--format") ?? "ascii") switch
         {

@@ -2,6 +2,16 @@ namespace Loom.Cli.Commands;
 
 public static class HelpText
 {
+    /// <summary>The help of one command, or null for a name that is no command.</summary>
+    public static string? ForCommand(string command) => command switch
+    {
+        "run" => Run,
+        "validate" => Validate,
+        "list" => List,
+        "graph" => Graph,
+        _ => null,
+    };
+
     private const string Limits = """
           --max-file-size MIB      largest workflow file (default 64)
           --max-scalar-size KIB    longest single value (default 1024)

@@ -7,11 +7,6 @@ public static class ListCommand
 {
     public static int Execute(string[] args)
     {
-        if (args.Contains("--help") || args.Contains("-h"))
-        {
-            Console.Out.Write(HelpText.List);
-            return ExitCodes.Success;
-        }
         var line = CommandLine.Parse(args, new HashSet<string> { "--json" }, WorkflowFiles.LimitOptions);
         var workflow = WorkflowFiles.LoadOrReport(WorkflowFiles.Resolve(line), WorkflowFiles.Limits(line));
         if (workflow is null)

@@ -14,11 +14,6 @@ public static class RunCommand
 
     public static async Task<int> ExecuteAsync(string[] args)
     {
-        if (args.Contains("--help") || args.Contains("-h"))
-        {
-            Console.Out.Write(HelpText.Run);
-            return ExitCodes.Success;
-        }
         var line = CommandLine.Parse(args, Flags, Values, Aliases);
         var path = WorkflowFiles.Resolve(line);
         var fullPath = Path.GetFullPath(path);

@@ -4,11 +4,6 @@ public static class ValidateCommand
 {
     public static int Execute(string[] args)
     {
-        if (args.Contains("--help") || args.Contains("-h"))
-        {
-            Console.Out.Write(HelpText.Validate);
-            return ExitCodes.Success;
-        }
         var line = CommandLine.Parse(args, new HashSet<string>(), WorkflowFiles.LimitOptions);
         var path = WorkflowFiles.Resolve(line);
         var workflow = WorkflowFiles.LoadOrReport(path, WorkflowFiles.Limits(line));
