@@ -34,12 +34,11 @@ public static class FileCommandParser
                 continue;
             var equals = line.IndexOf('=', StringComparison.Ordinal);
             var heredoc = line.IndexOf("<<", StringComparison.Ordinal);
-            var error = (equals, heredoc) switch
-            {
-                (< 0, < 0) => new FileCommandError(lines.LineNumber, "expected 'name=value' or 'name<<DELIMITER'"),
-                _ when equals >= 0 && (heredoc < 0 || equals < heredoc) => Single(line, equals, lines.LineNumber, pairs),
-                _ => Block(line, heredoc, lines, pairs),
-            };
+            var error = equals < 0 && heredoc < 0
+                ? new FileCommandError(lines.LineNumber, "expected 'name=value' or 'name<<DELIMITER'")
+                : equals >= 0 && (heredoc < 0 || equals < heredoc)
+                    ? Single(line, equals, lines.LineNumber, pairs)
+                    : Block(line, heredoc, lines, pairs);
             if (error is not null)
                 return new FileCommandResult(pairs, error);
         }

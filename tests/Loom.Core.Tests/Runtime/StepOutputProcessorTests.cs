@@ -57,7 +57,12 @@ public sealed class StepOutputProcessorTests
         Assert.Equal(StepLineKind.Annotation, result.Kind);
         Assert.Equal(new Annotation(AnnotationLevel.Error, "Bad thing")
         {
-            File = "src/a.cs", Line = 3, EndLine = 3, Column = 5, EndColumn = 9, Title = "Oops",
+            File = "src/a.cs",
+            Line = 3,
+            EndLine = 3,
+            Column = 5,
+            EndColumn = 9,
+            Title = "Oops",
         }, result.Annotation);
     }
 
