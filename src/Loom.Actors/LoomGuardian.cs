@@ -82,11 +82,11 @@ public sealed class LoomGuardian : UntypedActor
             request.Subscriber.Tell(new LoomProtocol.RunRejected(request.RunId, [e.Message]));
             return;
         }
-        var scheduler = Context.ActorOf(SchedulerActor.Props(plan, request.Workspace), "run-" + request.RunId);
+        var scheduler = Context.ActorOf(SchedulerActor.Props(plan, request.Workspace, request.Contexts), "run-" + request.RunId);
         Context.Watch(scheduler);
         runs[request.RunId] = scheduler;
         watcher.Tell(new WatcherProtocol.WatchDuringRun(request.WorkflowPath, request.DisplayPath, scheduler));
-        request.Subscriber.Tell(new LoomProtocol.RunAccepted(request.RunId, scheduler));
+        request.Subscriber.Tell(new LoomProtocol.RunAccepted(request.RunId, scheduler, loaded.Result.Warnings.Select(w => w.ToString()).ToList()));
         scheduler.Tell(new SchedulerProtocol.Start(request.Subscriber));
     }
 }

@@ -19,9 +19,17 @@ public static class LoomProtocol
         string Workspace,
         IReadOnlyList<string> Jobs,
         int? MaxParallel,
-        IActorRef Subscriber) : ILoomMessage;
+        IActorRef Subscriber) : ILoomMessage
+    {
+        /// <summary>The run's <c>loom</c>, <c>vars</c>, <c>inputs</c> and <c>secrets</c> contexts.</summary>
+        public RunContexts Contexts { get; init; } = RunContexts.Empty;
 
-    public sealed record RunAccepted(string RunId, IActorRef Scheduler) : IRunNotification;
+        /// <summary><c>--skip-uses</c>: leave <c>uses:</c> steps out with a warning instead of refusing the file.</summary>
+        public bool SkipUses { get; init; }
+    }
+
+    /// <param name="Warnings">What loading the file warned of, as <c>file:line:col: warning: ...</c> lines.</param>
+    public sealed record RunAccepted(string RunId, IActorRef Scheduler, IReadOnlyList<string> Warnings) : IRunNotification;
 
     /// <summary>The workflow is invalid or the request cannot be run: one line per problem, nothing ran.</summary>
     public sealed record RunRejected(string RunId, IReadOnlyList<string> Errors) : IRunNotification;

@@ -18,10 +18,20 @@ public static class RunEvents
 {
     public sealed record RunStarted(string RunId, string Workflow, IReadOnlyList<string> Jobs, int MaxParallel, DateTimeOffset At) : IRunEvent, IRunNotification;
 
-    /// <summary>A job's needs are done and its <c>if</c> held: it waits for a free slot.</summary>
+    /// <summary>
+    /// A job's needs are done and its <c>if</c> held: it (or one matrix cell, or a retry) waits for a free slot.
+    /// Here and below <c>JobId</c> names what runs: a job's id, or a matrix cell's id such as <c>build (linux, 8)</c>.
+    /// </summary>
     public sealed record JobQueued(string JobId, DateTimeOffset At) : IRunEvent, IRunNotification;
 
-    public sealed record JobStarted(string JobId, DateTimeOffset At) : IRunEvent, IRunNotification;
+    /// <summary>A matrix job's <c>if</c> held and its matrix was worked out: each cell now runs as a job of its own.</summary>
+    public sealed record MatrixExpanded(string JobId, IReadOnlyList<MatrixCell> Cells, DateTimeOffset At) : IRunEvent, IRunNotification;
+
+    /// <param name="Attempt">1, or higher when <c>retry</c> runs the job again.</param>
+    public sealed record JobStarted(string JobId, int Attempt, DateTimeOffset At) : IRunEvent, IRunNotification;
+
+    /// <summary>A running matrix cell is being cancelled because a sibling failed (<c>fail-fast</c>).</summary>
+    public sealed record JobCancelling(string JobId, string Reason, DateTimeOffset At) : IRunEvent, IRunNotification;
 
     /// <summary>A job that will not run: <see cref="Result.Skipped"/>, or <see cref="Result.Cancelled"/> when the run was cancelled first.</summary>
     public sealed record JobSkipped(string JobId, Result Result, string Reason, DateTimeOffset At) : IRunEvent, IRunNotification;
@@ -30,7 +40,18 @@ public static class RunEvents
 
     public sealed record StepFinished(string JobId, int Step, Result Outcome, Result Conclusion, int? ExitCode, TimeSpan Duration, string? Error, DateTimeOffset At) : IRunEvent, IRunNotification;
 
-    public sealed record JobFinished(string JobId, Result Result, bool TimedOut, string? Error, TimeSpan Duration, DateTimeOffset At) : IRunEvent, IRunNotification;
+    /// <param name="Outputs">The job's <c>outputs</c>, evaluated after its steps (secrets masked).</param>
+    /// <param name="Retrying">The attempt failed and <c>retry</c> will run the job again after <paramref name="RetryDelay"/>.</param>
+    public sealed record JobFinished(
+        string JobId,
+        Result Result,
+        bool TimedOut,
+        string? Error,
+        TimeSpan Duration,
+        DateTimeOffset At,
+        IReadOnlyDictionary<string, string>? Outputs = null,
+        bool Retrying = false,
+        TimeSpan RetryDelay = default) : IRunEvent, IRunNotification;
 
     public sealed record RunCancelling(string Reason, DateTimeOffset At) : IRunEvent, IRunNotification;
 
@@ -39,6 +60,15 @@ public static class RunEvents
     /// <summary>One line a step printed (stdout and stderr merged in order). Not part of the state.</summary>
     public sealed record OutputLine(string JobId, int Step, string Line, DateTimeOffset At) : IRunNotification;
 
+    /// <summary>A workflow command a step printed: <c>::error::</c>, <c>::warning::</c> or <c>::notice::</c>. Not part of the state.</summary>
+    public sealed record Annotation(string JobId, int Step, string Level, string Message, string? File, int? Line, int? Column, string? Title, DateTimeOffset At) : IRunNotification;
+
+    /// <summary>What a job's steps wrote to <c>$LOOM_STEP_SUMMARY</c>, shown at the end of the run. Not part of the state.</summary>
+    public sealed record StepSummary(string JobId, string Markdown, DateTimeOffset At) : IRunNotification;
+
     /// <summary>The workflow file changed while the run went on; the run keeps the version it started with.</summary>
     public sealed record WorkflowChanged(string Path, DateTimeOffset At) : IRunNotification;
 }
+
+/// <summary>One cell of a matrix: its display id and its <c>matrix</c> context as JSON.</summary>
+public sealed record MatrixCell(string Id, string MatrixJson);

@@ -21,7 +21,20 @@ public static class SchedulerProtocol
 
     public sealed record StepFinished(string JobId, int Step, Result Outcome, Result Conclusion, int? ExitCode, TimeSpan Duration, string? Error) : ILoomMessage;
 
-    public sealed record JobFinished(string JobId, Result Result, bool TimedOut, string? Error, TimeSpan Duration) : ILoomMessage;
+    public sealed record JobFinished(string JobId, Result Result, bool TimedOut, string? Error, TimeSpan Duration, IReadOnlyDictionary<string, string>? Outputs = null) : ILoomMessage;
+
+    public sealed record Annotation(string JobId, int Step, string Level, string Message, string? File, int? Line, int? Column, string? Title) : ILoomMessage;
+
+    public sealed record StepSummary(string JobId, string Markdown) : ILoomMessage;
+
+    /// <summary>A failed job's <c>retry</c> backoff is over: queue its next attempt.</summary>
+    public sealed record RetryDue(string JobId) : ILoomMessage;
+
+    /// <summary>Internal to the state: work out what follows from the events just applied (readied jobs, free slots).</summary>
+    public sealed record Advance : ILoomMessage
+    {
+        public static readonly Advance Instance = new();
+    }
 }
 
 /// <summary>Messages to a <see cref="Running.RunnerActor"/>.</summary>

@@ -81,7 +81,7 @@ public sealed class JobFiles : IDisposable
     /// <summary>
     /// Whether the next job can take this folder as it is: all four files still empty regular files
     /// that their owner can read and write. Anything a job wrote, replaced or removed makes the
-    /// folder go (a file is never truncated: whatever was written to it stays out of the next job).
+    /// folder go. Files a runner read and emptied after each step count as empty.
     /// </summary>
     internal bool IsPristine() =>
         IsEmptyFile(Output) && IsEmptyFile(Env) && IsEmptyFile(Path) && IsEmptyFile(StepSummary);

@@ -3,23 +3,30 @@ using Akka.Actor;
 using Akka.Event;
 using Loom.Actors.Execution;
 using Loom.Actors.Protocol;
+using Loom.Core.Expressions;
 using Loom.Core.Model;
+using Loom.Core.Runtime;
 
 namespace Loom.Actors.Running;
 
 /// <summary>
-/// Runs one job's steps in order, each as a real process, and reports every step and line to
-/// the scheduler. Thin: process handling lives in <see cref="StepProcess"/>, step conditions in
-/// <see cref="Condition"/>. If this actor stops for any reason its process tree is killed.
+/// Runs one job's steps in order, each as a real process, and reports every step and line to the
+/// scheduler. Thin: process handling lives in <see cref="StepProcess"/>, expressions and the
+/// <c>steps</c>/<c>env</c> contexts in <see cref="StepContexts"/>, output commands and masking in
+/// <see cref="StepOutputRelay"/>. If this actor stops for any reason its process tree is killed.
 /// </summary>
 public sealed class RunnerActor : UntypedActor, IWithTimers
 {
     private readonly IActorRef scheduler;
     private readonly JobFilesPool folders;
     private readonly Stopwatch jobClock = new();
+    private readonly SecretMasker masker = new();
     private RunnerProtocol.RunJob? request;
     private JobFiles? files;
+    private JobFileReader? reader;
+    private StepContexts? contexts;
     private StepProcess? current;
+    private StepOutputRelay? output;
     private int nextStep;
     private bool anyStepFailed;
     private bool cancelled;
@@ -66,7 +73,10 @@ public sealed class RunnerActor : UntypedActor, IWithTimers
             return;
         request = run;
         jobClock.Start();
+        masker.AddRange(run.Job.Secrets.Values);
         files = folders.Rent();
+        reader = new JobFileReader(files);
+        contexts = new StepContexts(run.Job, run.Workspace);
         Timers.StartSingleTimer(nameof(JobTimeout), JobTimeout.Instance, TimeSpan.FromMinutes(run.Job.TimeoutMinutes));
         RunNextStep();
     }
@@ -76,42 +86,55 @@ public sealed class RunnerActor : UntypedActor, IWithTimers
         while (nextStep < Job.Steps.Count)
         {
             var step = Job.Steps[nextStep++];
-            var condition = Condition.TryParse(step.If, out var error, out _);
-            if (condition is null)
+            var status = new StatusContext(!anyStepFailed, anyStepFailed, cancelled);
+            bool run;
+            try
             {
-                ReportStep(step, Result.Failure, Result.Failure, null, TimeSpan.Zero, error);
+                run = contexts!.ShouldRun(step, status);
+            }
+            catch (ExpressionException e)
+            {
+                ReportStep(step, Result.Failure, Result.Failure, null, TimeSpan.Zero, $"'if: {step.If}': {e.Message}");
                 continue;
             }
-            if (!condition.Evaluate(new StatusContext(!anyStepFailed, anyStepFailed, cancelled)))
+            if (!run)
             {
+                contexts.Record(step, Result.Skipped, Result.Skipped);
                 scheduler.Tell(new SchedulerProtocol.StepFinished(Job.Id, step.Index, Result.Skipped, Result.Skipped, null, TimeSpan.Zero, null));
                 continue;
             }
-            Launch(step);
+            if (!Launch(step))
+                continue;
             return;
         }
         Finish();
     }
 
-    private void Launch(StepSpec step)
+    /// <summary>Starts the step's process; false when its values could not be evaluated (the step is reported failed).</summary>
+    private bool Launch(StepSpec step)
     {
-        scheduler.Tell(new SchedulerProtocol.StepStarted(Job.Id, step.Index, step.Title));
-        var workspace = request!.Workspace;
-        var launch = new StepLaunch(
-            step.Run,
-            step.Shell,
-            step.WorkingDirectory is null ? workspace : Path.GetFullPath(step.WorkingDirectory, workspace),
-            StepEnvironment.Compose(request.RunId, workspace, Job, step, files!),
-            step.TimeoutMinutes is { } minutes ? TimeSpan.FromMinutes(minutes) : null);
-        var jobId = Job.Id;
-        var target = scheduler;
-        current = StepProcess.Start(launch, line => target.Tell(new SchedulerProtocol.StepOutput(jobId, step.Index, line)));
-        current.Completion.PipeTo(Self, success: exit => new StepExited(step, exit), failure: e => new StepExited(step, new StepExit(-1, false, false, TimeSpan.Zero, e.Message)));
+        ResolvedStep resolved;
+        try
+        {
+            resolved = contexts!.Resolve(step, request!.RunId, files!);
+        }
+        catch (ExpressionException e)
+        {
+            scheduler.Tell(new SchedulerProtocol.StepStarted(Job.Id, step.Index, step.Title));
+            ReportStep(step, Result.Failure, Failed(step), null, TimeSpan.Zero, Mask(e.Message));
+            return false;
+        }
+        scheduler.Tell(new SchedulerProtocol.StepStarted(Job.Id, step.Index, masker.Mask(resolved.Title)));
+        var launch = new StepLaunch(resolved.Run, resolved.Shell, resolved.WorkingDirectory, resolved.Environment, resolved.Timeout);
+        var relay = output = new StepOutputRelay(scheduler, Job.Id, step.Index, masker);
+        current = StepProcess.Start(launch, relay.Relay);
+        current.Completion.PipeTo(Self, success: exit => new StepExited(step, resolved, exit), failure: e => new StepExited(step, resolved, new StepExit(-1, false, false, TimeSpan.Zero, e.Message)));
+        return true;
     }
 
     private void OnStepExited(StepExited exited)
     {
-        var (step, exit) = exited;
+        var (step, resolved, exit) = exited;
         _ = current?.DisposeAsync();
         current = null;
         var outcome = exit switch
@@ -120,18 +143,68 @@ public sealed class RunnerActor : UntypedActor, IWithTimers
             { Killed: true } => Result.Cancelled,
             _ => Result.Failure,
         };
-        var conclusion = outcome == Result.Failure && step.ContinueOnError ? Result.Success : outcome;
-        var error = exit.StartError ?? (exit.TimedOut ? $"step timed out after {step.TimeoutMinutes} minutes" : null);
-        ReportStep(step, outcome, conclusion, exit.Killed ? null : exit.ExitCode, exit.Duration, error);
+        var error = exit.StartError ?? (exit.TimedOut ? $"step timed out after {resolved.Timeout?.TotalMinutes} minutes" : null);
+        if (output!.FailedStep && outcome == Result.Success)
+        {
+            outcome = Result.Failure;
+            error = "the step used a disabled workflow command";
+        }
+        var fileError = ReadFiles(step);
+        if (fileError is not null && outcome == Result.Success)
+        {
+            outcome = Result.Failure;
+            error = fileError;
+        }
+        var conclusion = outcome == Result.Failure && resolved.ContinueOnError ? Result.Success : outcome;
+        ReportStep(step, outcome, conclusion, exit.Killed ? null : exit.ExitCode, exit.Duration, error is null ? null : Mask(error));
         RunNextStep();
     }
+
+    /// <summary>What the step appended to <c>$LOOM_OUTPUT</c>, <c>$LOOM_ENV</c>, <c>$LOOM_PATH</c>; an error names the file and line.</summary>
+    private string? ReadFiles(StepSpec step)
+    {
+        JobFileReader.Appended appended;
+        try
+        {
+            appended = reader!.ReadAppended();
+        }
+        catch (InvalidDataException e)
+        {
+            return e.Message;
+        }
+        string? error = null;
+        if (appended.Output is { } outputText)
+        {
+            var parsed = FileCommandParser.Parse(outputText);
+            contexts!.AddOutputs(step, parsed.Pairs);
+            if (parsed.Error is { } e)
+                error = $"$LOOM_OUTPUT {e}";
+        }
+        if (appended.Env is { } envText)
+        {
+            var parsed = FileCommandParser.Parse(envText);
+            contexts!.AddEnv(parsed.Pairs);
+            if (parsed.Error is { } e)
+                error ??= $"$LOOM_ENV {e}";
+        }
+        if (appended.Path is { } pathText)
+            contexts!.AddPath(pathText);
+        if (appended.Summary is { Length: > 0 } summary)
+            contexts!.AddSummary(summary);
+        return error;
+    }
+
+    private Result Failed(StepSpec step) => contexts!.ContinuesOnError(step) ? Result.Success : Result.Failure;
 
     private void ReportStep(StepSpec step, Result outcome, Result conclusion, int? exitCode, TimeSpan duration, string? error)
     {
         if (conclusion == Result.Failure)
             anyStepFailed = true;
+        contexts!.Record(step, outcome, conclusion);
         scheduler.Tell(new SchedulerProtocol.StepFinished(Job.Id, step.Index, outcome, conclusion, exitCode, duration, error));
     }
+
+    private string Mask(string text) => masker.Mask(text);
 
     private void Cancel(bool timeout)
     {
@@ -147,9 +220,20 @@ public sealed class RunnerActor : UntypedActor, IWithTimers
         Timers.CancelAll();
         var result = cancelled ? Result.Cancelled : anyStepFailed ? Result.Failure : Result.Success;
         var error = timedOut ? $"job timed out after {Job.TimeoutMinutes} minutes" : null;
-        scheduler.Tell(new SchedulerProtocol.JobFinished(Job.Id, result, timedOut, error, jobClock.Elapsed));
+        var outputs = contexts!.JobOutputs(result, out var outputError);
+        if (outputError is not null)
+            error ??= outputError;
+        var masked = new Dictionary<string, string>(outputs.Count, StringComparer.Ordinal);
+        foreach (var (name, value) in outputs)
+            masked[name] = masker.Mask(value);
+        if (contexts.Summary is { Length: > 0 } summary)
+            scheduler.Tell(new SchedulerProtocol.StepSummary(Job.Id, MaskLines(summary)));
+        scheduler.Tell(new SchedulerProtocol.JobFinished(Job.Id, result, timedOut, error is null ? null : Mask(error), jobClock.Elapsed, masked));
         Context.Stop(Self);
     }
+
+    private string MaskLines(string text) =>
+        masker.IsEmpty ? text : string.Join('\n', text.Split('\n').Select(masker.Mask));
 
     protected override void PostStop()
     {
@@ -165,7 +249,7 @@ public sealed class RunnerActor : UntypedActor, IWithTimers
         files?.Dispose();
     }
 
-    private sealed record StepExited(StepSpec Step, StepExit Exit);
+    private sealed record StepExited(StepSpec Step, ResolvedStep Resolved, StepExit Exit);
 
     private sealed class JobTimeout
     {

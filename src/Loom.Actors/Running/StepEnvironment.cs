@@ -1,5 +1,6 @@
 using System.Collections;
 using Loom.Actors.Protocol;
+using Loom.Core.Runtime;
 
 namespace Loom.Actors.Running;
 
@@ -8,16 +9,30 @@ public static class StepEnvironment
 {
     private static readonly IReadOnlyDictionary<string, string> ProcessEnvironment = ReadProcessEnvironment();
 
-    public static Dictionary<string, string> Compose(string runId, string workspace, JobSpec job, StepSpec step, JobFiles files)
+    /// <param name="jobEnv">Workflow and job env, evaluated.</param>
+    /// <param name="appendedEnv">What earlier steps appended to <c>$LOOM_ENV</c>.</param>
+    /// <param name="stepEnv">The step's env, evaluated.</param>
+    /// <param name="pathPrepends">Directories earlier steps appended to <c>$LOOM_PATH</c>.</param>
+    public static Dictionary<string, string> Compose(
+        string runId,
+        string workspace,
+        JobSpec job,
+        IReadOnlyDictionary<string, string> jobEnv,
+        IReadOnlyDictionary<string, string> appendedEnv,
+        IReadOnlyDictionary<string, string> stepEnv,
+        PathPrepends pathPrepends,
+        JobFiles files)
     {
         var env = new Dictionary<string, string>(ProcessEnvironment, StringComparer.Ordinal) { ["CI"] = "true" };
-        Overlay(env, job.WorkflowEnv);
-        Overlay(env, job.JobEnv);
-        Overlay(env, step.Env);
+        Overlay(env, jobEnv);
+        Overlay(env, appendedEnv);
+        Overlay(env, stepEnv);
+        if (pathPrepends.Directories.Count > 0)
+            env["PATH"] = pathPrepends.Prepend(env.GetValueOrDefault("PATH"));
         env["LOOM"] = "true";
         env["LOOM_WORKSPACE"] = env["GITHUB_WORKSPACE"] = workspace;
         env["LOOM_RUN_ID"] = runId;
-        env["LOOM_JOB"] = job.Id;
+        env["LOOM_JOB"] = job.JobId;
         env["LOOM_OUTPUT"] = env["GITHUB_OUTPUT"] = files.Output;
         env["LOOM_ENV"] = env["GITHUB_ENV"] = files.Env;
         env["LOOM_PATH"] = env["GITHUB_PATH"] = files.Path;

@@ -1,4 +1,3 @@
-using Loom.Actors.Protocol;
 using Loom.Core.Model;
 using Loom.Core.Planning;
 
@@ -28,6 +27,9 @@ public sealed class RunPlan
     /// <summary>Jobs in graph index order.</summary>
     public IReadOnlyList<Job> Jobs { get; }
 
+    /// <summary>The most cells one matrix may expand to: the job limit of spec §7.</summary>
+    public int MaxMatrixCells => Core.Parsing.ParseLimits.Default.MaxJobs;
+
     /// <summary>Jobs on long chains start first when slots are scarce: the number of jobs on the longest path from here to a sink.</summary>
     public IReadOnlyList<int> Priority { get; }
 
@@ -46,24 +48,6 @@ public sealed class RunPlan
         var byId = workflow.Jobs.ToDictionary(j => j.Id, StringComparer.Ordinal);
         var jobs = graph.Ids.Select(id => byId[id]).ToArray();
         return new RunPlan(runId, workflow, jobs, graph, maxParallel);
-    }
-
-    public JobSpec SpecOf(int index)
-    {
-        var job = Jobs[index];
-        var defaults = Workflow.Defaults;
-        var steps = job.Steps.Select(s => new StepSpec(
-            s.Index,
-            s.Id,
-            s.Title,
-            s.Run,
-            s.Shell ?? job.Defaults.Shell ?? defaults.Shell,
-            s.WorkingDirectory ?? job.Defaults.WorkingDirectory ?? defaults.WorkingDirectory,
-            s.Env,
-            s.If.Text,
-            s.TimeoutMinutes,
-            s.ContinueOnError)).ToArray();
-        return new JobSpec(job.Id, job.Title, Workflow.Env, job.Env, job.TimeoutMinutes, steps);
     }
 
     private static int[] LongestPathToSink(JobGraph graph)

@@ -1,16 +1,26 @@
 using Loom.Actors.Protocol;
+using Loom.Core.Expressions;
 using Loom.Core.Model;
 using static Loom.Actors.Protocol.RunEvents;
 
 namespace Loom.Actors.Scheduling;
 
-public enum JobPhase { Pending, Queued, Running, Done }
+public enum JobPhase { Pending, Queued, Running, Retrying, Done }
 
-/// <summary>One job as the scheduler sees it.</summary>
-public sealed class JobState(int index, string id)
+/// <summary>One thing that runs: a job, or one cell of a matrix job. Its id is what events name.</summary>
+public sealed class UnitState(string id, int node, int cell, ExpressionValue? matrix)
 {
-    public int Index { get; } = index;
     public string Id { get; } = id;
+
+    /// <summary>The job (graph node) this belongs to.</summary>
+    public int Node { get; } = node;
+
+    /// <summary>The cell's position in its matrix; 0 for a job without one.</summary>
+    public int Cell { get; } = cell;
+
+    /// <summary>The <c>matrix</c> context of a cell; null for a job without a matrix.</summary>
+    public ExpressionValue? Matrix { get; } = matrix;
+
     public JobPhase Phase { get; internal set; }
     public Result? Result { get; internal set; }
     public bool TimedOut { get; internal set; }
@@ -19,42 +29,72 @@ public sealed class JobState(int index, string id)
     public TimeSpan Duration { get; internal set; }
     public string? CurrentStep { get; internal set; }
     public int StepsFinished { get; internal set; }
+    public int Attempt { get; internal set; }
+    public IReadOnlyDictionary<string, string> Outputs { get; internal set; } = Empty;
+
+    /// <summary>The result dependents see: a failure under <c>continue-on-error</c> counts as success.</summary>
+    internal Result? EffectiveResult { get; set; }
+
+    internal bool ContinueOnError { get; set; }
+
+    internal static readonly IReadOnlyDictionary<string, string> Empty = new Dictionary<string, string>();
+}
+
+/// <summary>One job of the graph as the scheduler sees it, with the units (itself, or its matrix cells) that run it.</summary>
+public sealed class JobState(int index, string id)
+{
+    public int Index { get; } = index;
+    public string Id { get; } = id;
+
+    /// <summary>Pending until its needs are done; Running while any unit is not done; then Done.</summary>
+    public JobPhase Phase { get; internal set; }
+
+    /// <summary>The combined result of its units; <see cref="Result.Skipped"/> when it never ran.</summary>
+    public Result? Result { get; internal set; }
+
+    public string? Reason { get; internal set; }
+    public IReadOnlyList<UnitState> Units => units;
+
+    internal readonly List<UnitState> units = [];
     internal int RemainingNeeds { get; set; }
+    internal int UnitsLeft { get; set; }
+    internal int UnitsRunning { get; set; }
 
     /// <summary>This job or one of its ancestors failed (what <c>failure()</c> asks of a dependent).</summary>
     internal bool FailedOrUpstream { get; set; }
 
-    /// <summary>The result dependents see: a failure under <c>continue-on-error</c> counts as success.</summary>
     internal Result? EffectiveResult { get; set; }
 }
 
 /// <summary>
 /// A run's whole scheduling state as a plain object: <see cref="Process"/> decides (never mutates),
 /// <see cref="Apply"/> changes state, one event at a time. The actor persists what Process returns
-/// and applies it, so replaying the events rebuilds exactly this state.
+/// and applies it, so replaying the events rebuilds exactly this state. What follows from applied
+/// events (readied jobs, free slots, the end of the run) is decided by processing
+/// <see cref="SchedulerProtocol.Advance"/> until it yields nothing: <see cref="Handle"/> does that loop.
 /// </summary>
 public sealed class RunState
 {
     private readonly RunPlan plan;
+    private readonly JobExpressions expressions;
     private readonly JobState[] jobs;
-    private readonly Condition[] conditions;
-    private readonly SortedSet<(int NegativePriority, int Index)> queue = new();
+    private readonly Dictionary<string, UnitState> units = new(StringComparer.Ordinal);
+    private readonly SortedSet<(int NegativePriority, int Node, int Cell)> queue = new();
+    private readonly SortedSet<int> ready = [];
     private int doneCount;
     private bool workflowFailed;
 
-    public RunState(RunPlan plan)
+    public RunState(RunPlan plan, RunContexts? contexts = null)
     {
         this.plan = plan;
+        expressions = new JobExpressions(plan, contexts ?? RunContexts.Empty);
         jobs = new JobState[plan.Jobs.Count];
-        conditions = new Condition[jobs.Length];
         for (var i = 0; i < jobs.Length; i++)
-        {
             jobs[i] = new JobState(i, plan.Jobs[i].Id) { RemainingNeeds = plan.Graph.NeedsOf(i).Count };
-            conditions[i] = plan.Jobs[i].If;
-        }
     }
 
     public RunPlan Plan => plan;
+    public JobExpressions Expressions => expressions;
     public IReadOnlyList<JobState> Jobs => jobs;
     public bool Started { get; private set; }
     public bool Cancelled { get; private set; }
@@ -63,40 +103,58 @@ public sealed class RunState
     public DateTimeOffset? StartedAt { get; private set; }
     public int Running { get; private set; }
 
-    public JobState this[string jobId] => jobs[plan.Graph.IndexOf(jobId)];
+    /// <summary>A unit by the id events use (a job's id, or a matrix cell's id).</summary>
+    public UnitState this[string unitId] => units[unitId];
+
+    public JobState Job(string jobId) => jobs[plan.Graph.IndexOf(jobId)];
+
+    public bool TryGetUnit(string unitId, out UnitState unit) => units.TryGetValue(unitId, out unit!);
+
+    /// <summary>Processes a command, applies its events, then advances until nothing more follows; returns every event in order.</summary>
+    public List<IRunEvent> Handle(ILoomMessage command, DateTimeOffset now)
+    {
+        var all = new List<IRunEvent>();
+        var events = Process(command, now);
+        while (events.Count > 0)
+        {
+            foreach (var e in events)
+                Apply(e);
+            all.AddRange(events);
+            events = Process(SchedulerProtocol.Advance.Instance, now);
+        }
+        return all;
+    }
 
     public IReadOnlyList<IRunEvent> Process(ILoomMessage command, DateTimeOffset now)
     {
         if (Finished)
             return [];
-        var decision = new Decision(this, now);
+        var events = new List<IRunEvent>();
         switch (command)
         {
             case SchedulerProtocol.Start when !Started:
-                decision.Emit(new RunStarted(plan.RunId, plan.Workflow.Name, plan.Graph.Ids, plan.MaxParallel, now));
-                for (var i = 0; i < jobs.Length; i++)
-                    if (jobs[i].RemainingNeeds == 0)
-                        decision.BecameReady(i);
+                events.Add(new RunStarted(plan.RunId, plan.Workflow.Name, plan.Graph.Ids, plan.MaxParallel, now));
                 break;
             case SchedulerProtocol.Cancel cancel when Started && !Cancelled:
-                decision.Cancel(cancel.Reason);
+                events.Add(new RunCancelling(cancel.Reason, now));
                 break;
             case SchedulerProtocol.StepStarted s when IsRunning(s.JobId):
-                decision.Emit(new StepStarted(s.JobId, s.Step, s.Title, now));
+                events.Add(new StepStarted(s.JobId, s.Step, s.Title, now));
                 break;
             case SchedulerProtocol.StepFinished s when IsRunning(s.JobId):
-                decision.Emit(new StepFinished(s.JobId, s.Step, s.Outcome, s.Conclusion, s.ExitCode, s.Duration, s.Error, now));
+                events.Add(new StepFinished(s.JobId, s.Step, s.Outcome, s.Conclusion, s.ExitCode, s.Duration, s.Error, now));
                 break;
             case SchedulerProtocol.JobFinished f when IsRunning(f.JobId):
-                decision.Emit(new JobFinished(f.JobId, f.Result, f.TimedOut, f.Error, f.Duration, now));
-                decision.Completed(plan.Graph.IndexOf(f.JobId), f.Result, f.TimedOut);
+                UnitFinished(f, now, events);
                 break;
-            default:
-                return [];
+            case SchedulerProtocol.RetryDue r when units.TryGetValue(r.JobId, out var unit) && unit.Phase == JobPhase.Retrying && !Cancelled:
+                events.Add(new JobQueued(r.JobId, now));
+                break;
+            case SchedulerProtocol.Advance when Started:
+                Advance(now, events);
+                break;
         }
-        decision.Dispatch();
-        decision.FinishIfDone();
-        return decision.Events;
+        return events;
     }
 
     public void Apply(IRunEvent e)
@@ -106,53 +164,63 @@ public sealed class RunState
             case RunStarted started:
                 Started = true;
                 StartedAt = started.At;
+                for (var i = 0; i < jobs.Length; i++)
+                    if (jobs[i].RemainingNeeds == 0)
+                        ready.Add(i);
                 break;
-            case JobQueued queued:
+            case MatrixExpanded expanded:
             {
-                var job = this[queued.JobId];
-                job.Phase = JobPhase.Queued;
-                job.FailedOrUpstream = UpstreamFailed(job.Index);
-                queue.Add(QueueKey(job.Index));
+                var job = Job(expanded.JobId);
+                Dequeue(job.Index);
+                for (var cell = 0; cell < expanded.Cells.Count; cell++)
+                {
+                    var matrix = ExpressionValue.TryParseJson(expanded.Cells[cell].MatrixJson, out var value, out _) ? value : ExpressionValue.Null;
+                    AddUnit(job, new UnitState(expanded.Cells[cell].Id, job.Index, cell, matrix));
+                }
                 break;
             }
+            case JobQueued queued:
+                Queued(queued.JobId);
+                break;
             case JobStarted started:
             {
-                var job = this[started.JobId];
-                queue.Remove(QueueKey(job.Index));
-                job.Phase = JobPhase.Running;
-                job.StartedAt = started.At;
+                var unit = units[started.JobId];
+                queue.Remove(QueueKey(unit));
+                unit.Phase = JobPhase.Running;
+                unit.StartedAt = started.At;
+                unit.Attempt = started.Attempt;
+                unit.StepsFinished = 0;
+                jobs[unit.Node].UnitsRunning++;
                 Running++;
                 break;
             }
             case JobSkipped skipped:
-            {
-                var job = this[skipped.JobId];
-                if (job.Phase == JobPhase.Queued)
-                    queue.Remove(QueueKey(job.Index));
-                job.Reason = skipped.Reason;
-                job.FailedOrUpstream = UpstreamFailed(job.Index);
-                MarkDone(job, skipped.Result, skipped.Result);
+                Skipped(skipped);
                 break;
-            }
             case StepStarted step:
-                this[step.JobId].CurrentStep = step.Title;
+                units[step.JobId].CurrentStep = step.Title;
                 break;
             case StepFinished step:
-                this[step.JobId].StepsFinished++;
+                units[step.JobId].StepsFinished++;
+                break;
+            case JobCancelling cancelling:
+                units[cancelling.JobId].Reason = cancelling.Reason;
                 break;
             case JobFinished finished:
             {
-                var job = this[finished.JobId];
+                var unit = units[finished.JobId];
                 Running--;
-                job.TimedOut = finished.TimedOut;
-                job.Reason = finished.Error;
-                job.Duration = finished.Duration;
-                job.CurrentStep = null;
-                var effective = EffectiveResult(job.Index, finished.Result, finished.TimedOut);
-                job.FailedOrUpstream = effective == Result.Failure || UpstreamFailed(job.Index);
-                if (FailsWorkflow(job.Index, finished.Result, finished.TimedOut))
-                    workflowFailed = true;
-                MarkDone(job, finished.Result, effective);
+                jobs[unit.Node].UnitsRunning--;
+                unit.TimedOut = finished.TimedOut;
+                unit.Reason = finished.Error ?? unit.Reason;
+                unit.Duration = finished.Duration;
+                unit.CurrentStep = null;
+                unit.Outputs = finished.Outputs ?? UnitState.Empty;
+                unit.Result = finished.Result;
+                if (finished.Retrying)
+                    unit.Phase = JobPhase.Retrying;
+                else
+                    UnitDone(unit, finished.Result, EffectiveResult(unit, finished.Result, finished.TimedOut), FailsWorkflow(unit, finished.Result, finished.TimedOut));
                 break;
             }
             case RunCancelling:
@@ -165,19 +233,96 @@ public sealed class RunState
         }
     }
 
-    private bool IsRunning(string jobId) =>
-        plan.Graph.Contains(jobId) && this[jobId].Phase == JobPhase.Running;
+    private bool IsRunning(string unitId) => units.TryGetValue(unitId, out var unit) && unit.Phase == JobPhase.Running;
 
-    private (int, int) QueueKey(int index) => (-plan.Priority[index], index);
+    private (int, int, int) QueueKey(UnitState unit) => (-plan.Priority[unit.Node], unit.Node, unit.Cell);
 
-    private void MarkDone(JobState job, Result result, Result effective)
+    private void AddUnit(JobState job, UnitState unit)
+    {
+        unit.ContinueOnError = expressions.ContinueOnError(job.Index, unit.Matrix, this);
+        job.units.Add(unit);
+        job.UnitsLeft++;
+        job.Phase = JobPhase.Running;
+        units[unit.Id] = unit;
+    }
+
+    /// <summary>A job leaves the ready list once it is decided: queued, expanded or skipped.</summary>
+    private void Dequeue(int node)
+    {
+        ready.Remove(node);
+        jobs[node].FailedOrUpstream = UpstreamFailed(node);
+    }
+
+    private void Queued(string unitId)
+    {
+        if (!units.TryGetValue(unitId, out var unit))
+        {
+            // The first JobQueued of a job without a matrix creates its one unit.
+            var job = Job(unitId);
+            Dequeue(job.Index);
+            unit = new UnitState(unitId, job.Index, 0, null);
+            AddUnit(job, unit);
+        }
+        unit.Phase = JobPhase.Queued;
+        queue.Add(QueueKey(unit));
+    }
+
+    private void Skipped(JobSkipped skipped)
+    {
+        if (units.TryGetValue(skipped.JobId, out var unit))
+        {
+            queue.Remove(QueueKey(unit));
+            unit.Reason = skipped.Reason;
+            UnitDone(unit, skipped.Result, skipped.Result, skipped.Result == Result.Failure && !unit.ContinueOnError);
+            return;
+        }
+        // A whole job that never ran: its `if` was false, its needs failed, or its matrix could not be worked out.
+        var job = Job(skipped.JobId);
+        Dequeue(job.Index);
+        job.Reason = skipped.Reason;
+        var effective = skipped.Result == Result.Failure && expressions.ContinueOnError(job.Index, null, this) ? Result.Success : skipped.Result;
+        if (skipped.Result == Result.Failure && effective == Result.Failure)
+            workflowFailed = true;
+        JobDone(job, skipped.Result, effective);
+    }
+
+    private void UnitDone(UnitState unit, Result result, Result effective, bool failsWorkflow)
+    {
+        unit.Phase = JobPhase.Done;
+        unit.Result = result;
+        unit.EffectiveResult = effective;
+        if (failsWorkflow)
+            workflowFailed = true;
+        var job = jobs[unit.Node];
+        if (--job.UnitsLeft > 0)
+            return;
+        JobDone(job, Combined(job.units, u => u.Result), Combined(job.units, u => u.EffectiveResult));
+    }
+
+    /// <summary>A matrix job's result, as GitHub combines cells: any failure, else any cancel, else success (skipped when all skipped).</summary>
+    private static Result Combined(List<UnitState> cells, Func<UnitState, Result?> of)
+    {
+        if (cells.Count == 0)
+            return Result.Skipped;
+        if (cells.Any(c => of(c) == Result.Failure))
+            return Result.Failure;
+        if (cells.Any(c => of(c) == Result.Cancelled))
+            return Result.Cancelled;
+        return cells.All(c => of(c) == Result.Skipped) ? Result.Skipped : Result.Success;
+    }
+
+    private void JobDone(JobState job, Result result, Result effective)
     {
         job.Phase = JobPhase.Done;
         job.Result = result;
         job.EffectiveResult = effective;
+        job.FailedOrUpstream = effective == Result.Failure || UpstreamFailed(job.Index);
         doneCount++;
         foreach (var dependent in plan.Graph.DependentsOf(job.Index))
-            jobs[dependent].RemainingNeeds--;
+        {
+            if (--jobs[dependent].RemainingNeeds == 0)
+                ready.Add(dependent);
+        }
     }
 
     private bool UpstreamFailed(int index)
@@ -188,163 +333,149 @@ public sealed class RunState
         return false;
     }
 
-    private Result EffectiveResult(int index, Result result, bool timedOut) =>
-        (result == Result.Failure || timedOut) && plan.Jobs[index].ContinueOnError ? Result.Success
+    private static Result EffectiveResult(UnitState unit, Result result, bool timedOut) =>
+        (result == Result.Failure || timedOut) && unit.ContinueOnError ? Result.Success
         : timedOut ? Result.Failure
         : result;
 
-    private bool FailsWorkflow(int index, Result result, bool timedOut) =>
-        (result == Result.Failure || timedOut) && !plan.Jobs[index].ContinueOnError;
+    private static bool FailsWorkflow(UnitState unit, Result result, bool timedOut) =>
+        (result == Result.Failure || timedOut) && !unit.ContinueOnError;
 
-    /// <summary>
-    /// The events one command causes, worked out against an overlay of what those events will
-    /// change, so Process can cascade (a skip readies dependents, which may skip in turn) without
-    /// touching the state. The cascade uses a work list: a 100 000-job chain cannot overflow the stack.
-    /// </summary>
-    private sealed class Decision(RunState state, DateTimeOffset now)
+    private void UnitFinished(SchedulerProtocol.JobFinished f, DateTimeOffset now, List<IRunEvent> events)
     {
-        private readonly Dictionary<int, int> remaining = [];
-        private readonly Dictionary<int, (Result Effective, bool FailedOrUpstream)> done = [];
-        private readonly List<int> newlyQueued = [];
-        private readonly HashSet<int> leftQueue = [];
-        private readonly Queue<int> ready = new();
-        private bool cancelled = state.Cancelled;
-        private bool workflowFailed = state.workflowFailed;
-        private int running = state.Running;
-
-        public List<IRunEvent> Events { get; } = [];
-
-        public void Emit(IRunEvent e) => Events.Add(e);
-
-        public void Cancel(string reason)
+        var unit = units[f.JobId];
+        var job = plan.Jobs[unit.Node];
+        var failed = f.Result == Result.Failure || f.TimedOut;
+        var retry = failed && !Cancelled && !unit.ContinueOnError && job.Retry is { } policy && unit.Attempt < policy.MaxAttempts;
+        var delay = retry ? job.Retry!.DelayBefore(unit.Attempt + 1) : TimeSpan.Zero;
+        events.Add(new JobFinished(f.JobId, f.Result, f.TimedOut, f.Error, f.Duration, now, f.Outputs, retry, delay));
+        if (!failed || retry || unit.ContinueOnError || unit.Matrix is null || !expressions.FailFast(unit.Node, this))
+            return;
+        // fail-fast: the first failed cell cancels its siblings.
+        var reason = $"cancelled by fail-fast: '{unit.Id}' failed";
+        foreach (var sibling in jobs[unit.Node].units)
         {
-            Emit(new RunCancelling(reason, now));
-            cancelled = true;
-            foreach (var (_, index) in state.queue)
-                if (!Evaluate(index))
-                    Skip(index, Result.Cancelled, "the run was cancelled before it started");
-            Drain();
-        }
-
-        public void Completed(int index, Result result, bool timedOut)
-        {
-            running--;
-            var effective = state.EffectiveResult(index, result, timedOut);
-            var failed = effective == Result.Failure || UpstreamFailed(index);
-            if (state.FailsWorkflow(index, result, timedOut))
-                workflowFailed = true;
-            done[index] = (effective, failed);
-            Release(index);
-            Drain();
-        }
-
-        public void BecameReady(int index)
-        {
-            ready.Enqueue(index);
-            Drain();
-        }
-
-        public void Dispatch()
-        {
-            var free = state.plan.MaxParallel - running;
-            if (free <= 0)
-                return;
-            newlyQueued.Sort((a, b) => state.QueueKey(a).CompareTo(state.QueueKey(b)));
-            using var existing = state.queue.Where(k => !leftQueue.Contains(k.Index)).GetEnumerator();
-            var hasExisting = existing.MoveNext();
-            var next = 0;
-            while (free > 0 && (hasExisting || next < newlyQueued.Count))
+            if (sibling == unit)
+                continue;
+            switch (sibling.Phase)
             {
-                int pick;
-                if (hasExisting && (next >= newlyQueued.Count || existing.Current.CompareTo(state.QueueKey(newlyQueued[next])) < 0))
-                {
-                    pick = existing.Current.Index;
-                    hasExisting = existing.MoveNext();
-                }
-                else
-                    pick = newlyQueued[next++];
-                Emit(new JobStarted(state.jobs[pick].Id, now));
-                free--;
-            }
-        }
-
-        public void FinishIfDone()
-        {
-            if (state.doneCount + done.Count < state.jobs.Length)
-                return;
-            var result = cancelled ? Result.Cancelled : workflowFailed ? Result.Failure : Result.Success;
-            Emit(new RunFinished(result, now - (state.StartedAt ?? now), now));
-        }
-
-        private void Drain()
-        {
-            while (ready.TryDequeue(out var index))
-            {
-                if (Evaluate(index))
-                {
-                    Emit(new JobQueued(state.jobs[index].Id, now));
-                    newlyQueued.Add(index);
-                }
-                else
-                    Skip(index, cancelled ? Result.Cancelled : Result.Skipped, SkipReason(index));
-            }
-        }
-
-        private void Skip(int index, Result result, string reason)
-        {
-            Emit(new JobSkipped(state.jobs[index].Id, result, reason, now));
-            if (state.jobs[index].Phase == JobPhase.Queued)
-                leftQueue.Add(index);
-            done[index] = (result, UpstreamFailed(index));
-            Release(index);
-        }
-
-        private void Release(int index)
-        {
-            foreach (var dependent in state.plan.Graph.DependentsOf(index))
-            {
-                var left = (remaining.TryGetValue(dependent, out var r) ? r : state.jobs[dependent].RemainingNeeds) - 1;
-                remaining[dependent] = left;
-                if (left == 0)
-                    ready.Enqueue(dependent);
-            }
-        }
-
-        private bool Evaluate(int index)
-        {
-            var succeeded = true;
-            foreach (var need in state.plan.Graph.NeedsOf(index))
-                if (Effective(need) != Result.Success)
-                {
-                    succeeded = false;
+                case JobPhase.Running:
+                    events.Add(new JobCancelling(sibling.Id, reason, now));
                     break;
-                }
-            return state.conditions[index].Evaluate(new StatusContext(succeeded, UpstreamFailed(index), cancelled));
-        }
-
-        /// <summary>A need that did not succeed explains the skip when the <c>if</c> would have held had every need succeeded.</summary>
-        private string SkipReason(int index)
-        {
-            var condition = state.conditions[index];
-            var wouldRunOnSuccess = condition.Evaluate(new StatusContext(true, false, cancelled));
-            foreach (var need in state.plan.Graph.NeedsOf(index))
-            {
-                var result = Effective(need);
-                if (result != Result.Success && wouldRunOnSuccess)
-                    return $"needs '{state.jobs[need].Id}', which {(result == Result.Failure ? "failed" : result == Result.Cancelled ? "was cancelled" : "was skipped")}";
+                case JobPhase.Queued or JobPhase.Retrying or JobPhase.Pending:
+                    events.Add(new JobSkipped(sibling.Id, Result.Cancelled, reason, now));
+                    break;
             }
-            return $"'if: {condition.Text}' was false";
         }
+    }
 
-        private Result? Effective(int index) =>
-            done.TryGetValue(index, out var d) ? d.Effective : state.jobs[index].EffectiveResult;
-
-        private bool UpstreamFailed(int index)
+    /// <summary>One step of what follows from the state: decide readied jobs, else skip what a cancel stops, else fill free slots, else finish.</summary>
+    private void Advance(DateTimeOffset now, List<IRunEvent> events)
+    {
+        foreach (var index in ready)
+            Decide(index, now, events);
+        if (events.Count > 0)
+            return;
+        if (Cancelled)
         {
-            foreach (var need in state.plan.Graph.NeedsOf(index))
-                if (done.TryGetValue(need, out var d) ? d.FailedOrUpstream : state.jobs[need].FailedOrUpstream)
-                    return true;
-            return false;
+            foreach (var unit in units.Values)
+            {
+                if (unit.Phase is JobPhase.Queued or JobPhase.Retrying && !expressions.ShouldRun(unit.Node, StatusOf(unit.Node), this).Run)
+                    events.Add(new JobSkipped(unit.Id, Result.Cancelled, "the run was cancelled before it started", now));
+            }
+            if (events.Count > 0)
+                return;
         }
+        Dispatch(now, events);
+        if (events.Count > 0)
+            return;
+        if (doneCount == jobs.Length)
+        {
+            var result = Cancelled ? Result.Cancelled : workflowFailed ? Result.Failure : Result.Success;
+            events.Add(new RunFinished(result, now - (StartedAt ?? now), now));
+        }
+    }
+
+    /// <summary>A job whose needs are all done: skip it, queue it, or expand its matrix into queued cells.</summary>
+    private void Decide(int index, DateTimeOffset now, List<IRunEvent> events)
+    {
+        var id = jobs[index].Id;
+        var decision = expressions.ShouldRun(index, StatusOf(index), this);
+        if (decision.Error is { } error)
+        {
+            events.Add(new JobSkipped(id, Result.Failure, error, now));
+            return;
+        }
+        if (!decision.Run)
+        {
+            events.Add(new JobSkipped(id, Cancelled ? Result.Cancelled : Result.Skipped, SkipReason(index, decision.Explanation), now));
+            return;
+        }
+        if (plan.Jobs[index].Strategy?.Matrix is null)
+        {
+            events.Add(new JobQueued(id, now));
+            return;
+        }
+        var cells = expressions.ExpandMatrix(index, this, out var matrixError);
+        if (cells is null)
+        {
+            events.Add(new JobSkipped(id, Result.Failure, matrixError!, now));
+            return;
+        }
+        events.Add(new MatrixExpanded(id, cells, now));
+        foreach (var cell in cells)
+            events.Add(new JobQueued(cell.Id, now));
+    }
+
+    /// <summary>A need that did not succeed explains the skip when the <c>if</c> would have held had every need succeeded.</summary>
+    private string SkipReason(int index, string explanation)
+    {
+        if (expressions.ShouldRun(index, new StatusContext(true, false, Cancelled), this).Run)
+        {
+            foreach (var need in plan.Graph.NeedsOf(index))
+            {
+                var result = jobs[need].EffectiveResult;
+                if (result != Result.Success)
+                    return $"needs '{jobs[need].Id}', which {(result == Result.Failure ? "failed" : result == Result.Cancelled ? "was cancelled" : "was skipped")}";
+            }
+        }
+        return explanation;
+    }
+
+    private void Dispatch(DateTimeOffset now, List<IRunEvent> events)
+    {
+        var free = plan.MaxParallel - Running;
+        if (free <= 0 || queue.Count == 0)
+            return;
+        Dictionary<int, int>? startedPerJob = null;
+        foreach (var (_, node, cell) in queue)
+        {
+            if (free == 0)
+                break;
+            var job = jobs[node];
+            var unit = job.units[cell];
+            if (expressions.MaxParallelCells(node, this) is { } limit)
+            {
+                startedPerJob ??= [];
+                var already = job.UnitsRunning + startedPerJob.GetValueOrDefault(node);
+                if (already >= limit)
+                    continue;
+                startedPerJob[node] = startedPerJob.GetValueOrDefault(node) + 1;
+            }
+            events.Add(new JobStarted(unit.Id, unit.Attempt + 1, now));
+            free--;
+        }
+    }
+
+    private StatusContext StatusOf(int index)
+    {
+        var succeeded = true;
+        foreach (var need in plan.Graph.NeedsOf(index))
+            if (jobs[need].EffectiveResult != Result.Success)
+            {
+                succeeded = false;
+                break;
+            }
+        return new StatusContext(succeeded, UpstreamFailed(index), Cancelled);
     }
 }

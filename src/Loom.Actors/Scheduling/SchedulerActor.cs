@@ -12,7 +12,7 @@ namespace Loom.Actors.Scheduling;
 /// <see cref="RunnerActor"/> child per started job. Every decision goes through
 /// <c>RunState.Process</c>, then each event is applied, published, and acted on.
 /// </summary>
-public sealed class SchedulerActor : UntypedActor
+public sealed class SchedulerActor : UntypedActor, IWithTimers
 {
     private readonly RunState state;
     private readonly string workspace;
@@ -21,13 +21,16 @@ public sealed class SchedulerActor : UntypedActor
     private readonly JobFilesPool folders = new();
     private IActorRef subscriber = ActorRefs.Nobody;
 
-    public SchedulerActor(RunPlan plan, string workspace)
+    public SchedulerActor(RunPlan plan, string workspace, RunContexts contexts)
     {
-        state = new RunState(plan);
+        state = new RunState(plan, contexts);
         this.workspace = workspace;
     }
 
-    public static Props Props(RunPlan plan, string workspace) => ActorProps.Of(() => new SchedulerActor(plan, workspace));
+    public ITimerScheduler Timers { get; set; } = null!;
+
+    public static Props Props(RunPlan plan, string workspace, RunContexts contexts) =>
+        ActorProps.Of(() => new SchedulerActor(plan, workspace, contexts));
 
     protected override void OnReceive(object message)
     {
@@ -36,7 +39,13 @@ public sealed class SchedulerActor : UntypedActor
             case SchedulerProtocol.StepOutput o:
                 subscriber.Tell(new OutputLine(o.JobId, o.Step, o.Line, DateTimeOffset.UtcNow));
                 break;
-            case SchedulerProtocol.StepStarted or SchedulerProtocol.StepFinished or SchedulerProtocol.JobFinished or SchedulerProtocol.Cancel:
+            case SchedulerProtocol.Annotation a:
+                subscriber.Tell(new Annotation(a.JobId, a.Step, a.Level, a.Message, a.File, a.Line, a.Column, a.Title, DateTimeOffset.UtcNow));
+                break;
+            case SchedulerProtocol.StepSummary summary:
+                subscriber.Tell(new StepSummary(summary.JobId, summary.Markdown, DateTimeOffset.UtcNow));
+                break;
+            case SchedulerProtocol.StepStarted or SchedulerProtocol.StepFinished or SchedulerProtocol.JobFinished or SchedulerProtocol.Cancel or SchedulerProtocol.RetryDue:
                 Handle((ILoomMessage)message);
                 break;
             case SchedulerProtocol.Start start:
@@ -66,9 +75,8 @@ public sealed class SchedulerActor : UntypedActor
 
     private void Handle(ILoomMessage command)
     {
-        foreach (var e in state.Process(command, DateTimeOffset.UtcNow))
+        foreach (var e in state.Handle(command, DateTimeOffset.UtcNow))
         {
-            state.Apply(e);
             subscriber.Tell(e);
             React(e);
         }
@@ -79,17 +87,17 @@ public sealed class SchedulerActor : UntypedActor
         switch (e)
         {
             case JobStarted started:
-            {
-                var index = state.Plan.Graph.IndexOf(started.JobId);
-                var runner = Context.ActorOf(RunnerActor.Props(Self, folders), "runner-" + started.JobId);
-                Context.Watch(runner);
-                runners[started.JobId] = runner;
-                runner.Tell(new RunnerProtocol.RunJob(state.Plan.RunId, workspace, state.Plan.SpecOf(index)));
+                StartRunner(started);
                 break;
-            }
             case JobFinished finished:
                 if (runners.Remove(finished.JobId, out var done))
                     Context.Unwatch(done);
+                if (finished.Retrying)
+                    Timers.StartSingleTimer(finished.JobId, new SchedulerProtocol.RetryDue(finished.JobId), finished.RetryDelay);
+                break;
+            case JobCancelling cancelling:
+                if (runners.TryGetValue(cancelling.JobId, out var sibling))
+                    sibling.Tell(new RunnerProtocol.CancelJob(cancelling.Reason));
                 break;
             case RunCancelling cancelling:
                 foreach (var runner in runners.Values)
@@ -105,12 +113,33 @@ public sealed class SchedulerActor : UntypedActor
 
     protected override void PostStop() => folders.Dispose();
 
+    private void StartRunner(JobStarted started)
+    {
+        JobSpec spec;
+        try
+        {
+            spec = state.Expressions.SpecOf(state[started.JobId], state);
+        }
+        catch (Loom.Core.Expressions.ExpressionException e)
+        {
+            // A job-level value (name, env, timeout) that cannot be evaluated fails the job before it starts.
+            Self.Tell(new SchedulerProtocol.JobFinished(started.JobId, Result.Failure, false, e.Message, TimeSpan.Zero));
+            return;
+        }
+        // Actor names cannot hold every character a matrix cell id can.
+        var runner = Context.ActorOf(RunnerActor.Props(Self, folders), "runner-" + Uri.EscapeDataString(started.JobId) + "-" + started.Attempt);
+        Context.Watch(runner);
+        runners[started.JobId] = runner;
+        runner.Tell(new RunnerProtocol.RunJob(state.Plan.RunId, workspace, spec));
+    }
+
     private void OnRunnerTerminated(Terminated terminated)
     {
         var jobId = runners.FirstOrDefault(r => r.Value.Equals(terminated.ActorRef)).Key;
         if (jobId is null)
             return;
         var job = state[jobId];
+        runners.Remove(jobId);
         Handle(new SchedulerProtocol.JobFinished(jobId, Result.Failure, false, "the job's runner failed; its processes were killed", DateTimeOffset.UtcNow - (job.StartedAt ?? DateTimeOffset.UtcNow)));
     }
 }

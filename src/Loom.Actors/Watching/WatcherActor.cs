@@ -30,7 +30,7 @@ public sealed class WatcherActor : UntypedActor, IWithTimers
         switch (message)
         {
             case WatcherProtocol.Load load:
-                Sender.Tell(new WatcherProtocol.Loaded(load.Request, LoadAs(load.Request.WorkflowPath, load.Request.DisplayPath, limits)));
+                Sender.Tell(new WatcherProtocol.Loaded(load.Request, LoadAs(load.Request, limits)));
                 break;
             case WatcherProtocol.WatchDuringRun request:
                 Watch(request);
@@ -55,10 +55,14 @@ public sealed class WatcherActor : UntypedActor, IWithTimers
     }
 
     /// <summary>Loads by full path but names the file in errors the way the user typed it.</summary>
-    private static LoadResult LoadAs(string path, string displayPath, ParseLimits limits)
+    private static LoadResult LoadAs(LoomProtocol.SubmitRun request, ParseLimits limits)
     {
-        var result = WorkflowLoader.LoadFile(path, limits);
-        return result.Succeeded ? result : result with { Errors = result.Errors.Select(e => e with { File = displayPath }).ToList() };
+        var result = WorkflowLoader.LoadFile(request.WorkflowPath, limits, new LoadOptions(request.SkipUses));
+        return result with
+        {
+            Errors = result.Errors.Select(e => e with { File = request.DisplayPath }).ToList(),
+            Warnings = result.Warnings.Select(e => e with { File = request.DisplayPath }).ToList(),
+        };
     }
 
     private void Watch(WatcherProtocol.WatchDuringRun request)

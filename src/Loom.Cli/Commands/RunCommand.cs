@@ -8,8 +8,8 @@ namespace Loom.Cli.Commands;
 
 public static class RunCommand
 {
-    private static readonly HashSet<string> Flags = ["--json", "--plain", "--no-color"];
-    private static readonly HashSet<string> Values = new(WorkflowFiles.LimitOptions) { "--max-parallel", "--job" };
+    private static readonly HashSet<string> Flags = ["--json", "--plain", "--no-color", "--skip-uses"];
+    private static readonly HashSet<string> Values = new(WorkflowFiles.LimitOptions.Concat(RunInputs.ValueOptions)) { "--max-parallel", "--job" };
     private static readonly Dictionary<string, string> Aliases = new() { ["-j"] = "--max-parallel" };
 
     public static async Task<int> ExecuteAsync(string[] args)
@@ -21,6 +21,7 @@ public static class RunCommand
         var limits = WorkflowFiles.Limits(line);
         var maxParallel = line.PositiveInt("--max-parallel");
         var runId = $"{DateTime.UtcNow:yyyyMMdd-HHmmss}-{Random.Shared.Next(0x10000):x4}";
+        var contexts = RunInputs.From(line, runId, workspace);
 
         // The run's output owns stdout. Akka's own console logger writes through Console.Out
         // (e.g. CoordinatedShutdown's exit line, whatever stdout-loglevel says): send that nowhere.
@@ -37,7 +38,11 @@ public static class RunCommand
         using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, Cancel);
         using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, Cancel);
 
-        loom.Guardian.Tell(new LoomProtocol.SubmitRun(runId, fullPath, path, workspace, line.All("--job"), maxParallel, subscriber));
+        loom.Guardian.Tell(new LoomProtocol.SubmitRun(runId, fullPath, path, workspace, line.All("--job"), maxParallel, subscriber)
+        {
+            Contexts = contexts,
+            SkipUses = line.Has("--skip-uses"),
+        });
         Result? result = null;
         while (await WaitAsync(notifications, forceQuit.Token))
         {
@@ -52,6 +57,10 @@ public static class RunCommand
                             foreach (var error in rejected.Errors)
                                 Console.Error.WriteLine(error);
                             return ExitCodes.Usage;
+                        case LoomProtocol.RunAccepted accepted:
+                            foreach (var warning in accepted.Warnings)
+                                Console.Error.WriteLine(warning);
+                            break;
                         case RunEvents.RunFinished finished:
                             result = finished.Result;
                             break;

@@ -84,6 +84,7 @@ public sealed class JsonReporter(TextWriter output) : IRunReporter
             case JobStarted s:
                 Start(writer, "jobStarted");
                 writer.WriteString("jobId", s.JobId);
+                writer.WriteNumber("attempt", s.Attempt);
                 writer.WriteString("at", s.At);
                 break;
             case JobFinished f:
@@ -93,7 +94,47 @@ public sealed class JsonReporter(TextWriter output) : IRunReporter
                 writer.WriteBoolean("timedOut", f.TimedOut);
                 WriteNullable(writer, "error", f.Error);
                 writer.WriteString("duration", Duration(f.Duration));
+                writer.WriteStartObject("outputs");
+                foreach (var (name, value) in f.Outputs ?? new Dictionary<string, string>())
+                    writer.WriteString(name, value);
+                writer.WriteEndObject();
+                writer.WriteBoolean("retrying", f.Retrying);
                 writer.WriteString("at", f.At);
+                break;
+            case MatrixExpanded m:
+                Start(writer, "matrixExpanded");
+                writer.WriteString("jobId", m.JobId);
+                writer.WriteStartArray("cells");
+                foreach (var cell in m.Cells)
+                    writer.WriteStringValue(cell.Id);
+                writer.WriteEndArray();
+                writer.WriteString("at", m.At);
+                break;
+            case JobCancelling c:
+                Start(writer, "jobCancelling");
+                writer.WriteString("jobId", c.JobId);
+                writer.WriteString("reason", c.Reason);
+                writer.WriteString("at", c.At);
+                break;
+            case Annotation a:
+                Start(writer, "annotation");
+                writer.WriteString("jobId", a.JobId);
+                writer.WriteNumber("step", a.Step);
+                writer.WriteString("level", a.Level);
+                writer.WriteString("message", a.Message);
+                WriteNullable(writer, "file", a.File);
+                if (a.Line is { } line)
+                    writer.WriteNumber("line", line);
+                if (a.Column is { } column)
+                    writer.WriteNumber("column", column);
+                WriteNullable(writer, "title", a.Title);
+                writer.WriteString("at", a.At);
+                break;
+            case StepSummary summary:
+                Start(writer, "stepSummary");
+                writer.WriteString("jobId", summary.JobId);
+                writer.WriteString("markdown", summary.Markdown);
+                writer.WriteString("at", summary.At);
                 break;
             case JobSkipped s:
                 Start(writer, "jobSkipped");

@@ -13,6 +13,8 @@ public sealed class RunTally
     public RunStarted? Started { get; private set; }
     public RunFinished? Finished { get; private set; }
     public bool Cancelling { get; private set; }
+    public List<Annotation> Annotations { get; } = [];
+    public List<StepSummary> Summaries { get; } = [];
 
     public JobLine this[string id] => byId[id];
 
@@ -24,12 +26,29 @@ public sealed class RunTally
                 Started = started;
                 Jobs = started.Jobs.Select((id, i) => byId[id] = new JobLine(id, i)).ToArray();
                 break;
+            case MatrixExpanded m:
+                Expand(m);
+                break;
             case JobQueued q:
                 byId[q.JobId].State = JobLineState.Queued;
+                break;
+            case JobFinished { Retrying: true } f:
+                byId[f.JobId].State = JobLineState.Queued;
+                byId[f.JobId].Step = null;
+                byId[f.JobId].Reason = $"attempt failed ({f.Error ?? byId[f.JobId].Reason ?? f.Result.ToWire()}); retrying in {Style.Duration(f.RetryDelay)}";
+                break;
+            case Annotation a:
+                Annotations.Add(a);
+                break;
+            case StepSummary summary:
+                Summaries.Add(summary);
                 break;
             case JobStarted s:
                 byId[s.JobId].State = JobLineState.Running;
                 byId[s.JobId].StartedAt = s.At;
+                byId[s.JobId].Attempt = s.Attempt;
+                if (s.Attempt > 1)
+                    byId[s.JobId].Reason = null;
                 break;
             case StepStarted s:
                 byId[s.JobId].Step = s.Title;
@@ -52,6 +71,18 @@ public sealed class RunTally
                 break;
         }
     }
+
+    /// <summary>A matrix job's line gives way to one line per cell, in its place.</summary>
+    private void Expand(MatrixExpanded m)
+    {
+        var lines = Jobs.ToList();
+        var at = lines.FindIndex(l => l.Id == m.JobId);
+        if (at < 0)
+            return;
+        lines.RemoveAt(at);
+        lines.InsertRange(at, m.Cells.Select(c => byId[c.Id] = new JobLine(c.Id, at)));
+        Jobs = lines.ToArray();
+    }
 }
 
 public enum JobLineState { Pending, Queued, Running, Done }
@@ -67,6 +98,7 @@ public sealed class JobLine(string id, int index)
     public string? FailedStep { get; set; }
     public Result? Result { get; private set; }
     public string? Reason { get; set; }
+    public int Attempt { get; set; }
 
     public void Finish(Result result, string? reason, TimeSpan duration)
     {

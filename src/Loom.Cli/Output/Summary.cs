@@ -26,6 +26,17 @@ public static class Summary
             var detail = job.Reason ?? (job.FailedStep is { } step ? $"step '{step}' failed" : "");
             output.WriteLine($"{style.Job(job.Id, Fit(job.Id, width).PadRight(width))}  {style.Result(result, $"{Style.Symbol(result),-9}")}  {Style.Duration(job.Duration),8}  {detail}");
         }
+        foreach (var a in tally.Annotations)
+        {
+            var where = a.File is null ? "" : $"{a.File}{(a.Line is { } l ? $":{l}" : "")}{(a.Column is { } c ? $":{c}" : "")}: ";
+            output.WriteLine($"{style.Job(a.JobId, a.JobId)}: {where}{a.Level}: {(a.Title is null ? "" : a.Title + ": ")}{a.Message}");
+        }
+        foreach (var summary in tally.Summaries)
+        {
+            output.WriteLine();
+            output.WriteLine(style.Bold($"summary of {summary.JobId}"));
+            output.WriteLine(summary.Markdown.TrimEnd());
+        }
         output.WriteLine();
         output.WriteLine($"{style.Result(finished.Result, $"run {finished.Result.ToWire()}")} in {Style.Duration(finished.Duration)}: {Counts(jobs)}");
     }

@@ -3,26 +3,27 @@ namespace Loom.Core.Parsing;
 /// <summary>The keys one kind of mapping accepts; everything else is an error, except <c>x-</c> user extensions.</summary>
 /// <param name="Supported">Read now.</param>
 /// <param name="Ignored">Accepted and ignored for GitHub compatibility.</param>
-/// <param name="Unsupported">Part of the language but not implemented yet: a "not supported yet" error.</param>
+/// <param name="Unsupported">GitHub keys Loom does not offer (containers, environments): a clear "not supported" error.</param>
 /// <param name="AllowsExtensions">Whether <c>x-</c> keys are accepted (workflow, job and step mappings).</param>
 internal sealed record KeySet(string[] Supported, string[] Ignored, string[] Unsupported, bool AllowsExtensions)
 {
     public static readonly KeySet Workflow = new(
-        ["name", "env", "defaults", "max-parallel", "jobs"],
+        ["name", "env", "defaults", "max-parallel", "jobs", "concurrency"],
         ["on", "permissions", "run-name"],
-        ["concurrency"],
+        [],
         AllowsExtensions: true);
 
     public static readonly KeySet Job = new(
-        ["name", "runs-on", "needs", "if", "env", "defaults", "timeout-minutes", "continue-on-error", "steps"],
+        ["name", "runs-on", "needs", "if", "env", "defaults", "timeout-minutes", "continue-on-error", "steps",
+            "outputs", "strategy", "retry", "inputs", "produces", "cache", "concurrency"],
         ["permissions"],
-        ["outputs", "strategy", "retry", "inputs", "produces", "cache", "concurrency", "services", "container", "environment"],
+        ["services", "container", "environment"],
         AllowsExtensions: true);
 
     public static readonly KeySet Step = new(
-        ["id", "name", "run", "shell", "working-directory", "env", "if", "timeout-minutes", "continue-on-error"],
+        ["id", "name", "run", "shell", "working-directory", "env", "if", "timeout-minutes", "continue-on-error", "uses", "with"],
         [],
-        ["uses", "with"],
+        [],
         AllowsExtensions: true);
 
     public static readonly KeySet Defaults = new(["run"], [], [], AllowsExtensions: false);

@@ -16,7 +16,9 @@ internal sealed record RawWorkflow(
     RunDefaults Defaults,
     YamlNode? MaxParallel,
     YamlNode? JobsNode,
-    IReadOnlyList<RawJob> Jobs);
+    IReadOnlyList<RawJob> Jobs,
+    YamlNode? Concurrency,
+    IReadOnlyList<ExpressionSite> Sites);
 
 /// <param name="Id">The job's key in <c>jobs</c>.</param>
 /// <param name="Location">Where the job's mapping starts: a missing key is reported there.</param>
@@ -34,14 +36,23 @@ internal sealed record RawJob(
     YamlNode? TimeoutMinutes,
     YamlNode? ContinueOnError,
     YamlNode? StepsNode,
-    IReadOnlyList<RawStep> Steps)
+    IReadOnlyList<RawStep> Steps,
+    IReadOnlyList<KeyValuePair<YamlKey, ScalarNode>> Outputs,
+    YamlNode? Strategy,
+    YamlNode? Retry,
+    IReadOnlyList<ScalarNode> Inputs,
+    IReadOnlyList<ScalarNode> Produces,
+    YamlNode? Cache,
+    YamlNode? Concurrency,
+    IReadOnlyList<ExpressionSite> Sites)
 {
     public static RawJob WithoutBody(YamlKey id) => new(
-        id, id.Location, false, null, [], [], null, ReadOnlyDictionary<string, string>.Empty, RunDefaults.None, null, null, null, []);
+        id, id.Location, false, null, [], [], null, ReadOnlyDictionary<string, string>.Empty, RunDefaults.None, null, null, null, [],
+        [], null, null, [], [], null, null, []);
 }
 
 /// <param name="Number">1-based position in the job's <c>steps</c>, as messages name it.</param>
-/// <param name="UsesAction">The step has <c>uses:</c> (already reported), so a missing <c>run</c> is not news.</param>
+/// <param name="UsesAction">The step has <c>uses:</c> (reported, or skipped under <c>--skip-uses</c>), so a missing <c>run</c> is not news.</param>
 internal sealed record RawStep(
     string JobId,
     int Number,
@@ -55,9 +66,28 @@ internal sealed record RawStep(
     ScalarNode? If,
     YamlNode? TimeoutMinutes,
     YamlNode? ContinueOnError,
-    bool UsesAction)
+    bool UsesAction,
+    IReadOnlyList<ExpressionSite> Sites)
 {
     public string Title => TitleOf(JobId, Number);
 
     public static string TitleOf(string jobId, int number) => $"step {number} of job {MessageText.Quote(jobId)}";
 }
+
+/// <summary>Where a <c>${{ }}</c> was written: decides which contexts and functions it may use.</summary>
+internal enum ExpressionPlace
+{
+    WorkflowEnv,
+    WorkflowConcurrency,
+    JobIf,
+    JobStrategy,
+    JobSettings,
+    JobEnv,
+    JobDefaults,
+    JobOutputs,
+    StepIf,
+    Step,
+}
+
+/// <summary>A scalar holding <c>${{ }}</c> (or an <c>if</c>), checked by the expression checker with its place.</summary>
+internal readonly record struct ExpressionSite(ScalarNode Node, ExpressionPlace Place);

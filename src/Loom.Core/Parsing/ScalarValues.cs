@@ -16,6 +16,10 @@ internal static class ScalarValues
         double.TryParse(node.Value, NumberStyles.Float, CultureInfo.InvariantCulture, out value)
         && node.IsPlain && value > 0 && value <= MaxTimeoutMinutes;
 
+    public static bool TryNonNegativeNumber(ScalarNode node, out double value) =>
+        double.TryParse(node.Value, NumberStyles.Float, CultureInfo.InvariantCulture, out value)
+        && node.IsPlain && value >= 0 && double.IsFinite(value);
+
     public static bool TryPositiveInteger(ScalarNode node, out int value) =>
         int.TryParse(node.Value, NumberStyles.None, CultureInfo.InvariantCulture, out value)
         && node.IsPlain && value > 0;

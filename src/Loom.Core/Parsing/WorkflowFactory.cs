@@ -13,7 +13,10 @@ internal static class WorkflowFactory
         raw.Env,
         raw.Defaults,
         raw.MaxParallel is null ? null : PositiveInteger(raw.MaxParallel),
-        Map(raw.Jobs, CreateJob));
+        Map(raw.Jobs, CreateJob))
+    {
+        Concurrency = ToConcurrency(raw.Concurrency),
+    };
 
     private static Job CreateJob(RawJob raw) => new(
         raw.Id.Value,
@@ -23,13 +26,34 @@ internal static class WorkflowFactory
         raw.Env,
         raw.Defaults,
         raw.TimeoutMinutes is null ? Job.DefaultTimeoutMinutes : TimeoutMinutes(raw.TimeoutMinutes),
-        raw.ContinueOnError is not null && Boolean(raw.ContinueOnError),
+        raw.ContinueOnError is null ? false : Boolean(raw.ContinueOnError),
         raw.RunsOn,
-        Map(raw.Steps, CreateStep),
-        raw.Id.Location);
+        CreateSteps(raw.Steps),
+        raw.Id.Location)
+    {
+        Outputs = raw.Outputs.Count == 0 ? Job.EmptyMap : raw.Outputs.ToDictionary(o => o.Key.Value, o => o.Value.Value, StringComparer.Ordinal),
+        Strategy = ToStrategy(raw.Strategy),
+        Retry = ToRetry(raw.Retry),
+        Inputs = Values(raw.Inputs),
+        Produces = Values(raw.Produces),
+        Cache = raw.Cache is not null && Boolean(raw.Cache).Value,
+        Concurrency = ToConcurrency(raw.Concurrency),
+    };
 
-    private static Step CreateStep(RawStep raw) => new(
-        raw.Number - 1,
+    /// <summary>Steps in order; <c>uses:</c> steps reached here only under <c>--skip-uses</c> and are left out.</summary>
+    private static Step[] CreateSteps(IReadOnlyList<RawStep> raw)
+    {
+        var steps = new List<Step>(raw.Count);
+        foreach (var step in raw)
+        {
+            if (!step.UsesAction)
+                steps.Add(CreateStep(step, steps.Count));
+        }
+        return steps.ToArray();
+    }
+
+    private static Step CreateStep(RawStep raw, int index) => new(
+        index,
         raw.Id?.Value,
         raw.Name,
         ((ScalarNode)raw.Run!).Value,
@@ -38,8 +62,71 @@ internal static class WorkflowFactory
         raw.Env,
         ToCondition(raw.If),
         raw.TimeoutMinutes is null ? null : TimeoutMinutes(raw.TimeoutMinutes),
-        raw.ContinueOnError is not null && Boolean(raw.ContinueOnError),
+        raw.ContinueOnError is null ? false : Boolean(raw.ContinueOnError),
         raw.Location);
+
+    private static ConcurrencyGroup? ToConcurrency(YamlNode? node) => node switch
+    {
+        ScalarNode scalar => new ConcurrencyGroup(scalar.Value, false),
+        MappingNode map => new ConcurrencyGroup(
+            ((ScalarNode)Entry(map, "group")!).Value,
+            Entry(map, "cancel-in-progress") is { } cancel ? Boolean(cancel) : false),
+        _ => null,
+    };
+
+    private static RetryPolicy? ToRetry(YamlNode? node) => node is MappingNode map
+        ? new RetryPolicy(
+            PositiveInteger(Entry(map, "max-attempts")!),
+            Entry(map, "backoff-seconds") is ScalarNode backoff && ScalarValues.TryNonNegativeNumber(backoff, out var seconds) ? seconds : 0)
+        : null;
+
+    private static Strategy? ToStrategy(YamlNode? node)
+    {
+        if (node is not MappingNode map)
+            return null;
+        return new Strategy(
+            Entry(map, "fail-fast") is { } failFast ? Boolean(failFast) : true,
+            Entry(map, "max-parallel") is ScalarNode maxParallel
+                ? maxParallel.HasExpression ? new Setting<int>(0, maxParallel.Value) : PositiveInteger(maxParallel)
+                : null,
+            Entry(map, "matrix") is { } matrix ? ToData(matrix) : null);
+    }
+
+    /// <summary>The matrix as data; recursion is bounded by the nesting limit (--max-depth).</summary>
+    private static DataNode ToData(YamlNode root)
+    {
+        switch (root)
+        {
+            case ScalarNode scalar:
+                return new DataScalar(scalar.Value, scalar.IsPlain);
+            case SequenceNode list:
+                return new DataList(Map(list.Items, ToData));
+            default:
+                var map = (MappingNode)root;
+                var entries = new KeyValuePair<string, DataNode>[map.Entries.Length];
+                for (var i = 0; i < entries.Length; i++)
+                    entries[i] = new(map.Entries[i].Key.Value, ToData(map.Entries[i].Value));
+                return new DataMap(entries);
+        }
+    }
+
+    private static YamlNode? Entry(MappingNode map, string key)
+    {
+        foreach (var entry in map.Entries)
+        {
+            if (entry.Key.Value == key)
+                return entry.Value is ScalarNode { IsNull: true } ? null : entry.Value;
+        }
+        return null;
+    }
+
+    private static string[] Values(IReadOnlyList<ScalarNode> scalars)
+    {
+        var values = new string[scalars.Count];
+        for (var i = 0; i < values.Length; i++)
+            values[i] = scalars[i].Value;
+        return values;
+    }
 
     private static TOut[] Map<TIn, TOut>(IReadOnlyList<TIn> items, Func<TIn, TOut> create)
     {
@@ -81,11 +168,15 @@ internal static class WorkflowFactory
     private static Condition ToCondition(ScalarNode? node) =>
         node is null ? Condition.Default : Condition.TryParse(node.Value, out _, out _)!;
 
-    private static double TimeoutMinutes(YamlNode node) => ScalarValues.TryTimeoutMinutes((ScalarNode)node, out var value) ? value : throw Unvalidated(node);
+    private static Setting<double> TimeoutMinutes(YamlNode node) =>
+        node is ScalarNode { HasExpression: true } scalar ? new Setting<double>(Job.DefaultTimeoutMinutes, scalar.Value)
+        : ScalarValues.TryTimeoutMinutes((ScalarNode)node, out var value) ? value : throw Unvalidated(node);
 
     private static int PositiveInteger(YamlNode node) => ScalarValues.TryPositiveInteger((ScalarNode)node, out var value) ? value : throw Unvalidated(node);
 
-    private static bool Boolean(YamlNode node) => ScalarValues.TryBoolean((ScalarNode)node, out var value) ? value : throw Unvalidated(node);
+    private static Setting<bool> Boolean(YamlNode node) =>
+        node is ScalarNode { HasExpression: true } scalar ? new Setting<bool>(false, scalar.Value)
+        : ScalarValues.TryBoolean((ScalarNode)node, out var value) ? value : throw Unvalidated(node);
 
     private static InvalidOperationException Unvalidated(YamlNode node) =>
         new($"the value at {node.Location} reached the model without being validated");

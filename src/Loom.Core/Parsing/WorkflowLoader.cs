@@ -8,7 +8,7 @@ public static class WorkflowLoader
 {
     /// <summary>Parses and validates <paramref name="text"/>. Never throws for any text; problems come back as errors.</summary>
     /// <param name="displayPath">The path as the user typed it: used in every error and for the default name.</param>
-    public static LoadResult Load(string displayPath, string text, ParseLimits? limits = null)
+    public static LoadResult Load(string displayPath, string text, ParseLimits? limits = null, LoadOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(displayPath);
         ArgumentNullException.ThrowIfNull(text);
@@ -20,23 +20,23 @@ public static class WorkflowLoader
             return Failed(errors);
 
         var suggester = new Suggester();
-        if (new WorkflowReader(errors, limits, suggester).Read(root) is not { } raw)
+        if (new WorkflowReader(errors, limits, suggester, options ?? LoadOptions.Default).Read(root) is not { } raw)
             return Failed(errors);
         WorkflowValidator.Validate(raw, errors);
         DependencyValidator.Validate(raw.Jobs, errors, suggester);
-        return errors.HasErrors ? Failed(errors) : new LoadResult(WorkflowFactory.Create(raw, displayPath), []);
+        return errors.HasErrors ? Failed(errors) : new LoadResult(WorkflowFactory.Create(raw, displayPath), []) { Warnings = errors.SortedWarnings() };
     }
 
     /// <summary>Reads and loads the file at <paramref name="path"/>; an unreadable or oversized file is an error at 1:1.</summary>
-    public static LoadResult LoadFile(string path, ParseLimits? limits = null)
+    public static LoadResult LoadFile(string path, ParseLimits? limits = null, LoadOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(path);
         limits ??= ParseLimits.Default;
         var errors = new DiagnosticBag(path);
         if (SourceFile.Read(path, limits, errors) is not { } bytes || InputText.Decode(bytes, errors) is not { } text)
             return Failed(errors);
-        return Load(path, text, limits);
+        return Load(path, text, limits, options);
     }
 
-    private static LoadResult Failed(DiagnosticBag errors) => new(null, errors.Sorted());
+    private static LoadResult Failed(DiagnosticBag errors) => new(null, errors.Sorted()) { Warnings = errors.SortedWarnings() };
 }

@@ -6,15 +6,19 @@ namespace Loom.Core.Parsing;
 
 /// <summary>
 /// Reads the YAML tree into raw records, reporting what is wrong with its shape: wrong node kinds, unknown
-/// and not-yet-supported keys, and <c>${{ }}</c> outside <c>if</c>. Value checks are left to the validators.
+/// keys, <c>uses:</c> steps and <c>${{ }}</c> where spec §4 allows none. Every <c>${{ }}</c> is recorded with
+/// its place for the expression checker; value checks are left to the validators.
 /// </summary>
-internal sealed class WorkflowReader(DiagnosticBag errors, ParseLimits limits, Suggester suggester)
+internal sealed class WorkflowReader(DiagnosticBag errors, ParseLimits limits, Suggester suggester, LoadOptions options)
 {
+    // The sites of the mapping being read (workflow, job or step): set by each Read method for its own scope.
+    private List<ExpressionSite> sites = [];
+
     /// <summary>Null when there is nothing further to validate: the root is not a mapping, or a limit was hit.</summary>
     public RawWorkflow? Read(YamlNode? root)
     {
         if (root is null or ScalarNode { IsNull: true })
-            return new RawWorkflow(root?.Location ?? SourceLocation.Start, null, ReadOnlyDictionary<string, string>.Empty, RunDefaults.None, null, null, []);
+            return new RawWorkflow(root?.Location ?? SourceLocation.Start, null, ReadOnlyDictionary<string, string>.Empty, RunDefaults.None, null, null, [], null, []);
         if (root is not MappingNode map)
         {
             errors.Add(root.Location, "a workflow must be a mapping with 'jobs'");
@@ -24,24 +28,28 @@ internal sealed class WorkflowReader(DiagnosticBag errors, ParseLimits limits, S
         string? name = null;
         IReadOnlyDictionary<string, string> env = ReadOnlyDictionary<string, string>.Empty;
         var defaults = RunDefaults.None;
-        YamlNode? maxParallel = null;
-        YamlNode? jobsNode = null;
+        YamlNode? maxParallel = null, jobsNode = null, concurrency = null;
         IReadOnlyList<RawJob> jobs = [];
+        var workflowSites = sites = [];
         foreach (var (key, value) in map.Entries)
         {
+            sites = workflowSites;
             switch (key.Value)
             {
                 case "name":
                     name = ReadString(key.Value, value);
                     break;
                 case "env":
-                    env = ReadEnv(value);
+                    env = ReadEnv(value, ExpressionPlace.WorkflowEnv);
                     break;
                 case "defaults":
-                    defaults = ReadDefaults(value);
+                    defaults = ReadDefaults(value, ExpressionPlace.JobDefaults);
                     break;
                 case "max-parallel":
                     maxParallel = ReadValue(key.Value, value);
+                    break;
+                case "concurrency":
+                    concurrency = ReadConcurrency(value, ExpressionPlace.WorkflowConcurrency);
                     break;
                 case "jobs" when value is not ScalarNode { IsNull: true }:
                     jobsNode = value;
@@ -57,7 +65,7 @@ internal sealed class WorkflowReader(DiagnosticBag errors, ParseLimits limits, S
                     break;
             }
         }
-        return new RawWorkflow(map.Location, name, env, defaults, maxParallel, jobsNode, jobs);
+        return new RawWorkflow(map.Location, name, env, defaults, maxParallel, jobsNode, jobs, concurrency, workflowSites);
     }
 
     private List<RawJob>? ReadJobs(YamlNode value)
@@ -93,35 +101,60 @@ internal sealed class WorkflowReader(DiagnosticBag errors, ParseLimits limits, S
         YamlNode? timeout = null, continueOnError = null;
         IReadOnlyDictionary<string, string> env = ReadOnlyDictionary<string, string>.Empty;
         var defaults = RunDefaults.None;
-        YamlNode? stepsNode = null;
+        YamlNode? stepsNode = null, strategy = null, retry = null, cache = null, concurrency = null;
         IReadOnlyList<RawStep> steps = [];
+        IReadOnlyList<KeyValuePair<YamlKey, ScalarNode>> outputs = [];
+        IReadOnlyList<ScalarNode> inputs = [], produces = [];
+        var jobSites = new List<ExpressionSite>();
         foreach (var (key, entry) in map.Entries)
         {
+            sites = jobSites;
             switch (key.Value)
             {
                 case "name":
-                    name = ReadString(key.Value, entry);
+                    name = ReadString(key.Value, entry, ExpressionPlace.JobSettings);
                     break;
                 case "runs-on":
-                    runsOn = Values(ReadScalarList(key.Value, entry, "a string or a list of strings"));
+                    runsOn = Values(ReadScalarList(key.Value, entry, "a string or a list of strings", ExpressionPlace.JobSettings));
                     break;
                 case "needs":
                     needs = ReadScalarList(key.Value, entry, "a job id or a list of job ids");
                     break;
                 case "if":
-                    condition = ReadCondition(entry);
+                    condition = ReadCondition(entry, ExpressionPlace.JobIf);
                     break;
                 case "env":
-                    env = ReadEnv(entry);
+                    env = ReadEnv(entry, ExpressionPlace.JobEnv);
                     break;
                 case "defaults":
-                    defaults = ReadDefaults(entry);
+                    defaults = ReadDefaults(entry, ExpressionPlace.JobDefaults);
                     break;
                 case "timeout-minutes":
-                    timeout = ReadValue(key.Value, entry);
+                    timeout = ReadValue(key.Value, entry, ExpressionPlace.JobSettings);
                     break;
                 case "continue-on-error":
-                    continueOnError = ReadValue(key.Value, entry);
+                    continueOnError = ReadValue(key.Value, entry, ExpressionPlace.JobSettings);
+                    break;
+                case "outputs":
+                    outputs = ReadOutputs(entry);
+                    break;
+                case "strategy":
+                    strategy = ReadTree(entry, ExpressionPlace.JobStrategy);
+                    break;
+                case "retry":
+                    retry = ReadValue(key.Value, entry);
+                    break;
+                case "inputs":
+                    inputs = ReadScalarList(key.Value, entry, "a glob or a list of globs");
+                    break;
+                case "produces":
+                    produces = ReadScalarList(key.Value, entry, "a glob or a list of globs");
+                    break;
+                case "cache":
+                    cache = ReadValue(key.Value, entry);
+                    break;
+                case "concurrency":
+                    concurrency = ReadConcurrency(entry, ExpressionPlace.JobSettings);
                     break;
                 case "steps" when entry is not ScalarNode { IsNull: true }:
                     stepsNode = entry;
@@ -135,7 +168,8 @@ internal sealed class WorkflowReader(DiagnosticBag errors, ParseLimits limits, S
                     break;
             }
         }
-        return new RawJob(id, map.Location, true, name, runsOn, needs, condition, env, defaults, timeout, continueOnError, stepsNode, steps);
+        return new RawJob(id, map.Location, true, name, runsOn, needs, condition, env, defaults, timeout, continueOnError, stepsNode, steps,
+            outputs, strategy, retry, inputs, produces, cache, concurrency, jobSites);
     }
 
     private List<RawStep> ReadSteps(string jobId, YamlNode value)
@@ -146,11 +180,13 @@ internal sealed class WorkflowReader(DiagnosticBag errors, ParseLimits limits, S
             return [];
         }
         var steps = new List<RawStep>(list.Items.Length);
+        var jobSites = sites;
         for (var i = 0; i < list.Items.Length; i++)
         {
             if (ReadStep(jobId, i + 1, list.Items[i]) is { } step)
                 steps.Add(step);
         }
+        sites = jobSites;
         return steps;
     }
 
@@ -167,6 +203,7 @@ internal sealed class WorkflowReader(DiagnosticBag errors, ParseLimits limits, S
         string? name = null, shell = null, workingDirectory = null;
         IReadOnlyDictionary<string, string> env = ReadOnlyDictionary<string, string>.Empty;
         var usesAction = HasKey(map, "uses");
+        var stepSites = sites = [];
         foreach (var (key, entry) in map.Entries)
         {
             switch (key.Value)
@@ -175,36 +212,41 @@ internal sealed class WorkflowReader(DiagnosticBag errors, ParseLimits limits, S
                     id = ReadScalar(key.Value, entry);
                     break;
                 case "name":
-                    name = ReadString(key.Value, entry);
+                    name = ReadString(key.Value, entry, ExpressionPlace.Step);
                     break;
                 case "run":
-                    run = ReadValue(key.Value, entry);
+                    run = ReadValue(key.Value, entry, ExpressionPlace.Step);
                     if (run is not (null or ScalarNode))
                         errors.Add(entry.Location, "'run' must be a string");
                     break;
                 case "shell":
-                    shell = ReadString(key.Value, entry);
+                    shell = ReadString(key.Value, entry, ExpressionPlace.Step);
                     break;
                 case "working-directory":
-                    workingDirectory = ReadString(key.Value, entry);
+                    workingDirectory = ReadString(key.Value, entry, ExpressionPlace.Step);
                     break;
                 case "env":
-                    env = ReadEnv(entry);
+                    env = ReadEnv(entry, ExpressionPlace.Step);
                     break;
                 case "if":
-                    condition = ReadCondition(entry);
+                    condition = ReadCondition(entry, ExpressionPlace.StepIf);
                     break;
                 case "timeout-minutes":
-                    timeout = ReadValue(key.Value, entry);
+                    timeout = ReadValue(key.Value, entry, ExpressionPlace.Step);
                     break;
                 case "continue-on-error":
-                    continueOnError = ReadValue(key.Value, entry);
+                    continueOnError = ReadValue(key.Value, entry, ExpressionPlace.Step);
                     break;
                 case "uses":
                     var action = entry is ScalarNode scalar ? $" {MessageText.Quote(scalar.Value)}" : "";
-                    errors.Add(key.Location, $"{RawStep.TitleOf(jobId, number)} uses{action}: only 'run:' steps are supported");
+                    if (options.SkipUses)
+                        errors.Warn(key.Location, $"{RawStep.TitleOf(jobId, number)} uses{action}: skipped (--skip-uses)");
+                    else
+                        errors.Add(key.Location, $"{RawStep.TitleOf(jobId, number)} uses{action}: only 'run:' steps are supported (--skip-uses skips such steps)");
                     break;
-                case "with" when usesAction:
+                case "with":
+                    if (!usesAction)
+                        errors.Add(key.Location, $"'with' in {RawStep.TitleOf(jobId, number)} belongs to a 'uses' step");
                     break;
                 default:
                     if (!IsAccepted(key, KeySet.Step))
@@ -212,10 +254,10 @@ internal sealed class WorkflowReader(DiagnosticBag errors, ParseLimits limits, S
                     break;
             }
         }
-        return new RawStep(jobId, number, map.Location, id, name, run, shell, workingDirectory, env, condition, timeout, continueOnError, usesAction);
+        return new RawStep(jobId, number, map.Location, id, name, run, shell, workingDirectory, env, condition, timeout, continueOnError, usesAction, stepSites);
     }
 
-    private IReadOnlyDictionary<string, string> ReadEnv(YamlNode value)
+    private IReadOnlyDictionary<string, string> ReadEnv(YamlNode value, ExpressionPlace place)
     {
         if (value is ScalarNode { IsNull: true })
             return ReadOnlyDictionary<string, string>.Empty;
@@ -232,13 +274,13 @@ internal sealed class WorkflowReader(DiagnosticBag errors, ParseLimits limits, S
                 errors.Add(entry.Location, $"env variable {MessageText.Quote(key.Value)} must be a string, number or boolean");
                 continue;
             }
-            CheckNoExpression("env", scalar);
+            Record(scalar, place);
             env[key.Value] = scalar.IsNull ? "" : scalar.Value;
         }
         return env;
     }
 
-    private RunDefaults ReadDefaults(YamlNode value)
+    private RunDefaults ReadDefaults(YamlNode value, ExpressionPlace place)
     {
         if (value is ScalarNode { IsNull: true })
             return RunDefaults.None;
@@ -251,14 +293,14 @@ internal sealed class WorkflowReader(DiagnosticBag errors, ParseLimits limits, S
         foreach (var (key, entry) in map.Entries)
         {
             if (key.Value == "run")
-                defaults = ReadRunDefaults(entry);
+                defaults = ReadRunDefaults(entry, place);
             else if (!IsAccepted(key, KeySet.Defaults))
                 ReportKey(key, KeySet.Defaults, "in 'defaults'");
         }
         return defaults;
     }
 
-    private RunDefaults ReadRunDefaults(YamlNode value)
+    private RunDefaults ReadRunDefaults(YamlNode value, ExpressionPlace place)
     {
         if (value is ScalarNode { IsNull: true })
             return RunDefaults.None;
@@ -273,10 +315,10 @@ internal sealed class WorkflowReader(DiagnosticBag errors, ParseLimits limits, S
             switch (key.Value)
             {
                 case "shell":
-                    shell = ReadString(key.Value, entry);
+                    shell = ReadString(key.Value, entry, place);
                     break;
                 case "working-directory":
-                    workingDirectory = ReadString(key.Value, entry);
+                    workingDirectory = ReadString(key.Value, entry, place);
                     break;
                 default:
                     if (!IsAccepted(key, KeySet.DefaultsRun))
@@ -288,14 +330,14 @@ internal sealed class WorkflowReader(DiagnosticBag errors, ParseLimits limits, S
     }
 
     /// <summary>A string or a list of strings, as <c>runs-on</c> and <c>needs</c> take.</summary>
-    private IReadOnlyList<ScalarNode> ReadScalarList(string key, YamlNode value, string expected)
+    private IReadOnlyList<ScalarNode> ReadScalarList(string key, YamlNode value, string expected, ExpressionPlace? place = null)
     {
         switch (value)
         {
             case ScalarNode { IsNull: true }:
                 return [];
             case ScalarNode scalar:
-                CheckNoExpression(key, scalar);
+                CheckExpression(key, scalar, place);
                 return [scalar];
             case SequenceNode list:
                 var items = new List<ScalarNode>(list.Items.Length);
@@ -303,7 +345,7 @@ internal sealed class WorkflowReader(DiagnosticBag errors, ParseLimits limits, S
                 {
                     if (item is ScalarNode { IsNull: false } scalar)
                     {
-                        CheckNoExpression(key, scalar);
+                        CheckExpression(key, scalar, place);
                         items.Add(scalar);
                     }
                     else
@@ -336,41 +378,114 @@ internal sealed class WorkflowReader(DiagnosticBag errors, ParseLimits limits, S
         return values;
     }
 
-    private string? ReadString(string key, YamlNode value) => ReadScalar(key, value)?.Value;
+    private string? ReadString(string key, YamlNode value, ExpressionPlace? place = null) => ReadScalar(key, value, place)?.Value;
 
     /// <summary>A string value; null when YAML null or not a scalar (reported).</summary>
-    private ScalarNode? ReadScalar(string key, YamlNode value)
+    private ScalarNode? ReadScalar(string key, YamlNode value, ExpressionPlace? place = null)
     {
         if (value is ScalarNode)
-            return (ScalarNode?)ReadValue(key, value);
+            return (ScalarNode?)ReadValue(key, value, place);
         errors.Add(value.Location, $"'{key}' must be a string");
         return null;
     }
 
-    /// <summary>A value whose type the validators check; null when YAML null.</summary>
-    private YamlNode? ReadValue(string key, YamlNode value)
+    /// <summary>A value whose type the validators check; null when YAML null. <paramref name="place"/> null: no <c>${{ }}</c> allowed.</summary>
+    private YamlNode? ReadValue(string key, YamlNode value, ExpressionPlace? place = null)
     {
         if (value is not ScalarNode scalar)
             return value;
         if (scalar.IsNull)
             return null;
-        CheckNoExpression(key, scalar);
+        CheckExpression(key, scalar, place);
         return scalar;
     }
 
-    /// <summary><c>if</c> is the one key where <c>${{ }}</c> is allowed; its syntax is checked by the validators.</summary>
-    private ScalarNode? ReadCondition(YamlNode value)
+    /// <summary>An <c>if</c>: an expression with or without <c>${{ }}</c>, so always checked.</summary>
+    private ScalarNode? ReadCondition(YamlNode value, ExpressionPlace place)
     {
         if (value is ScalarNode scalar)
-            return scalar.IsNull ? null : scalar;
+        {
+            if (scalar.IsNull)
+                return null;
+            sites.Add(new ExpressionSite(scalar, place));
+            return scalar;
+        }
         errors.Add(value.Location, "'if' must be a string");
         return null;
     }
 
-    private void CheckNoExpression(string key, ScalarNode scalar)
+    /// <summary><c>outputs</c>: names to templates, read after the job's steps (spec §2).</summary>
+    private KeyValuePair<YamlKey, ScalarNode>[] ReadOutputs(YamlNode value)
+    {
+        if (value is ScalarNode { IsNull: true })
+            return [];
+        if (value is not MappingNode map)
+        {
+            errors.Add(value.Location, "'outputs' must be a mapping of names to values");
+            return [];
+        }
+        var outputs = new List<KeyValuePair<YamlKey, ScalarNode>>(map.Entries.Length);
+        foreach (var (key, entry) in map.Entries)
+        {
+            if (entry is not ScalarNode scalar)
+            {
+                errors.Add(entry.Location, $"output {MessageText.Quote(key.Value)} must be a string");
+                continue;
+            }
+            Record(scalar, ExpressionPlace.JobOutputs);
+            outputs.Add(new(key, scalar));
+        }
+        return outputs.ToArray();
+    }
+
+    /// <summary><c>concurrency</c>: a group string, or a mapping with <c>group</c> and <c>cancel-in-progress</c>.</summary>
+    private YamlNode? ReadConcurrency(YamlNode value, ExpressionPlace place)
+    {
+        if (value is ScalarNode { IsNull: true })
+            return null;
+        return ReadTree(value, place);
+    }
+
+    /// <summary>A subtree whose shape a validator checks; every <c>${{ }}</c> in it is recorded.</summary>
+    private YamlNode ReadTree(YamlNode value, ExpressionPlace place)
+    {
+        // Bounded: the tree builder already capped the nodes a walk can reach.
+        var pending = new Stack<YamlNode>();
+        pending.Push(value);
+        while (pending.TryPop(out var node))
+        {
+            switch (node)
+            {
+                case ScalarNode scalar:
+                    Record(scalar, place);
+                    break;
+                case SequenceNode list:
+                    foreach (var item in list.Items)
+                        pending.Push(item);
+                    break;
+                case MappingNode map:
+                    foreach (var entry in map.Entries)
+                        pending.Push(entry.Value);
+                    break;
+            }
+        }
+        return value;
+    }
+
+    private void Record(ScalarNode scalar, ExpressionPlace place)
     {
         if (scalar.HasExpression)
-            errors.Add(scalar.Location, $"expressions are not supported yet in '{key}'");
+            sites.Add(new ExpressionSite(scalar, place));
+    }
+
+    private void CheckExpression(string key, ScalarNode scalar, ExpressionPlace? place)
+    {
+        if (!scalar.HasExpression)
+            return;
+        if (place is { } allowed)
+            sites.Add(new ExpressionSite(scalar, allowed));
+        else
+            errors.Add(scalar.Location, $"expressions are not allowed in '{key}'");
     }
 
     /// <summary>A key outside the ones read: <c>x-</c> extensions and ignored keys pass; the caller reports the rest.</summary>
@@ -383,7 +498,7 @@ internal sealed class WorkflowReader(DiagnosticBag errors, ParseLimits limits, S
         var name = key.Value;
         if (keys.Unsupported.Contains(name))
         {
-            errors.Add(key.Location, $"'{name}' is not supported yet");
+            errors.Add(key.Location, $"'{name}' is not supported: Loom runs steps on this machine, without containers or deployment environments");
             return;
         }
         var hint = suggester.Closest(name, keys.All, ignoreCase: true);

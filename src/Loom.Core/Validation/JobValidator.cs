@@ -18,6 +18,7 @@ internal static class JobValidator
         ValueRules.TimeoutMinutes(job.TimeoutMinutes, errors);
         ValueRules.Boolean(job.ContinueOnError, "continue-on-error", errors);
         ValueRules.Condition(job.If, errors);
+        JobSettingsValidator.Validate(job, errors);
         CheckUniqueStepIds(job.Steps, errors);
         foreach (var step in job.Steps)
             StepValidator.Validate(step, errors);

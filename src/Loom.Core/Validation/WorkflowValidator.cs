@@ -15,6 +15,7 @@ internal static class WorkflowValidator
         else if (workflow.JobsNode is MappingNode { Entries.Length: 0 })
             errors.Add(workflow.JobsNode.Location, "'jobs' must have at least one job");
         ValueRules.PositiveInteger(workflow.MaxParallel, "max-parallel", errors);
+        JobSettingsValidator.Concurrency(workflow.Concurrency, errors);
         foreach (var job in workflow.Jobs)
             JobValidator.Validate(job, errors);
     }

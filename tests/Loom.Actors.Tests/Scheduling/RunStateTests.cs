@@ -230,5 +230,5 @@ public sealed class RunStateTests
     }
 
     private static string Snapshot(RunState state) =>
-        string.Join(";", state.Jobs.Select(j => $"{j.Id}:{j.Phase}:{j.Result}:{j.Reason}:{j.StepsFinished}")) + $"|{state.RunResult}|{state.Running}";
+        string.Join(";", state.Jobs.Select(j => $"{j.Id}:{j.Phase}:{j.Result}:{j.Reason}:{string.Join(',', j.Units.Select(u => $"{u.Phase}/{u.Result}/{u.StepsFinished}"))}")) + $"|{state.RunResult}|{state.Running}";
 }

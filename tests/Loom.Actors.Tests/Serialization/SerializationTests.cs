@@ -24,14 +24,18 @@ public sealed class SerializationTests() : TestKit(Config)
     {
         var probe = CreateTestProbe().Ref;
         var env = new Dictionary<string, string> { ["A"] = "1" };
-        var step = new StepSpec(0, "ver", "Compute", "echo hi", "bash", "src", env, "success()", 0.5, true);
+        var step = new StepSpec(0, "ver", "Compute ${{ matrix.os }}", "Compute", "echo hi", "bash", "src", env, "success()", new Setting<double>(0.5, null), new Setting<bool>(false, "${{ matrix.experimental }}"));
         yield return new RunStarted("r1", "ci", ["a", "b"], 4, At);
         yield return new JobQueued("a", At);
-        yield return new JobStarted("a", At);
+        yield return new JobStarted("a", 2, At);
+        yield return new MatrixExpanded("m", [new MatrixCell("m (linux)", "{\"os\":\"linux\"}")], At);
+        yield return new JobCancelling("m (linux)", "cancelled by fail-fast", At);
+        yield return new Annotation("a", 0, "error", "boom", "src/a.cs", 3, 5, "Title", At);
+        yield return new StepSummary("a", "# Done", At);
         yield return new JobSkipped("b", Result.Cancelled, "needs 'a', which failed", At);
         yield return new RunEvents.StepStarted("a", 0, "Compute", At);
         yield return new RunEvents.StepFinished("a", 0, Result.Failure, Result.Success, 3, TimeSpan.FromMilliseconds(1500), "boom", At);
-        yield return new RunEvents.JobFinished("a", Result.Cancelled, true, "job timed out", TimeSpan.FromSeconds(3), At);
+        yield return new RunEvents.JobFinished("a", Result.Cancelled, true, "job timed out", TimeSpan.FromSeconds(3), At, new Dictionary<string, string> { ["v"] = "1" }, true, TimeSpan.FromSeconds(2));
         yield return new RunCancelling("interrupted (SIGINT)", At);
         yield return new RunFinished(Result.Failure, TimeSpan.FromSeconds(4), At);
         yield return new OutputLine("a", 0, "hello \u00e9 \u2713", At);
@@ -42,11 +46,19 @@ public sealed class SerializationTests() : TestKit(Config)
         yield return new SchedulerProtocol.StepStarted("a", 1, "t");
         yield return new SchedulerProtocol.StepOutput("a", 1, "line");
         yield return new SchedulerProtocol.StepFinished("a", 1, Result.Success, Result.Success, 0, TimeSpan.FromSeconds(1), null);
-        yield return new SchedulerProtocol.JobFinished("a", Result.Success, false, null, TimeSpan.FromSeconds(1));
-        yield return new RunnerProtocol.RunJob("r1", "/ws", new JobSpec("a", "A", env, env, 360, [step]));
+        yield return new SchedulerProtocol.JobFinished("a", Result.Success, false, null, TimeSpan.FromSeconds(1), new Dictionary<string, string> { ["v"] = "1" });
+        yield return new SchedulerProtocol.Annotation("a", 0, "warning", "careful", null, null, null, null);
+        yield return new SchedulerProtocol.StepSummary("a", "# Done");
+        yield return new SchedulerProtocol.RetryDue("a");
+        yield return SchedulerProtocol.Advance.Instance;
+        yield return new RunnerProtocol.RunJob("r1", "/ws", new JobSpec("a (x)", "a", "A", 1, env, 360, [step], env, "{\"matrix\":{\"os\":\"x\"}}", env));
         yield return new RunnerProtocol.CancelJob("user");
-        yield return new LoomProtocol.SubmitRun("r1", "/ws/.loom.yml", ".loom.yml", "/ws", ["a"], 2, probe);
-        yield return new LoomProtocol.RunAccepted("r1", probe);
+        yield return new LoomProtocol.SubmitRun("r1", "/ws/.loom.yml", ".loom.yml", "/ws", ["a"], 2, probe)
+        {
+            Contexts = new RunContexts(env, "{}", env, env, env),
+            SkipUses = true,
+        };
+        yield return new LoomProtocol.RunAccepted("r1", probe, ["x:1:1: warning: skipped"]);
         yield return new LoomProtocol.RunRejected("r1", ["x:1:1: error: bad"]);
         yield return new LoomProtocol.CancelRun("r1", "user");
     }

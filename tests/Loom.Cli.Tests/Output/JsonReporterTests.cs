@@ -19,7 +19,7 @@ public sealed class JsonReporterTests
     [
         new RunStarted("20261126-055929-4877", "demo", ["a", "b"], 2, At),
         new JobQueued("a", At),
-        new JobStarted("a", At),
+        new JobStarted("a", 1, At),
         new JobSkipped("b", Result.Skipped, "needs 'a', which failed", At),
         new JobSkipped("b", Result.Cancelled, Awkward, At),
         new StepStarted("a", 0, Awkward, At),
@@ -61,7 +61,7 @@ public sealed class JsonReporterTests
             .Where(t => typeof(IRunNotification).IsAssignableFrom(t) && t is { IsInterface: false, IsAbstract: false })
             .Where(t => t != typeof(LoomProtocol.RunAccepted));
         Assert.All(kinds, kind => Assert.Contains(Samples, s => s.GetType() == kind));
-        Assert.Equal("", WriteOne(new LoomProtocol.RunAccepted("r1", Akka.Actor.ActorRefs.Nobody)));
+        Assert.Equal("", WriteOne(new LoomProtocol.RunAccepted("r1", Akka.Actor.ActorRefs.Nobody, [])));
     }
 
     [Fact]

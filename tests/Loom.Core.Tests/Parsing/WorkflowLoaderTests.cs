@@ -80,18 +80,18 @@ public sealed class WorkflowLoaderTests
         Assert.Null(restore.DisplayName);
         Assert.Empty(restore.Needs);
         Assert.Empty(restore.RunsOn);
-        Assert.Same(Condition.Default, restore.If);
+        Assert.Equal(Condition.Default.Text, restore.If.Text);
         Assert.Empty(restore.Env);
         Assert.Equal(RunDefaults.None, restore.Defaults);
-        Assert.Equal(Job.DefaultTimeoutMinutes, restore.TimeoutMinutes);
-        Assert.False(restore.ContinueOnError);
+        Assert.Equal(Job.DefaultTimeoutMinutes, restore.TimeoutMinutes.Value);
+        Assert.False(restore.ContinueOnError.Value);
         Assert.Equal(new SourceLocation(18, 3), restore.Location);
         var restoreStep = Assert.Single(restore.Steps);
         Assert.Equal("dotnet restore", restoreStep.Run);
         Assert.Equal(0, restoreStep.Index);
         Assert.Null(restoreStep.Id);
         Assert.Null(restoreStep.TimeoutMinutes);
-        Assert.Same(Condition.Default, restoreStep.If);
+        Assert.Equal(Condition.Default.Text, restoreStep.If.Text);
 
         var build = workflow["build"];
         Assert.Equal("Build it", build.DisplayName);
@@ -100,8 +100,8 @@ public sealed class WorkflowLoaderTests
         Assert.Equal("success()", build.If.Text);
         Assert.Equal(new Dictionary<string, string> { ["CONFIGURATION"] = "Release", ["A"] = "1" }, build.Env);
         Assert.Equal(new RunDefaults("sh", "app"), build.Defaults);
-        Assert.Equal(0.05, build.TimeoutMinutes);
-        Assert.True(build.ContinueOnError);
+        Assert.Equal(0.05, build.TimeoutMinutes.Value);
+        Assert.True(build.ContinueOnError.Value);
         Assert.Equal(new SourceLocation(21, 3), build.Location);
         Assert.Equal(2, build.Steps.Count);
 
@@ -114,15 +114,15 @@ public sealed class WorkflowLoaderTests
         Assert.Equal("tools", ver.WorkingDirectory);
         Assert.Equal(new Dictionary<string, string> { ["B"] = "b", ["C"] = "2.50" }, ver.Env);
         Assert.Equal("always()", ver.If.Text);
-        Assert.Equal(2, ver.TimeoutMinutes);
-        Assert.True(ver.ContinueOnError);
+        Assert.Equal(2, ver.TimeoutMinutes!.Value.Value);
+        Assert.True(ver.ContinueOnError.Value);
         Assert.Equal(new SourceLocation(33, 9), ver.Location);
 
         var make = build.Steps[1];
         Assert.Equal(1, make.Index);
         Assert.Equal("make\nmake test\n", make.Run);
         Assert.Null(make.Shell);
-        Assert.False(make.ContinueOnError);
+        Assert.False(make.ContinueOnError.Value);
 
         var test = workflow["test"];
         Assert.Equal(["linux"], test.RunsOn);

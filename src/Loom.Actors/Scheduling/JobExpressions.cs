@@ -1,0 +1,248 @@
+using Loom.Actors.Protocol;
+using Loom.Core.Expressions;
+using Loom.Core.Matrix;
+using Loom.Core.Model;
+
+namespace Loom.Actors.Scheduling;
+
+/// <summary>Whether a job runs, and why not: <paramref name="Error"/> when its <c>if</c> could not be evaluated.</summary>
+public readonly record struct RunDecision(bool Run, string Explanation, string? Error);
+
+/// <summary>
+/// The job-level expressions of a run, evaluated by the scheduler against <c>needs</c> and the run's
+/// contexts: <c>if</c>, <c>strategy</c> (matrix, fail-fast, max-parallel), <c>continue-on-error</c>,
+/// and the name, env and timeout a runner is given. Deterministic for a given state, so replaying a
+/// run's events evaluates the same way.
+/// </summary>
+public sealed class JobExpressions
+{
+    private readonly RunPlan plan;
+    private readonly RunContexts run;
+    private readonly ExpressionValue loom;
+    private readonly EvaluationContext runContexts;
+
+    public JobExpressions(RunPlan plan, RunContexts run)
+    {
+        this.plan = plan;
+        this.run = run;
+        loom = LoomContext(plan, run);
+        runContexts = EvaluationContext.Empty
+            .With("loom", loom)
+            .With("vars", ExpressionValue.FromStrings(run.Vars))
+            .With("inputs", ExpressionValue.FromStrings(run.Inputs))
+            .With("secrets", ExpressionValue.FromStrings(run.Secrets))
+            .With("runner", RunnerContext.Value);
+    }
+
+    public RunDecision ShouldRun(int node, StatusContext status, RunState state)
+    {
+        var condition = plan.Jobs[node].If;
+        try
+        {
+            var run = condition.IsStatusOnly
+                ? condition.Evaluate(status)
+                : condition.Evaluate(status, JobContexts(node, state, null));
+            return new RunDecision(run, $"'if: {condition.Text}' was false", null);
+        }
+        catch (ExpressionException e)
+        {
+            return new RunDecision(false, "", $"'if: {condition.Text}': {e.Message}");
+        }
+    }
+
+    public bool ContinueOnError(int node, ExpressionValue? matrix, RunState state)
+    {
+        var setting = plan.Jobs[node].ContinueOnError;
+        if (setting.Expression is not { } expression)
+            return setting.Value;
+        try
+        {
+            return Templates.Value(expression, JobContexts(node, state, matrix)).IsTruthy;
+        }
+        catch (ExpressionException)
+        {
+            return false;
+        }
+    }
+
+    public bool FailFast(int node, RunState state)
+    {
+        var setting = plan.Jobs[node].Strategy?.FailFast ?? true;
+        if (setting.Expression is not { } expression)
+            return setting.Value;
+        try
+        {
+            return Templates.Value(expression, JobContexts(node, state, null)).IsTruthy;
+        }
+        catch (ExpressionException)
+        {
+            return true;
+        }
+    }
+
+    /// <summary><c>strategy.max-parallel</c>: how many cells of the job may run at once; null for no limit.</summary>
+    public int? MaxParallelCells(int node, RunState state)
+    {
+        if (plan.Jobs[node].Strategy?.MaxParallel is not { } setting)
+            return null;
+        if (setting.Expression is not { } expression)
+            return setting.Value;
+        try
+        {
+            var value = Templates.Value(expression, JobContexts(node, state, null)).ToNumber();
+            return value >= 1 ? (int)Math.Min(value, int.MaxValue) : null;
+        }
+        catch (ExpressionException)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>The matrix's cells, or null and an error when it cannot be worked out (bad <c>fromJSON</c>, no combinations...).</summary>
+    public IReadOnlyList<MatrixCell>? ExpandMatrix(int node, RunState state, out string? error)
+    {
+        var job = plan.Jobs[node];
+        try
+        {
+            var matrix = DataValues.Evaluate(job.Strategy!.Matrix!, JobContexts(node, state, null));
+            var cells = MatrixExpander.Expand(matrix, plan.MaxMatrixCells);
+            var ids = new HashSet<string>(StringComparer.Ordinal);
+            var result = new MatrixCell[cells.Count];
+            for (var i = 0; i < cells.Count; i++)
+            {
+                var id = MatrixExpander.CellId(job.Id, cells[i]);
+                for (var n = 2; !ids.Add(id) || plan.Graph.Contains(id); n++)
+                    id = $"{MatrixExpander.CellId(job.Id, cells[i])} #{n}";
+                result[i] = new MatrixCell(id, cells[i].ToJson());
+            }
+            error = null;
+            return result;
+        }
+        catch (ExpressionException e)
+        {
+            error = $"strategy.matrix: {e.Message}";
+            return null;
+        }
+    }
+
+    /// <summary>What the runner of <paramref name="unit"/> is given; throws <see cref="ExpressionException"/> when a job-level value cannot be evaluated.</summary>
+    public JobSpec SpecOf(UnitState unit, RunState state)
+    {
+        var job = plan.Jobs[unit.Node];
+        var defaults = plan.Workflow.Defaults;
+        var needs = NeedsContext(unit.Node, state);
+        var strategy = StrategyContext(unit.Node, state, unit);
+        var matrix = unit.Matrix ?? ExpressionValue.Null;
+        var contexts = JobContexts(unit.Node, needs, matrix, strategy);
+        var env = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var (name, value) in plan.Workflow.Env)
+            env[name] = Templates.String(value, runContexts);
+        var withEnv = contexts.With("env", ExpressionValue.FromStrings(env));
+        foreach (var (name, value) in job.Env)
+            env[name] = Templates.String(value, withEnv);
+        var title = job.DisplayName is { } display ? Templates.String(display, contexts) : unit.Id;
+        var timeout = job.TimeoutMinutes.Expression is { } expression
+            ? Templates.Value(expression, contexts).ToNumber() is var minutes && double.IsFinite(minutes) && minutes > 0
+                ? Math.Min(minutes, 7 * 24 * 60)
+                : throw new ExpressionEvaluationException($"'timeout-minutes' must be a number above 0, got {minutes}", 0)
+            : job.TimeoutMinutes.Value;
+        var steps = new StepSpec[job.Steps.Count];
+        for (var i = 0; i < steps.Length; i++)
+        {
+            var s = job.Steps[i];
+            steps[i] = new StepSpec(
+                s.Index,
+                s.Id,
+                s.Name,
+                s.Title,
+                s.Run,
+                s.Shell ?? job.Defaults.Shell ?? defaults.Shell,
+                s.WorkingDirectory ?? job.Defaults.WorkingDirectory ?? defaults.WorkingDirectory,
+                s.Env,
+                s.If.Text,
+                s.TimeoutMinutes,
+                s.ContinueOnError);
+        }
+        // Secrets travel on their own, never inside a context that may be logged.
+        var contextJson = ExpressionValue.FromObject([
+            new("loom", WithJob(job.Id)),
+            new("vars", ExpressionValue.FromStrings(run.Vars)),
+            new("inputs", ExpressionValue.FromStrings(run.Inputs)),
+            new("runner", RunnerContext.Value),
+            new("needs", needs),
+            new("matrix", matrix),
+            new("strategy", strategy),
+        ]).ToJson();
+        return new JobSpec(unit.Id, job.Id, title, unit.Attempt + 1, env, timeout, steps, job.Outputs, contextJson, run.Secrets);
+    }
+
+    /// <summary>The contexts a job-level expression sees: the run's, plus needs, and for a cell its matrix and strategy.</summary>
+    private EvaluationContext JobContexts(int node, RunState state, ExpressionValue? matrix) =>
+        JobContexts(node, NeedsContext(node, state), matrix ?? ExpressionValue.Null, StrategyContext(node, state, null));
+
+    private EvaluationContext JobContexts(int node, ExpressionValue needs, ExpressionValue matrix, ExpressionValue strategy) =>
+        runContexts
+            .With("loom", WithJob(plan.Jobs[node].Id))
+            .With("needs", needs)
+            .With("matrix", matrix)
+            .With("strategy", strategy);
+
+    private ExpressionValue WithJob(string jobId) =>
+        ExpressionValue.FromObject(loom.Properties.Append(new("job", ExpressionValue.FromString(jobId))));
+
+    private ExpressionValue StrategyContext(int node, RunState state, UnitState? unit)
+    {
+        if (plan.Jobs[node].Strategy is not { } strategy)
+            return ExpressionValue.Null;
+        var cells = state.Jobs[node].Units.Count;
+        var failFast = strategy.FailFast.Expression is null ? strategy.FailFast.Value : FailFast(node, state);
+        var maxParallel = strategy.MaxParallel is { Expression: null } literal ? literal.Value : cells;
+        return ExpressionValue.FromObject([
+            new("fail-fast", ExpressionValue.FromBoolean(failFast)),
+            new("job-index", ExpressionValue.FromNumber(unit?.Cell ?? 0)),
+            new("job-total", ExpressionValue.FromNumber(cells)),
+            new("max-parallel", ExpressionValue.FromNumber(maxParallel)),
+        ]);
+    }
+
+    private static ExpressionValue NeedsContext(int node, RunState state)
+    {
+        var graph = state.Plan.Graph;
+        var needs = new List<KeyValuePair<string, ExpressionValue>>();
+        foreach (var need in graph.NeedsOf(node))
+        {
+            var job = state.Jobs[need];
+            var outputs = new Dictionary<string, string>(StringComparer.Ordinal);
+            var cells = new List<ExpressionValue>(job.Units.Count);
+            foreach (var unit in job.Units)
+            {
+                foreach (var (name, value) in unit.Outputs)
+                    outputs[name] = value;
+                cells.Add(ExpressionValue.FromObject([
+                    new("matrix", unit.Matrix ?? ExpressionValue.Null),
+                    new("result", ExpressionValue.FromString((unit.EffectiveResult ?? Result.Skipped).ToWire())),
+                    new("outputs", ExpressionValue.FromStrings(unit.Outputs)),
+                ]));
+            }
+            needs.Add(new(job.Id, ExpressionValue.FromObject([
+                new("result", ExpressionValue.FromString((job.EffectiveResult ?? Result.Skipped).ToWire())),
+                new("outputs", ExpressionValue.FromStrings(outputs)),
+                new("cells", ExpressionValue.FromArray(cells)),
+            ])));
+        }
+        return ExpressionValue.FromObject(needs);
+    }
+
+    private static ExpressionValue LoomContext(RunPlan plan, RunContexts run)
+    {
+        var loom = new List<KeyValuePair<string, ExpressionValue>>();
+        foreach (var (name, value) in run.Loom)
+            loom.Add(new(name, ExpressionValue.FromString(value)));
+        if (!run.Loom.ContainsKey("run_id"))
+            loom.Add(new("run_id", ExpressionValue.FromString(plan.RunId)));
+        if (!run.Loom.ContainsKey("workflow"))
+            loom.Add(new("workflow", ExpressionValue.FromString(plan.Workflow.Name)));
+        loom.Add(new("event", ExpressionValue.TryParseJson(run.EventJson, out var payload, out _) ? payload : ExpressionValue.FromObject([])));
+        return ExpressionValue.FromObject(loom);
+    }
+}
