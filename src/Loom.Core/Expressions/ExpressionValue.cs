@@ -8,6 +8,10 @@ namespace Loom.Core.Expressions;
 /// </summary>
 public sealed class ExpressionValue
 {
+    // Declared before the shared values below, which read them while being initialized.
+    private static readonly ExpressionValue[] NoItems = [];
+    private static readonly PropertyMap NoProperties = new([]);
+
     /// <summary>The null value.</summary>
     public static readonly ExpressionValue Null = new(ValueKind.Null);
 
@@ -19,9 +23,6 @@ public sealed class ExpressionValue
 
     /// <summary>The empty string.</summary>
     public static readonly ExpressionValue EmptyString = new(ValueKind.String, text: "");
-
-    private static readonly ExpressionValue[] NoItems = [];
-    private static readonly PropertyMap NoProperties = new([]);
 
     private readonly double number;
     private readonly string? text;
