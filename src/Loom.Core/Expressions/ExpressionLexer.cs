@@ -51,9 +51,12 @@ internal sealed class ExpressionLexer(string source, int start, int end)
         throw Error($"unexpected character {DescribeChar(c)}");
     }
 
-    /// <summary>A '.' after an operand is a dereference; elsewhere it starts a number such as <c>.5</c>.</summary>
-    private bool FollowsOperand() =>
-        tokens.Count > 0 && tokens[^1].Kind is TokenKind.Identifier or TokenKind.RightBracket or TokenKind.RightParen or TokenKind.Star;
+    /// <summary>
+    /// A '.' after an operand is a dereference (the parser rejects it after a literal, as GitHub does); elsewhere it
+    /// starts a number such as <c>.5</c>.
+    /// </summary>
+    private bool FollowsOperand() => tokens.Count > 0 && tokens[^1].Kind is TokenKind.Identifier or TokenKind.RightBracket
+        or TokenKind.RightParen or TokenKind.Star or TokenKind.String or TokenKind.True or TokenKind.False or TokenKind.Null;
 
     private char Peek(int ahead) => pos + ahead < end ? source[pos + ahead] : '\0';
 

@@ -8,6 +8,10 @@ namespace Loom.Core.Expressions;
 /// </summary>
 public sealed class ExpressionValue
 {
+    // Declared before the shared values below, which read them while being initialized.
+    private static readonly ExpressionValue[] NoItems = [];
+    private static readonly PropertyMap NoProperties = new([]);
+
     /// <summary>The null value.</summary>
     public static readonly ExpressionValue Null = new(ValueKind.Null);
 
@@ -19,9 +23,6 @@ public sealed class ExpressionValue
 
     /// <summary>The empty string.</summary>
     public static readonly ExpressionValue EmptyString = new(ValueKind.String, text: "");
-
-    private static readonly ExpressionValue[] NoItems = [];
-    private static readonly PropertyMap NoProperties = new([]);
 
     private readonly double number;
     private readonly string? text;
@@ -60,7 +61,7 @@ public sealed class ExpressionValue
     /// <summary>An array produced by the <c>*</c> object filter: further dereferences map over its elements.</summary>
     internal bool IsFilteredArray { get; }
 
-    /// <summary>Whether this is a boolean, number or string with the value as written (null is primitive too).</summary>
+    /// <summary>Whether this is null, a boolean, a number or a string (not an array or object).</summary>
     public bool IsPrimitive => Kind is not (ValueKind.Array or ValueKind.Object);
 
     /// <summary>GitHub's truthiness: null, false, 0, -0, NaN and '' are falsy; everything else (arrays, objects) truthy.</summary>

@@ -29,7 +29,8 @@ public sealed class IfCondition
         // GitHub would turn `${{ a }} == b` into an always-true string; reject it instead of running the step.
         var first = template.Parts.OfType<ExpressionPart>().First();
         var stray = template.Parts.First(p => p != first && (p is ExpressionPart || !string.IsNullOrWhiteSpace(((LiteralPart)p).Text)));
-        throw new ExpressionSyntaxException("an 'if' must be one expression: put all of it inside '${{ }}' or leave '${{ }}' out", stray.Offset);
+        var offset = stray is LiteralPart literal ? literal.Offset + literal.Text.Length - literal.Text.TrimStart().Length : stray.Offset;
+        throw new ExpressionSyntaxException("an 'if' must be one expression: put all of it inside '${{ }}' or leave '${{ }}' out", offset);
     }
 
     /// <summary>Whether the job or step runs; the expression is not evaluated when an implied <c>success()</c> is false.</summary>
