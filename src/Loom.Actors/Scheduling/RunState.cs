@@ -46,13 +46,29 @@ public sealed class JobState(int index, string id)
     public int Index { get; } = index;
     public string Id { get; } = id;
 
-    /// <summary>Pending until its needs are done; Running while any unit is not done; then Done.</summary>
-    public JobPhase Phase { get; internal set; }
+    private JobPhase phase;
+    private string? reason;
+
+    /// <summary>Pending until its needs are done; then, for a job without a matrix, its unit's phase; Running while a cell is not done; then Done.</summary>
+    public JobPhase Phase
+    {
+        get => phase != JobPhase.Done && Single is { } unit ? unit.Phase : phase;
+        internal set => phase = value;
+    }
 
     /// <summary>The combined result of its units; <see cref="Result.Skipped"/> when it never ran.</summary>
     public Result? Result { get; internal set; }
 
-    public string? Reason { get; internal set; }
+    public string? Reason
+    {
+        get => reason ?? Single?.Reason;
+        internal set => reason = value;
+    }
+
+    public bool TimedOut => units.Any(u => u.TimedOut);
+
+    /// <summary>The one unit of a job without a matrix.</summary>
+    private UnitState? Single => units.Count == 1 && units[0].Matrix is null ? units[0] : null;
     public IReadOnlyList<UnitState> Units => units;
 
     internal readonly List<UnitState> units = [];

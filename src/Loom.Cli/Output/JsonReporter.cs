@@ -94,19 +94,30 @@ public sealed class JsonReporter(TextWriter output) : IRunReporter
                 writer.WriteBoolean("timedOut", f.TimedOut);
                 WriteNullable(writer, "error", f.Error);
                 writer.WriteString("duration", Duration(f.Duration));
-                writer.WriteStartObject("outputs");
-                foreach (var (name, value) in f.Outputs ?? new Dictionary<string, string>())
-                    writer.WriteString(name, value);
-                writer.WriteEndObject();
-                writer.WriteBoolean("retrying", f.Retrying);
                 writer.WriteString("at", f.At);
+                if (f.Outputs is { } outputs)
+                {
+                    writer.WriteStartObject("outputs");
+                    foreach (var (name, value) in outputs)
+                        writer.WriteString(name, value);
+                    writer.WriteEndObject();
+                }
+                else
+                    writer.WriteNull("outputs");
+                writer.WriteBoolean("retrying", f.Retrying);
+                writer.WriteString("retryDelay", Duration(f.RetryDelay));
                 break;
             case MatrixExpanded m:
                 Start(writer, "matrixExpanded");
                 writer.WriteString("jobId", m.JobId);
                 writer.WriteStartArray("cells");
                 foreach (var cell in m.Cells)
-                    writer.WriteStringValue(cell.Id);
+                {
+                    writer.WriteStartObject();
+                    writer.WriteString("id", cell.Id);
+                    writer.WriteString("matrixJson", cell.MatrixJson);
+                    writer.WriteEndObject();
+                }
                 writer.WriteEndArray();
                 writer.WriteString("at", m.At);
                 break;
@@ -125,8 +136,12 @@ public sealed class JsonReporter(TextWriter output) : IRunReporter
                 WriteNullable(writer, "file", a.File);
                 if (a.Line is { } line)
                     writer.WriteNumber("line", line);
+                else
+                    writer.WriteNull("line");
                 if (a.Column is { } column)
                     writer.WriteNumber("column", column);
+                else
+                    writer.WriteNull("column");
                 WriteNullable(writer, "title", a.Title);
                 writer.WriteString("at", a.At);
                 break;

@@ -1,5 +1,6 @@
 using System.Collections.ObjectModel;
 using Loom.Core.Diagnostics;
+using Loom.Core.Expressions;
 using Loom.Core.Model;
 
 namespace Loom.Core.Parsing;
@@ -72,21 +73,6 @@ internal sealed record RawStep(
     public string Title => TitleOf(JobId, Number);
 
     public static string TitleOf(string jobId, int number) => $"step {number} of job {MessageText.Quote(jobId)}";
-}
-
-/// <summary>Where a <c>${{ }}</c> was written: decides which contexts and functions it may use.</summary>
-internal enum ExpressionPlace
-{
-    WorkflowEnv,
-    WorkflowConcurrency,
-    JobIf,
-    JobStrategy,
-    JobSettings,
-    JobEnv,
-    JobDefaults,
-    JobOutputs,
-    StepIf,
-    Step,
 }
 
 /// <summary>A scalar holding <c>${{ }}</c> (or an <c>if</c>), checked by the expression checker with its place.</summary>

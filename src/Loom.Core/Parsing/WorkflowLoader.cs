@@ -24,6 +24,7 @@ public static class WorkflowLoader
             return Failed(errors);
         WorkflowValidator.Validate(raw, errors);
         DependencyValidator.Validate(raw.Jobs, errors, suggester);
+        ExpressionValidator.Validate(raw, errors, suggester);
         return errors.HasErrors ? Failed(errors) : new LoadResult(WorkflowFactory.Create(raw, displayPath), []) { Warnings = errors.SortedWarnings() };
     }
 

@@ -1,5 +1,6 @@
 using System.Collections.ObjectModel;
 using Loom.Core.Diagnostics;
+using Loom.Core.Expressions;
 using Loom.Core.Model;
 
 namespace Loom.Core.Parsing;
@@ -43,7 +44,7 @@ internal sealed class WorkflowReader(DiagnosticBag errors, ParseLimits limits, S
                     env = ReadEnv(value, ExpressionPlace.WorkflowEnv);
                     break;
                 case "defaults":
-                    defaults = ReadDefaults(value, ExpressionPlace.JobDefaults);
+                    defaults = ReadDefaults(value, ExpressionPlace.JobEnv);
                     break;
                 case "max-parallel":
                     maxParallel = ReadValue(key.Value, value);
@@ -112,10 +113,10 @@ internal sealed class WorkflowReader(DiagnosticBag errors, ParseLimits limits, S
             switch (key.Value)
             {
                 case "name":
-                    name = ReadString(key.Value, entry, ExpressionPlace.JobSettings);
+                    name = ReadString(key.Value, entry, ExpressionPlace.JobSetting);
                     break;
                 case "runs-on":
-                    runsOn = Values(ReadScalarList(key.Value, entry, "a string or a list of strings", ExpressionPlace.JobSettings));
+                    runsOn = Values(ReadScalarList(key.Value, entry, "a string or a list of strings", ExpressionPlace.JobSetting));
                     break;
                 case "needs":
                     needs = ReadScalarList(key.Value, entry, "a job id or a list of job ids");
@@ -127,13 +128,13 @@ internal sealed class WorkflowReader(DiagnosticBag errors, ParseLimits limits, S
                     env = ReadEnv(entry, ExpressionPlace.JobEnv);
                     break;
                 case "defaults":
-                    defaults = ReadDefaults(entry, ExpressionPlace.JobDefaults);
+                    defaults = ReadDefaults(entry, ExpressionPlace.JobEnv);
                     break;
                 case "timeout-minutes":
-                    timeout = ReadValue(key.Value, entry, ExpressionPlace.JobSettings);
+                    timeout = ReadValue(key.Value, entry, ExpressionPlace.JobSetting);
                     break;
                 case "continue-on-error":
-                    continueOnError = ReadValue(key.Value, entry, ExpressionPlace.JobSettings);
+                    continueOnError = ReadValue(key.Value, entry, ExpressionPlace.JobSetting);
                     break;
                 case "outputs":
                     outputs = ReadOutputs(entry);
@@ -154,7 +155,7 @@ internal sealed class WorkflowReader(DiagnosticBag errors, ParseLimits limits, S
                     cache = ReadValue(key.Value, entry);
                     break;
                 case "concurrency":
-                    concurrency = ReadConcurrency(entry, ExpressionPlace.JobSettings);
+                    concurrency = ReadConcurrency(entry, ExpressionPlace.JobSetting);
                     break;
                 case "steps" when entry is not ScalarNode { IsNull: true }:
                     stepsNode = entry;
@@ -212,30 +213,30 @@ internal sealed class WorkflowReader(DiagnosticBag errors, ParseLimits limits, S
                     id = ReadScalar(key.Value, entry);
                     break;
                 case "name":
-                    name = ReadString(key.Value, entry, ExpressionPlace.Step);
+                    name = ReadString(key.Value, entry, ExpressionPlace.StepSetting);
                     break;
                 case "run":
-                    run = ReadValue(key.Value, entry, ExpressionPlace.Step);
+                    run = ReadValue(key.Value, entry, ExpressionPlace.StepSetting);
                     if (run is not (null or ScalarNode))
                         errors.Add(entry.Location, "'run' must be a string");
                     break;
                 case "shell":
-                    shell = ReadString(key.Value, entry, ExpressionPlace.Step);
+                    shell = ReadString(key.Value, entry, ExpressionPlace.StepSetting);
                     break;
                 case "working-directory":
-                    workingDirectory = ReadString(key.Value, entry, ExpressionPlace.Step);
+                    workingDirectory = ReadString(key.Value, entry, ExpressionPlace.StepSetting);
                     break;
                 case "env":
-                    env = ReadEnv(entry, ExpressionPlace.Step);
+                    env = ReadEnv(entry, ExpressionPlace.StepSetting);
                     break;
                 case "if":
                     condition = ReadCondition(entry, ExpressionPlace.StepIf);
                     break;
                 case "timeout-minutes":
-                    timeout = ReadValue(key.Value, entry, ExpressionPlace.Step);
+                    timeout = ReadValue(key.Value, entry, ExpressionPlace.StepSetting);
                     break;
                 case "continue-on-error":
-                    continueOnError = ReadValue(key.Value, entry, ExpressionPlace.Step);
+                    continueOnError = ReadValue(key.Value, entry, ExpressionPlace.StepSetting);
                     break;
                 case "uses":
                     var action = entry is ScalarNode scalar ? $" {MessageText.Quote(scalar.Value)}" : "";

@@ -17,7 +17,6 @@ internal static class JobValidator
             errors.Add(job.StepsNode.Location, $"job {MessageText.Quote(job.Id.Value)} must have at least one step");
         ValueRules.TimeoutMinutes(job.TimeoutMinutes, errors);
         ValueRules.Boolean(job.ContinueOnError, "continue-on-error", errors);
-        ValueRules.Condition(job.If, errors);
         JobSettingsValidator.Validate(job, errors);
         CheckUniqueStepIds(job.Steps, errors);
         foreach (var step in job.Steps)

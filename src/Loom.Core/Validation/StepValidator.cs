@@ -13,6 +13,5 @@ internal static class StepValidator
             errors.Add(id.Location, $"step id {MessageText.Quote(id.Value)} in {step.Title} {ValueRules.IdRule}");
         ValueRules.TimeoutMinutes(step.TimeoutMinutes, errors);
         ValueRules.Boolean(step.ContinueOnError, "continue-on-error", errors);
-        ValueRules.Condition(step.If, errors);
     }
 }

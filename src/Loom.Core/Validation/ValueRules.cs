@@ -31,20 +31,6 @@ internal static class ValueRules
             errors.Add(node!.Location, $"'{key}' must be true or false");
     }
 
-    /// <summary>
-    /// An <c>if</c> must parse. The parser's offset is exact only in a plain one-line scalar, where the value is
-    /// the source text; elsewhere (quotes, escapes, folding) the error points at the scalar.
-    /// </summary>
-    public static void Condition(ScalarNode? node, DiagnosticBag errors)
-    {
-        if (node is null || Model.Condition.TryParse(node.Value, out var error, out var offset) is not null)
-            return;
-        var location = node.IsPlain && node.IsSingleLine
-            ? node.Location with { Column = node.Location.Column + offset }
-            : node.Location;
-        errors.Add(location, error!);
-    }
-
     private static bool Passes(YamlNode? node, Func<ScalarNode, bool> isValid) =>
         node is null or ScalarNode { HasExpression: true } || (node is ScalarNode scalar && isValid(scalar));
 }

@@ -16,9 +16,7 @@ public sealed class RunStateTests
 
         public List<IRunEvent> Send(ILoomMessage command)
         {
-            var events = state.Process(command, Now).ToList();
-            foreach (var e in events)
-                state.Apply(e);
+            var events = state.Handle(command, Now);
             All.AddRange(events);
             return events;
         }
@@ -43,7 +41,7 @@ public sealed class RunStateTests
         var (state, driver) = Start(Of(new J("a"), new J("b"), new J("c"), new J("d", ["c"]), new J("e", ["d"])), maxParallel: 2);
         Assert.Equal(["c", "a"], driver.Started(driver.All));
         Assert.Equal(2, state.Running);
-        Assert.Equal(JobPhase.Queued, state["b"].Phase);
+        Assert.Equal(JobPhase.Queued, state.Job("b").Phase);
     }
 
     [Fact]
@@ -75,7 +73,7 @@ public sealed class RunStateTests
         Assert.Equal(["next"], driver.Started(driver.Finish("flaky", Result.Failure)));
         driver.Finish("next", Result.Success);
         Assert.Equal(Result.Success, state.RunResult);
-        Assert.Equal(Result.Failure, state["flaky"].Result);
+        Assert.Equal(Result.Failure, state.Job("flaky").Result);
     }
 
     [Fact]
@@ -89,10 +87,10 @@ public sealed class RunStateTests
             new J("not-failed", ["build"], If: "!failure()")));
         var events = driver.Finish("build", Result.Failure);
         Assert.Equal(["cleanup", "report"], driver.Started(events).Order());
-        Assert.Equal(Result.Skipped, state["ship"].Result);
-        Assert.Equal("needs 'build', which failed", state["ship"].Reason);
-        Assert.Equal("needs 'build', which failed", state["not-failed"].Reason);
-        Assert.Equal(Result.Skipped, state["not-failed"].Result);
+        Assert.Equal(Result.Skipped, state.Job("ship").Result);
+        Assert.Equal("needs 'build', which failed", state.Job("ship").Reason);
+        Assert.Equal("needs 'build', which failed", state.Job("not-failed").Reason);
+        Assert.Equal(Result.Skipped, state.Job("not-failed").Result);
     }
 
     [Fact]
@@ -101,7 +99,7 @@ public sealed class RunStateTests
         var (state, driver) = Start(Of(new J("a"), new J("b", ["a"], If: "always()"), new J("c", ["b"], If: "failure()")));
         driver.Finish("a", Result.Failure);
         Assert.Equal(["c"], driver.Started(driver.Finish("b", Result.Success)));
-        Assert.Equal(JobPhase.Running, state["c"].Phase);
+        Assert.Equal(JobPhase.Running, state.Job("c").Phase);
     }
 
     [Fact]
@@ -109,7 +107,7 @@ public sealed class RunStateTests
     {
         var (state, driver) = Start(Of(new J("a"), new J("on-failure", ["a"], If: "failure()")));
         driver.Finish("a", Result.Success);
-        Assert.Equal(Result.Skipped, state["on-failure"].Result);
+        Assert.Equal(Result.Skipped, state.Job("on-failure").Result);
         Assert.Equal(Result.Success, state.RunResult);
     }
 
@@ -120,9 +118,9 @@ public sealed class RunStateTests
         Assert.Equal(["a"], driver.Started(driver.All));
         var events = driver.Send(new SchedulerProtocol.Cancel("interrupted"));
         Assert.IsType<RunCancelling>(events[0]);
-        Assert.Equal(Result.Cancelled, state["b"].Result);
+        Assert.Equal(Result.Cancelled, state.Job("b").Result);
         events = driver.Finish("a", Result.Cancelled);
-        Assert.Equal(Result.Cancelled, state["c"].Result);
+        Assert.Equal(Result.Cancelled, state.Job("c").Result);
         Assert.Equal(["cleanup"], driver.Started(events));
         events = driver.Finish("cleanup", Result.Success);
         Assert.Equal(["on-cancel"], driver.Started(events));
@@ -135,9 +133,9 @@ public sealed class RunStateTests
     {
         var (state, driver) = Start(Of(new J("slow"), new J("after", ["slow"])));
         driver.Finish("slow", Result.Cancelled, timedOut: true);
-        Assert.Equal(Result.Skipped, state["after"].Result);
+        Assert.Equal(Result.Skipped, state.Job("after").Result);
         Assert.Equal(Result.Failure, state.RunResult);
-        Assert.True(state["slow"].TimedOut);
+        Assert.True(state.Job("slow").TimedOut);
     }
 
     [Fact]
@@ -154,7 +152,7 @@ public sealed class RunStateTests
         Assert.Empty(driver.Finish("b", Result.Success));
         Assert.Empty(driver.Send(new SchedulerProtocol.StepStarted("zzz", 0, "x")));
         Assert.Empty(driver.Send(new SchedulerProtocol.Start(Akka.Actor.ActorRefs.Nobody)));
-        Assert.Equal(JobPhase.Pending, state["b"].Phase);
+        Assert.Equal(JobPhase.Pending, state.Job("b").Phase);
     }
 
     [Fact]
