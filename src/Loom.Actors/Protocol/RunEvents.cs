@@ -58,7 +58,8 @@ public static class RunEvents
     public sealed record RunFinished(Result Result, TimeSpan Duration, DateTimeOffset At) : IRunEvent, IRunNotification;
 
     /// <summary>One line a step printed (stdout and stderr merged in order). Not part of the state.</summary>
-    public sealed record OutputLine(string JobId, int Step, string Line, DateTimeOffset At) : IRunNotification;
+    /// <param name="Group">The <c>::group::</c> the line was printed in (the live view folds it), if any.</param>
+    public sealed record OutputLine(string JobId, int Step, string Line, DateTimeOffset At, string? Group = null) : IRunNotification;
 
     /// <summary>A workflow command a step printed: <c>::error::</c>, <c>::warning::</c> or <c>::notice::</c>. Not part of the state.</summary>
     public sealed record Annotation(string JobId, int Step, string Level, string Message, string? File, int? Line, int? Column, string? Title, DateTimeOffset At) : IRunNotification;

@@ -17,7 +17,8 @@ public static class SchedulerProtocol
     // Reports from a runner about its job.
     public sealed record StepStarted(string JobId, int Step, string Title) : ILoomMessage;
 
-    public sealed record StepOutput(string JobId, int Step, string Line) : ILoomMessage;
+    /// <param name="Group">The <c>::group::</c> the line was printed in, if any.</param>
+    public sealed record StepOutput(string JobId, int Step, string Line, string? Group = null) : ILoomMessage;
 
     public sealed record StepFinished(string JobId, int Step, Result Outcome, Result Conclusion, int? ExitCode, TimeSpan Duration, string? Error) : ILoomMessage;
 

@@ -75,9 +75,10 @@ internal sealed class StepContexts
         var contexts = Contexts(stepEnv);
         var timeout = step.TimeoutMinutes is { } minutes ? TimeSpan.FromMinutes(Math.Clamp(Evaluate(minutes, contexts), 0.0001, 7 * 24 * 60)) : (TimeSpan?)null;
         var directory = step.WorkingDirectory is { } dir ? Templates.String(dir, contexts) : null;
+        var run = Templates.String(step.Run, contexts);
         return new ResolvedStep(
-            step.Name is { } name ? Templates.String(name, contexts) : Templates.String(step.Title, contexts),
-            Templates.String(step.Run, contexts),
+            step.Name is { } name ? Templates.String(name, contexts) : Step.TitleOf(null, run),
+            run,
             step.Shell is { } shell ? Templates.String(shell, contexts) : null,
             directory is null ? workspace : Path.GetFullPath(directory, workspace),
             StepEnvironment.Compose(runId, workspace, job, job.Env, appendedEnv, stepEnv, pathPrepends, files),

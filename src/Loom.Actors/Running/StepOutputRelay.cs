@@ -12,6 +12,7 @@ internal sealed class StepOutputRelay(IActorRef scheduler, string jobId, int ste
 {
     private readonly StepOutputProcessor processor = new(masker);
     private volatile bool failedStep;
+    private string? group;
 
     public bool FailedStep => failedStep;
 
@@ -23,10 +24,14 @@ internal sealed class StepOutputRelay(IActorRef scheduler, string jobId, int ste
         switch (line.Kind)
         {
             case StepLineKind.Text:
-                scheduler.Tell(new SchedulerProtocol.StepOutput(jobId, step, line.Text));
+                scheduler.Tell(new SchedulerProtocol.StepOutput(jobId, step, line.Text, group));
                 break;
             case StepLineKind.GroupStart:
                 scheduler.Tell(new SchedulerProtocol.StepOutput(jobId, step, "▸ " + line.Text));
+                group = line.Text;
+                break;
+            case StepLineKind.GroupEnd:
+                group = null;
                 break;
             case StepLineKind.Annotation when line.Annotation is { } a:
                 scheduler.Tell(new SchedulerProtocol.Annotation(jobId, step, a.Level.ToString().ToLowerInvariant(), a.Message, a.File, a.Line, a.Column, a.Title));

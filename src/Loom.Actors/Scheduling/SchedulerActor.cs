@@ -37,7 +37,7 @@ public sealed class SchedulerActor : UntypedActor, IWithTimers
         switch (message)
         {
             case SchedulerProtocol.StepOutput o:
-                subscriber.Tell(new OutputLine(o.JobId, o.Step, o.Line, DateTimeOffset.UtcNow));
+                subscriber.Tell(new OutputLine(o.JobId, o.Step, o.Line, DateTimeOffset.UtcNow, o.Group));
                 break;
             case SchedulerProtocol.Annotation a:
                 subscriber.Tell(new Annotation(a.JobId, a.Step, a.Level, a.Message, a.File, a.Line, a.Column, a.Title, DateTimeOffset.UtcNow));

@@ -54,6 +54,7 @@ public sealed class JsonReporter(TextWriter output) : IRunReporter
                 writer.WriteNumber("step", o.Step);
                 writer.WriteString("line", o.Line);
                 writer.WriteString("at", o.At);
+                WriteNullable(writer, "group", o.Group);
                 break;
             case StepStarted s:
                 Start(writer, "stepStarted");

@@ -42,8 +42,17 @@ public sealed class LiveReporter : IRunReporter
             tally.Apply(notification);
             switch (notification)
             {
+                case OutputLine { Group: not null }:
+                    // Folded: the group's header line was shown; its lines are in --plain, --json and the logs.
+                    break;
                 case OutputLine o:
                     pending.Add($"{Prefix(o.JobId)} {o.Line}");
+                    break;
+                case Annotation a:
+                    pending.Add($"{Prefix(a.JobId)} {style.Result(a.Level == "error" ? Result.Failure : Result.Cancelled, a.Level)}: {a.Message}");
+                    break;
+                case JobFinished { Retrying: true } f:
+                    pending.Add($"{Prefix(f.JobId)} {style.Result(Result.Failure, "attempt failed")}{(f.Error is null ? "" : $" {f.Error}")}; retrying in {Style.Duration(f.RetryDelay)}");
                     break;
                 case StepFinished s when s.Outcome == Result.Failure:
                     pending.Add($"{Prefix(s.JobId)} {style.Result(Result.Failure, $"step {s.Step + 1} failed")}{(s.Error ?? (s.ExitCode is { } code ? $" (exit code {code})" : ""))}");
@@ -170,7 +179,11 @@ public sealed class LiveReporter : IRunReporter
 
     private static string Fit(string text, int width) => text.Length < width ? text : text[..Math.Max(0, width - 1)];
 
-    private string Prefix(string jobId) => style.Job(jobId, $"[{jobId}]");
+    private string Prefix(string jobId)
+    {
+        var attempt = tally.TryGet(jobId)?.Attempt ?? 1;
+        return style.Job(jobId, attempt > 1 ? $"[{jobId} #{attempt}]" : $"[{jobId}]");
+    }
 
     private static int TerminalWidth()
     {

@@ -18,7 +18,19 @@ public sealed class PlainReporter(TextWriter output, Style style) : IRunReporter
                 output.WriteLine($"run {s.RunId}: {s.Workflow}, {s.Jobs.Count} jobs, up to {s.MaxParallel} at once");
                 break;
             case JobStarted s:
-                output.WriteLine($"{Prefix(s.JobId)} started");
+                output.WriteLine($"{Prefix(s.JobId)} started{(s.Attempt > 1 ? $" (attempt {s.Attempt})" : "")}");
+                break;
+            case MatrixExpanded m:
+                output.WriteLine($"[{m.JobId}] matrix of {m.Cells.Count}: {string.Join(", ", m.Cells.Select(c => c.Id))}");
+                break;
+            case JobCancelling c:
+                output.WriteLine($"{Prefix(c.JobId)} cancelling: {c.Reason}");
+                break;
+            case Annotation a:
+                output.WriteLine($"{Prefix(a.JobId)} {style.Result(a.Level == "error" ? Result.Failure : Result.Cancelled, a.Level)}: {a.Message}");
+                break;
+            case JobFinished { Retrying: true } f:
+                output.WriteLine($"{Prefix(f.JobId)} {style.Result(Result.Failure, "attempt failed")}{(f.Error is null ? "" : $": {f.Error}")}; retrying in {Style.Duration(f.RetryDelay)}");
                 break;
             case StepStarted s:
                 output.WriteLine($"{Prefix(s.JobId)} {style.Dim($"> {s.Title}")}");
@@ -57,7 +69,12 @@ public sealed class PlainReporter(TextWriter output, Style style) : IRunReporter
         return ValueTask.CompletedTask;
     }
 
-    private string Prefix(string jobId) => style.Job(jobId, $"[{jobId}]");
+    /// <summary>The job's label; a retried job's lines say which attempt printed them.</summary>
+    private string Prefix(string jobId)
+    {
+        var attempt = tally.TryGet(jobId)?.Attempt ?? 1;
+        return style.Job(jobId, attempt > 1 ? $"[{jobId} #{attempt}]" : $"[{jobId}]");
+    }
 
     private static string Detail(int? exitCode, string? error) =>
         error is not null ? $": {error}" : exitCode is { } code ? $" (exit code {code})" : "";

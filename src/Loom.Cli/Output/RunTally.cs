@@ -18,6 +18,8 @@ public sealed class RunTally
 
     public JobLine this[string id] => byId[id];
 
+    public JobLine? TryGet(string id) => byId.GetValueOrDefault(id);
+
     public void Apply(IRunNotification n)
     {
         switch (n)
@@ -48,7 +50,10 @@ public sealed class RunTally
                 byId[s.JobId].StartedAt = s.At;
                 byId[s.JobId].Attempt = s.Attempt;
                 if (s.Attempt > 1)
+                {
                     byId[s.JobId].Reason = null;
+                    byId[s.JobId].FailedStep = null;
+                }
                 break;
             case StepStarted s:
                 byId[s.JobId].Step = s.Title;

@@ -101,7 +101,9 @@ public sealed record Step(
     SourceLocation Location)
 {
     /// <summary>What the live view shows: the name, else the first line of <c>run</c>.</summary>
-    public string Title => Name ?? FirstLine(Run);
+    public string Title => TitleOf(Name, Run);
+
+    public static string TitleOf(string? name, string run) => name ?? FirstLine(run);
 
     private static string FirstLine(string run)
     {
