@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Runs every test of Loom: unit, actor, end-to-end (real processes) and the live view under a
-# real pseudo-terminal. Installs what the tests drive (tmux) when it is missing.
+# real pseudo-terminal. Installs what the tests drive (tmux, python3, PowerShell) when it is missing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -9,6 +9,11 @@ if ! need tmux || ! need python3; then
   sudo=""; [ "$(id -u)" -eq 0 ] || sudo="sudo"
   $sudo apt-get update -qq
   $sudo apt-get install -y -qq tmux python3 >/dev/null
+fi
+# pwsh steps are tested for real: PowerShell installs as a dotnet tool from NuGet (7.6 runs on .NET 10).
+export PATH="$PATH:$HOME/.dotnet/tools"
+if ! need pwsh; then
+  dotnet tool install --global PowerShell --version 7.6.9 >/dev/null
 fi
 
 results="$(mktemp -d)"

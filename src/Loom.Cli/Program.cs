@@ -30,6 +30,7 @@ public static class Program
                 "validate" => ValidateCommand.Execute(rest),
                 "list" => ListCommand.Execute(rest),
                 "graph" => GraphCommand.Execute(rest),
+                "why" => WhyCommand.Execute(rest),
                 _ => throw new UsageException($"unknown command '{args[0]}' (see 'loom --help')"),
             };
         }

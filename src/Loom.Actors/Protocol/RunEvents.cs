@@ -34,7 +34,8 @@ public static class RunEvents
     public sealed record JobCancelling(string JobId, string Reason, DateTimeOffset At) : IRunEvent, IRunNotification;
 
     /// <summary>A job that will not run: <see cref="Result.Skipped"/>, or <see cref="Result.Cancelled"/> when the run was cancelled first.</summary>
-    public sealed record JobSkipped(string JobId, Result Result, string Reason, DateTimeOffset At) : IRunEvent, IRunNotification;
+    /// <param name="Cause">The need whose result made this job skip, for <c>loom why</c>; null when its own <c>if</c> was false.</param>
+    public sealed record JobSkipped(string JobId, Result Result, string Reason, DateTimeOffset At, string? Cause = null) : IRunEvent, IRunNotification;
 
     public sealed record StepStarted(string JobId, int Step, string Title, DateTimeOffset At) : IRunEvent, IRunNotification;
 

@@ -39,10 +39,13 @@ public sealed class JobExpressions
         var condition = plan.Jobs[node].If;
         try
         {
-            var run = condition.IsStatusOnly
-                ? condition.Evaluate(status)
-                : condition.Evaluate(status, JobContexts(node, state, null));
-            return new RunDecision(run, $"'if: {condition.Text}' was false", null);
+            if (condition.IsStatusOnly)
+                return new RunDecision(condition.Evaluate(status), $"'if: {condition.Text}' was false", null);
+            var contexts = JobContexts(node, state, null);
+            if (condition.Evaluate(status, contexts))
+                return new RunDecision(true, "", null);
+            var values = condition.Explain(status, contexts);
+            return new RunDecision(false, $"'if: {condition.Text}' was false{(values.Count == 0 ? "" : $" ({string.Join(", ", values)})")}", null);
         }
         catch (ExpressionException e)
         {

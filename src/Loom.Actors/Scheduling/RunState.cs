@@ -424,7 +424,8 @@ public sealed class RunState
         }
         if (!decision.Run)
         {
-            events.Add(new JobSkipped(id, Cancelled ? Result.Cancelled : Result.Skipped, SkipReason(index, decision.Explanation), now));
+            var (reason, cause) = SkipReason(index, decision.Explanation);
+            events.Add(new JobSkipped(id, Cancelled ? Result.Cancelled : Result.Skipped, reason, now, cause));
             return;
         }
         if (plan.Jobs[index].Strategy?.Matrix is null)
@@ -444,7 +445,7 @@ public sealed class RunState
     }
 
     /// <summary>A need that did not succeed explains the skip when the <c>if</c> would have held had every need succeeded.</summary>
-    private string SkipReason(int index, string explanation)
+    private (string Reason, string? Cause) SkipReason(int index, string explanation)
     {
         if (expressions.ShouldRun(index, new StatusContext(true, false, Cancelled), this).Run)
         {
@@ -452,10 +453,10 @@ public sealed class RunState
             {
                 var result = jobs[need].EffectiveResult;
                 if (result != Result.Success)
-                    return $"needs '{jobs[need].Id}', which {(result == Result.Failure ? "failed" : result == Result.Cancelled ? "was cancelled" : "was skipped")}";
+                    return ($"needs '{jobs[need].Id}', which {(result == Result.Failure ? "failed" : result == Result.Cancelled ? "was cancelled" : "was skipped")}", jobs[need].Id);
             }
         }
-        return explanation;
+        return (explanation, null);
     }
 
     private void Dispatch(DateTimeOffset now, List<IRunEvent> events)

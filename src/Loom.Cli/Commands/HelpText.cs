@@ -9,6 +9,7 @@ public static class HelpText
         "validate" => Validate,
         "list" => List,
         "graph" => Graph,
+        "why" => Why,
         _ => null,
     };
 
@@ -32,6 +33,7 @@ public static class HelpText
           validate   check the file and print every error as file:line:col
           list       list the jobs, their needs and the order they run in
           graph      print the dependency graph (ascii, mermaid, dot or json)
+          why        say why a job of the last run did not run or failed, down to the root cause
 
         Options:
           -h, --help     show help (also after a command: loom run --help)
@@ -55,6 +57,13 @@ public static class HelpText
           --json                 one JSON object per event and output line (NDJSON)
           --plain                plain lines even on a terminal
           --no-color             no colours (also when NO_COLOR is set)
+          --var NAME=VALUE       a vars.NAME value; repeat for several
+          --vars-file FILE       vars from a dotenv file (NAME=VALUE lines)
+          --input NAME=VALUE     an inputs.NAME value; repeat for several
+          --secrets-file FILE    secrets from a dotenv file (also LOOM_SECRET_NAME variables); masked in all output
+          --event NAME           loom.event_name (default push)
+          --event-file FILE      the loom.event payload (JSON)
+          --skip-uses            leave out 'uses:' steps with a warning instead of refusing the file
 
         """ + Limits;
 
@@ -77,6 +86,18 @@ public static class HelpText
           --json                 print JSON
 
         """ + Limits;
+
+    public const string Why = """
+        Usage: loom why JOB [--run RUN] [--file FILE]
+
+        Explains how JOB ended in the latest run (or RUN): the chain of needs that failed or were
+        skipped, down to the step that failed or the 'if' that was false, with the values it read.
+
+        Options:
+          --run RUN              a run id from .loom/runs instead of the latest
+          --file FILE            the workflow file (default .loom.yml) whose workspace keeps the runs
+
+        """;
 
     public const string Graph = """
         Usage: loom graph [FILE] [options]

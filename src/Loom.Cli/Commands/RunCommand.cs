@@ -44,6 +44,7 @@ public static class RunCommand
             SkipUses = line.Has("--skip-uses"),
         });
         Result? result = null;
+        var record = new RunTally();
         while (await WaitAsync(notifications, forceQuit.Token))
         {
             while (notifications.TryRead(out var batch))
@@ -65,12 +66,14 @@ public static class RunCommand
                             result = finished.Result;
                             break;
                     }
+                    record.Apply(notification);
                     reporter.Handle(notification);
                 }
             }
             reporter.Flush();
         }
 
+        Save(record, workspace);
         return interruption != 0 ? interruption
             : result == Result.Success ? ExitCodes.Success
             : ExitCodes.Failure;
@@ -100,11 +103,26 @@ public static class RunCommand
     }
 
     /// <summary>The folder steps run in: the file's folder, or the repository root for <c>.github/workflows/*.yml</c>.</summary>
-    private static string Workspace(string fullPath)
+    public static string Workspace(string fullPath)
     {
         var folder = Path.GetDirectoryName(fullPath)!;
         var parent = Directory.GetParent(folder);
         return Path.GetFileName(folder) == "workflows" && parent is { Name: ".github", Parent: { } root } ? root.FullName : folder;
+    }
+
+    /// <summary>Keeps what <c>loom why</c> reads; a run that never started leaves nothing.</summary>
+    private static void Save(RunTally record, string workspace)
+    {
+        if (record.Started is null)
+            return;
+        try
+        {
+            History.RunRecord.From(record).Save(workspace);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            Console.Error.WriteLine($"loom: warning: could not keep the run's record for 'loom why': {e.Message}");
+        }
     }
 
     private static IRunReporter ChooseReporter(CommandLine line, TextWriter stdout)

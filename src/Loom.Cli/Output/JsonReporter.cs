@@ -158,6 +158,7 @@ public sealed class JsonReporter(TextWriter output) : IRunReporter
                 writer.WriteString("result", Name(s.Result));
                 writer.WriteString("reason", s.Reason);
                 writer.WriteString("at", s.At);
+                WriteNullable(writer, "cause", s.Cause);
                 break;
             case RunStarted s:
                 Start(writer, "runStarted");

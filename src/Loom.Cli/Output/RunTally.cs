@@ -60,10 +60,12 @@ public sealed class RunTally
                 break;
             case StepFinished s when s.Conclusion == Result.Failure:
                 byId[s.JobId].FailedStep = byId[s.JobId].Step;
+                byId[s.JobId].FailedExitCode = s.ExitCode;
                 byId[s.JobId].Reason ??= s.Error ?? (s.ExitCode is { } code ? $"exit code {code}" : null);
                 break;
             case JobSkipped s:
                 byId[s.JobId].Finish(s.Result, s.Reason, TimeSpan.Zero);
+                byId[s.JobId].Cause = s.Cause;
                 break;
             case JobFinished f:
                 byId[f.JobId].Finish(f.Result, f.Error ?? byId[f.JobId].Reason, f.Duration);
@@ -104,6 +106,8 @@ public sealed class JobLine(string id, int index)
     public Result? Result { get; private set; }
     public string? Reason { get; set; }
     public int Attempt { get; set; }
+    public string? Cause { get; set; }
+    public int? FailedExitCode { get; set; }
 
     public void Finish(Result result, string? reason, TimeSpan duration)
     {

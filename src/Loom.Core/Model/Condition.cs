@@ -44,6 +44,10 @@ public sealed class Condition
     /// <exception cref="ExpressionEvaluationException">The expression failed (e.g. <c>fromJSON</c> of bad JSON).</exception>
     public bool Evaluate(StatusContext status, EvaluationContext contexts) => condition.Evaluate(contexts.WithStatus(status.ToSnapshot()));
 
+    /// <summary>The context values the expression read, as <c>name = value</c>: what a "was false" message shows.</summary>
+    public IReadOnlyList<string> Explain(StatusContext status, EvaluationContext contexts) =>
+        ExpressionExplainer.Values(condition.Expression, contexts.WithStatus(status.ToSnapshot()));
+
     public override string ToString() => Text;
 
     /// <exception cref="ExpressionSyntaxException">Not one valid expression.</exception>
