@@ -27,7 +27,7 @@ internal sealed class StepContexts
 {
     private readonly JobSpec job;
     private readonly string workspace;
-    private readonly EvaluationContext baseContexts;
+    private EvaluationContext? baseContexts;
     private readonly Dictionary<string, string> appendedEnv = new(StringComparer.Ordinal);
     private readonly PathPrepends pathPrepends = new();
     private readonly List<KeyValuePair<string, ExpressionValue>> steps = [];
@@ -39,11 +39,18 @@ internal sealed class StepContexts
     {
         this.job = job;
         this.workspace = workspace;
+    }
+
+    /// <summary>The scheduler's contexts, read on first use: a job without expressions never parses them.</summary>
+    private EvaluationContext BaseContexts()
+    {
+        if (baseContexts is { } known)
+            return known;
         var contexts = EvaluationContext.Empty.WithWorkspace(workspace).With("secrets", ExpressionValue.FromStrings(job.Secrets));
         if (ExpressionValue.TryParseJson(job.ContextsJson, out var parsed, out _))
             foreach (var (name, value) in parsed.Properties)
                 contexts = contexts.With(name, value);
-        baseContexts = contexts;
+        return baseContexts = contexts;
     }
 
     public string? Summary => summary.Length == 0 ? null : summary.ToString();
@@ -58,7 +65,7 @@ internal sealed class StepContexts
     {
         try
         {
-            return Evaluate(step.ContinueOnError, Contexts(null));
+            return Flag(step.ContinueOnError, () => Contexts(null));
         }
         catch (ExpressionException)
         {
@@ -66,24 +73,27 @@ internal sealed class StepContexts
         }
     }
 
+    /// <remarks>Contexts are built only for a step that has an expression: most steps have none.</remarks>
     public ResolvedStep Resolve(StepSpec step, string runId, JobFiles files)
     {
-        var jobLevel = Contexts(null);
+        EvaluationContext? jobLevel = null;
         var stepEnv = new Dictionary<string, string>(step.Env.Count, StringComparer.Ordinal);
         foreach (var (variable, value) in step.Env)
-            stepEnv[variable] = Templates.String(value, jobLevel);
-        var contexts = Contexts(stepEnv);
-        var timeout = step.TimeoutMinutes is { } minutes ? TimeSpan.FromMinutes(Math.Clamp(Evaluate(minutes, contexts), 0.0001, 7 * 24 * 60)) : (TimeSpan?)null;
-        var directory = step.WorkingDirectory is { } dir ? Templates.String(dir, contexts) : null;
-        var run = Templates.String(step.Run, contexts);
+            stepEnv[variable] = Templates.HasExpression(value) ? Templates.String(value, jobLevel ??= Contexts(null)) : value;
+        EvaluationContext? stepLevel = null;
+        string Evaluate(string text) => Templates.HasExpression(text) ? Templates.String(text, stepLevel ??= Contexts(stepEnv)) : text;
+
+        var run = Evaluate(step.Run);
+        var timeout = step.TimeoutMinutes is { } minutes ? TimeSpan.FromMinutes(Math.Clamp(Minutes(minutes, () => stepLevel ??= Contexts(stepEnv)), 0.0001, 7 * 24 * 60)) : (TimeSpan?)null;
+        var directory = step.WorkingDirectory is { } dir ? Evaluate(dir) : null;
         return new ResolvedStep(
-            step.Name is { } name ? Templates.String(name, contexts) : Step.TitleOf(null, run),
+            step.Name is { } name ? Evaluate(name) : Step.TitleOf(null, run),
             run,
-            step.Shell is { } shell ? Templates.String(shell, contexts) : null,
+            step.Shell is { } shell ? Evaluate(shell) : null,
             directory is null ? workspace : Path.GetFullPath(directory, workspace),
             StepEnvironment.Compose(runId, workspace, job, job.Env, appendedEnv, stepEnv, pathPrepends, files),
             timeout,
-            Evaluate(step.ContinueOnError, contexts));
+            Flag(step.ContinueOnError, () => stepLevel ??= Contexts(stepEnv)));
     }
 
     public void Record(StepSpec step, Result outcome, Result conclusion)
@@ -157,21 +167,21 @@ internal sealed class StepContexts
         if (stepEnv is not null)
             foreach (var (name, value) in stepEnv)
                 env[name] = value;
-        return baseContexts
+        return BaseContexts()
             .With("env", ExpressionValue.FromStrings(env))
             .With("steps", ExpressionValue.FromObject(steps))
             .With("job", ExpressionValue.FromObject([new("status", ExpressionValue.FromString(status.ToWire()))]));
     }
 
-    private static double Evaluate(Setting<double> setting, EvaluationContext contexts)
+    private static double Minutes(Setting<double> setting, Func<EvaluationContext> contexts)
     {
         if (setting.Expression is not { } expression)
             return setting.Value;
-        var value = Templates.Value(expression, contexts).ToNumber();
+        var value = Templates.Value(expression, contexts()).ToNumber();
         return double.IsFinite(value) && value > 0 ? value : throw new ExpressionEvaluationException(
             $"'timeout-minutes' must be a number above 0, got {value.ToString(CultureInfo.InvariantCulture)}", 0);
     }
 
-    private static bool Evaluate(Setting<bool> setting, EvaluationContext contexts) =>
-        setting.Expression is { } expression ? Templates.Value(expression, contexts).IsTruthy : setting.Value;
+    private static bool Flag(Setting<bool> setting, Func<EvaluationContext> contexts) =>
+        setting.Expression is { } expression ? Templates.Value(expression, contexts()).IsTruthy : setting.Value;
 }

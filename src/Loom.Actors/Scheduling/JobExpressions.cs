@@ -133,19 +133,22 @@ public sealed class JobExpressions
     {
         var job = plan.Jobs[unit.Node];
         var defaults = plan.Workflow.Defaults;
-        var needs = NeedsContext(unit.Node, state);
-        var strategy = StrategyContext(unit.Node, state, unit);
+        // Contexts are built only when something here or in the steps reads them: most jobs have no expression.
+        ExpressionValue? needs = null, strategy = null;
+        EvaluationContext? contexts = null;
         var matrix = unit.Matrix ?? ExpressionValue.Null;
-        var contexts = JobContexts(unit.Node, needs, matrix, strategy);
+        EvaluationContext Contexts() => contexts ??= JobContexts(unit.Node,
+            needs ??= NeedsContext(unit.Node, state), matrix, strategy ??= StrategyContext(unit.Node, state, unit));
+
         var env = new Dictionary<string, string>(StringComparer.Ordinal);
         foreach (var (name, value) in plan.Workflow.Env)
             env[name] = Templates.String(value, runContexts);
-        var withEnv = contexts.With("env", ExpressionValue.FromStrings(env));
+        EvaluationContext? withEnv = null;
         foreach (var (name, value) in job.Env)
-            env[name] = Templates.String(value, withEnv);
-        var title = job.DisplayName is { } display ? Templates.String(display, contexts) : unit.Id;
+            env[name] = Templates.HasExpression(value) ? Templates.String(value, withEnv ??= Contexts().With("env", ExpressionValue.FromStrings(env))) : value;
+        var title = job.DisplayName is { } display ? (Templates.HasExpression(display) ? Templates.String(display, Contexts()) : display) : unit.Id;
         var timeout = job.TimeoutMinutes.Expression is { } expression
-            ? Templates.Value(expression, contexts).ToNumber() is var minutes && double.IsFinite(minutes) && minutes > 0
+            ? Templates.Value(expression, Contexts()).ToNumber() is var minutes && double.IsFinite(minutes) && minutes > 0
                 ? Math.Min(minutes, 7 * 24 * 60)
                 : throw new ExpressionEvaluationException($"'timeout-minutes' must be a number above 0, got {minutes}", 0)
             : job.TimeoutMinutes.Value;
@@ -166,17 +169,35 @@ public sealed class JobExpressions
                 s.TimeoutMinutes,
                 s.ContinueOnError);
         }
-        // Secrets travel on their own, never inside a context that may be logged.
-        var contextJson = ExpressionValue.FromObject([
+        // Secrets travel on their own, never inside a context that may be logged. A job whose
+        // steps and outputs hold no expression gets no contexts: most jobs, and the cheapest path.
+        var contextJson = !StepsUseExpressions(job) ? "{}" : ExpressionValue.FromObject([
             new("loom", WithJob(job.Id)),
             new("vars", ExpressionValue.FromStrings(run.Vars)),
             new("inputs", ExpressionValue.FromStrings(run.Inputs)),
             new("runner", RunnerContext.Value),
-            new("needs", needs),
+            new("needs", needs ??= NeedsContext(unit.Node, state)),
             new("matrix", matrix),
-            new("strategy", strategy),
+            new("strategy", strategy ??= StrategyContext(unit.Node, state, unit)),
         ]).ToJson();
         return new JobSpec(unit.Id, job.Id, title, unit.Attempt + 1, env, timeout, steps, job.Outputs, contextJson, run.Secrets);
+    }
+
+    private static bool StepsUseExpressions(Job job)
+    {
+        if (job.Outputs.Count > 0)
+            return true;
+        foreach (var step in job.Steps)
+        {
+            if (Templates.HasExpression(step.Run) || !step.If.IsStatusOnly
+                || step.Name is { } name && Templates.HasExpression(name)
+                || step.Shell is { } shell && Templates.HasExpression(shell)
+                || step.WorkingDirectory is { } directory && Templates.HasExpression(directory)
+                || step.TimeoutMinutes is { IsExpression: true } || step.ContinueOnError.IsExpression
+                || step.Env.Values.Any(Templates.HasExpression))
+                return true;
+        }
+        return job.Defaults.Shell is { } s && Templates.HasExpression(s) || job.Defaults.WorkingDirectory is { } w && Templates.HasExpression(w);
     }
 
     /// <summary>The contexts a job-level expression sees: the run's, plus needs, and for a cell its matrix and strategy.</summary>

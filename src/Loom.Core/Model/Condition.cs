@@ -51,7 +51,9 @@ public sealed class Condition
     public override string ToString() => Text;
 
     /// <exception cref="ExpressionSyntaxException">Not one valid expression.</exception>
-    public static Condition Parse(string text) => new(TextOf(text), IfCondition.Parse(text));
+    public static Condition Parse(string text) =>
+        // Every step without an `if` travels as "success()": no lexer and parser per step for it.
+        text == "success()" && Default is { } known ? known : new(TextOf(text), IfCondition.Parse(text));
 
     /// <summary>Parses an <c>if</c> value; on failure returns null and an error with its 0-based offset in <paramref name="text"/>.</summary>
     public static Condition? TryParse(string text, out string? error, out int errorOffset)
