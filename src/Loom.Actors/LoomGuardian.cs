@@ -16,11 +16,13 @@ public sealed class LoomGuardian : UntypedActor
 {
     private readonly ILoggingAdapter log = Context.GetLogger();
     private readonly IActorRef watcher;
+    private readonly int maxJobs;
     private readonly Dictionary<string, IActorRef> runs = new(StringComparer.Ordinal);
 
     public LoomGuardian(LoomOptions options)
     {
         watcher = Context.ActorOf(WatcherActor.Props(options.Limits), "watcher");
+        maxJobs = options.Limits.MaxJobs;
     }
 
     public static Props Props(LoomOptions options) => ActorProps.Of(() => new LoomGuardian(options));
@@ -75,7 +77,7 @@ public sealed class LoomGuardian : UntypedActor
         try
         {
             var maxParallel = request.MaxParallel ?? workflow.MaxParallel ?? Environment.ProcessorCount;
-            plan = RunPlan.Create(request.RunId, workflow, request.Jobs, maxParallel);
+            plan = RunPlan.Create(request.RunId, workflow, request.Jobs, maxParallel, maxJobs);
         }
         catch (ArgumentException e)
         {

@@ -29,6 +29,27 @@ public sealed class InspectCommandTests
     }
 
     [Fact]
+    public async Task Validate_and_list_take_skip_uses_and_warn_of_each_skipped_step()
+    {
+        using var ws = new Workspace("""
+            jobs:
+              build:
+                steps:
+                  - uses: actions/checkout@v4
+                  - run: make
+            """);
+        var (refused, _, error) = await LoomProcess.RunAsync(ws.Root, "validate");
+        Assert.Equal(2, refused);
+        Assert.Contains("only 'run:' steps are supported", error);
+        var (exit, stdout, stderr) = await LoomProcess.RunAsync(ws.Root, "validate", "--skip-uses");
+        Assert.Equal(0, exit);
+        Assert.Contains(".loom.yml: ok (1 jobs)", stdout);
+        Assert.Contains(".loom.yml:4:9: warning: step 1 of job 'build' uses 'actions/checkout@v4': skipped (--skip-uses)", stderr);
+        var (listed, _, _) = await LoomProcess.RunAsync(ws.Root, "list", "--skip-uses");
+        Assert.Equal(0, listed);
+    }
+
+    [Fact]
     public async Task Validate_reports_a_cycle_by_its_path()
     {
         using var ws = new Workspace("""

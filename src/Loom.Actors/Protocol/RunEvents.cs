@@ -28,7 +28,8 @@ public static class RunEvents
     public sealed record MatrixExpanded(string JobId, IReadOnlyList<MatrixCell> Cells, DateTimeOffset At) : IRunEvent, IRunNotification;
 
     /// <param name="Attempt">1, or higher when <c>retry</c> runs the job again.</param>
-    public sealed record JobStarted(string JobId, int Attempt, DateTimeOffset At) : IRunEvent, IRunNotification;
+    /// <param name="Title">The job's <c>name</c>, evaluated (e.g. <c>Build linux</c>); null when it has none.</param>
+    public sealed record JobStarted(string JobId, int Attempt, DateTimeOffset At, string? Title = null) : IRunEvent, IRunNotification;
 
     /// <summary>A running matrix cell is being cancelled because a sibling failed (<c>fail-fast</c>).</summary>
     public sealed record JobCancelling(string JobId, string Reason, DateTimeOffset At) : IRunEvent, IRunNotification;

@@ -212,6 +212,7 @@ public sealed class RunnerActor : UntypedActor, IWithTimers
             return;
         cancelled = true;
         timedOut = timeout;
+        contexts?.MarkCancelled();
         current?.Kill();
     }
 

@@ -98,7 +98,7 @@ internal sealed class StepContexts
 
     public void Record(StepSpec step, Result outcome, Result conclusion)
     {
-        if (conclusion == Result.Failure)
+        if (conclusion == Result.Failure && status != Result.Cancelled)
             status = Result.Failure;
         if (step.Id is not { } id)
             return;
@@ -110,6 +110,9 @@ internal sealed class StepContexts
             new("conclusion", ExpressionValue.FromString(conclusion.ToWire())),
         ])));
     }
+
+    /// <summary>The job was cancelled or timed out: <c>job.status</c> says so for the steps that still run.</summary>
+    public void MarkCancelled() => status = Result.Cancelled;
 
     public void AddOutputs(StepSpec step, IReadOnlyList<KeyValuePair<string, string>> pairs)
     {

@@ -50,7 +50,12 @@ public static class StepEnvironment
     {
         var env = new Dictionary<string, string>(StringComparer.Ordinal);
         foreach (DictionaryEntry entry in Environment.GetEnvironmentVariables())
-            env[(string)entry.Key] = (string?)entry.Value ?? "";
+        {
+            // Secrets reach a step only where it maps them (env: { T: ${{ secrets.T }} }), as in GitHub.
+            var name = (string)entry.Key;
+            if (!name.StartsWith(SecretEnvironment.Prefix, StringComparison.Ordinal))
+                env[name] = (string?)entry.Value ?? "";
+        }
         return env;
     }
 }

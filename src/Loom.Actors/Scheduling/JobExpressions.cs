@@ -101,6 +101,23 @@ public sealed class JobExpressions
         }
     }
 
+    /// <summary>The job's <c>name</c> for <paramref name="unit"/>, evaluated; null when it has none or it cannot be evaluated.</summary>
+    public string? TitleOf(UnitState unit, RunState state)
+    {
+        if (plan.Jobs[unit.Node].DisplayName is not { } name)
+            return null;
+        if (!Templates.HasExpression(name))
+            return name;
+        try
+        {
+            return Templates.String(name, JobContexts(unit.Node, NeedsContext(unit.Node, state), unit.Matrix ?? ExpressionValue.Null, StrategyContext(unit.Node, state, unit)));
+        }
+        catch (ExpressionException)
+        {
+            return null;
+        }
+    }
+
     /// <summary>The matrix's cells, or null and an error when it cannot be worked out (bad <c>fromJSON</c>, no combinations...).</summary>
     public IReadOnlyList<MatrixCell>? ExpandMatrix(int node, RunState state, out string? error)
     {
@@ -108,7 +125,7 @@ public sealed class JobExpressions
         try
         {
             var matrix = DataValues.Evaluate(job.Strategy!.Matrix!, JobContexts(node, state, null));
-            var cells = MatrixExpander.Expand(matrix, plan.MaxMatrixCells);
+            var cells = MatrixExpander.Expand(matrix, state.CellBudget(node));
             var ids = new HashSet<string>(StringComparer.Ordinal);
             var result = new MatrixCell[cells.Count];
             for (var i = 0; i < cells.Count; i++)
@@ -217,7 +234,7 @@ public sealed class JobExpressions
     private ExpressionValue StrategyContext(int node, RunState state, UnitState? unit)
     {
         if (plan.Jobs[node].Strategy is not { } strategy)
-            return ExpressionValue.Null;
+            return NoStrategy;
         var cells = state.Jobs[node].Units.Count;
         var failFast = strategy.FailFast.Expression is null ? strategy.FailFast.Value : FailFast(node, state);
         var maxParallel = strategy.MaxParallel is { Expression: null } literal ? literal.Value : cells;
@@ -256,6 +273,14 @@ public sealed class JobExpressions
         }
         return ExpressionValue.FromObject(needs);
     }
+
+    /// <summary>What GitHub gives a job without a matrix: one job of one.</summary>
+    private static readonly ExpressionValue NoStrategy = ExpressionValue.FromObject([
+        new("fail-fast", ExpressionValue.True),
+        new("job-index", ExpressionValue.FromNumber(0)),
+        new("job-total", ExpressionValue.FromNumber(1)),
+        new("max-parallel", ExpressionValue.FromNumber(1)),
+    ]);
 
     private static ExpressionValue LoomContext(RunPlan plan, RunContexts run)
     {

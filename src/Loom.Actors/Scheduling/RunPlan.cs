@@ -27,14 +27,15 @@ public sealed class RunPlan
     /// <summary>Jobs in graph index order.</summary>
     public IReadOnlyList<Job> Jobs { get; }
 
-    /// <summary>The most cells one matrix may expand to: the job limit of spec §7.</summary>
-    public int MaxMatrixCells => Core.Parsing.ParseLimits.Default.MaxJobs;
+    /// <summary>The most jobs the run may have once its matrices are expanded (spec §7, <c>--max-jobs</c>).</summary>
+    public int MaxJobs { get; private init; } = Core.Parsing.ParseLimits.Default.MaxJobs;
 
     /// <summary>Jobs on long chains start first when slots are scarce: the number of jobs on the longest path from here to a sink.</summary>
     public IReadOnlyList<int> Priority { get; }
 
     /// <param name="targets">Job ids to run with everything they need; empty means every job.</param>
-    public static RunPlan Create(string runId, Workflow workflow, IReadOnlyCollection<string> targets, int maxParallel)
+    /// <param name="maxJobs">The job limit, matrix cells included; null for the default.</param>
+    public static RunPlan Create(string runId, Workflow workflow, IReadOnlyCollection<string> targets, int maxParallel, int? maxJobs = null)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(maxParallel, 1);
         var graph = JobGraph.FromWorkflow(workflow);
@@ -47,7 +48,7 @@ public sealed class RunPlan
         }
         var byId = workflow.Jobs.ToDictionary(j => j.Id, StringComparer.Ordinal);
         var jobs = graph.Ids.Select(id => byId[id]).ToArray();
-        return new RunPlan(runId, workflow, jobs, graph, maxParallel);
+        return new RunPlan(runId, workflow, jobs, graph, maxParallel) { MaxJobs = maxJobs ?? Core.Parsing.ParseLimits.Default.MaxJobs };
     }
 
     private static int[] LongestPathToSink(JobGraph graph)

@@ -98,6 +98,7 @@ public sealed class RunState
     private readonly SortedSet<(int NegativePriority, int Node, int Cell)> queue = new();
     private readonly SortedSet<int> ready = [];
     private int doneCount;
+    private int doneWithoutUnits;
     private bool workflowFailed;
 
     public RunState(RunPlan plan, RunContexts? contexts = null)
@@ -125,6 +126,16 @@ public sealed class RunState
     public JobState Job(string jobId) => jobs[plan.Graph.IndexOf(jobId)];
 
     public bool TryGetUnit(string unitId, out UnitState unit) => units.TryGetValue(unitId, out unit!);
+
+    /// <summary>How many cells a matrix of job <paramref name="node"/> may have: the job limit less every other job and cell.</summary>
+    public int CellBudget(int node)
+    {
+        var undecided = 0;
+        foreach (var job in jobs)
+            if (job.Index != node && job.Phase == JobPhase.Pending && job.units.Count == 0)
+                undecided++;
+        return Math.Max(0, plan.MaxJobs - units.Count - undecided - doneWithoutUnits);
+    }
 
     /// <summary>Processes a command, applies its events, then advances until nothing more follows; returns every event in order.</summary>
     public List<IRunEvent> Handle(ILoomMessage command, DateTimeOffset now)
@@ -299,6 +310,7 @@ public sealed class RunState
         var effective = skipped.Result == Result.Failure && expressions.ContinueOnError(job.Index, null, this) ? Result.Success : skipped.Result;
         if (skipped.Result == Result.Failure && effective == Result.Failure)
             workflowFailed = true;
+        doneWithoutUnits++;
         JobDone(job, skipped.Result, effective);
     }
 
@@ -479,7 +491,7 @@ public sealed class RunState
                     continue;
                 startedPerJob[node] = startedPerJob.GetValueOrDefault(node) + 1;
             }
-            events.Add(new JobStarted(unit.Id, unit.Attempt + 1, now));
+            events.Add(new JobStarted(unit.Id, unit.Attempt + 1, now, expressions.TitleOf(unit, this)));
             free--;
         }
     }

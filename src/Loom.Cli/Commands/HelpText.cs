@@ -14,6 +14,7 @@ public static class HelpText
     };
 
     private const string Limits = """
+          --skip-uses              leave out 'uses:' steps with a warning instead of refusing the file
           --max-file-size MIB      largest workflow file (default 64)
           --max-scalar-size KIB    longest single value (default 1024)
           --max-depth N            deepest nesting (default 64)
@@ -63,7 +64,6 @@ public static class HelpText
           --secrets-file FILE    secrets from a dotenv file (also LOOM_SECRET_NAME variables); masked in all output
           --event NAME           loom.event_name (default push)
           --event-file FILE      the loom.event payload (JSON)
-          --skip-uses            leave out 'uses:' steps with a warning instead of refusing the file
 
         """ + Limits;
 

@@ -7,8 +7,8 @@ public static class ListCommand
 {
     public static int Execute(string[] args)
     {
-        var line = CommandLine.Parse(args, new HashSet<string> { "--json" }, WorkflowFiles.LimitOptions);
-        var workflow = WorkflowFiles.LoadOrReport(WorkflowFiles.Resolve(line), WorkflowFiles.Limits(line));
+        var line = CommandLine.Parse(args, new HashSet<string> { "--json", WorkflowFiles.SkipUses }, WorkflowFiles.LimitOptions);
+        var workflow = WorkflowFiles.LoadOrReport(WorkflowFiles.Resolve(line), WorkflowFiles.Limits(line), line);
         if (workflow is null)
             return ExitCodes.Usage;
         var graph = JobGraph.FromWorkflow(workflow);

@@ -12,13 +12,18 @@ public static class WorkflowFiles
     public static string Resolve(CommandLine line) => line.File ?? DefaultName;
 
     /// <summary>Loads and validates; prints every error to stderr and returns null when invalid.</summary>
-    public static Workflow? LoadOrReport(string path, ParseLimits limits)
+    /// <summary>Loads with the command's <c>--skip-uses</c>; prints warnings and every error to stderr, returns null when invalid.</summary>
+    public static Workflow? LoadOrReport(string path, ParseLimits limits, CommandLine line)
     {
-        var result = WorkflowLoader.LoadFile(path, limits);
+        var result = WorkflowLoader.LoadFile(path, limits, new LoadOptions(line.Has(SkipUses)));
+        foreach (var warning in result.Warnings)
+            Console.Error.WriteLine(warning);
         foreach (var error in result.Errors)
             Console.Error.WriteLine(error);
         return result.Workflow;
     }
+
+    public const string SkipUses = "--skip-uses";
 
     public static readonly HashSet<string> LimitOptions = ["--max-file-size", "--max-scalar-size", "--max-depth", "--max-nodes", "--max-alias-nodes", "--max-jobs"];
 

@@ -87,6 +87,7 @@ public sealed class JsonReporter(TextWriter output) : IRunReporter
                 writer.WriteString("jobId", s.JobId);
                 writer.WriteNumber("attempt", s.Attempt);
                 writer.WriteString("at", s.At);
+                WriteNullable(writer, "title", s.Title);
                 break;
             case JobFinished f:
                 Start(writer, "jobFinished");

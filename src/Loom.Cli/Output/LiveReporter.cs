@@ -162,9 +162,9 @@ public sealed class LiveReporter : IRunReporter
                 break;
             }
             var duration = Style.Duration(now - (job.StartedAt ?? now));
-            var plain = $"  * {job.Id} {duration} {job.Step}";
+            var plain = $"  * {job.Label} {duration} {job.Step}";
             var fitted = Fit(plain, width);
-            var painted = $"  {style.Job(job.Id, "*")} {style.Job(job.Id, job.Id)} {style.Dim(duration)} {job.Step}";
+            var painted = $"  {style.Job(job.Id, "*")} {style.Job(job.Id, job.Label)} {style.Dim(duration)} {job.Step}";
             AppendLine(frame, fitted.Length < plain.Length ? fitted : painted, fitted.Length, width);
             shown++;
         }

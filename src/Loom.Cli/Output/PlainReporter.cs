@@ -18,7 +18,7 @@ public sealed class PlainReporter(TextWriter output, Style style) : IRunReporter
                 output.WriteLine($"run {s.RunId}: {s.Workflow}, {s.Jobs.Count} jobs, up to {s.MaxParallel} at once");
                 break;
             case JobStarted s:
-                output.WriteLine($"{Prefix(s.JobId)} started{(s.Attempt > 1 ? $" (attempt {s.Attempt})" : "")}");
+                output.WriteLine($"{Prefix(s.JobId)} started{(s.Title is { } title && title != s.JobId ? $": {title}" : "")}{(s.Attempt > 1 ? $" (attempt {s.Attempt})" : "")}");
                 break;
             case MatrixExpanded m:
                 output.WriteLine($"[{m.JobId}] matrix of {m.Cells.Count}: {string.Join(", ", m.Cells.Select(c => c.Id))}");

@@ -49,6 +49,7 @@ public sealed class RunTally
                 byId[s.JobId].State = JobLineState.Running;
                 byId[s.JobId].StartedAt = s.At;
                 byId[s.JobId].Attempt = s.Attempt;
+                byId[s.JobId].Title = s.Title;
                 if (s.Attempt > 1)
                 {
                     byId[s.JobId].Reason = null;
@@ -107,6 +108,12 @@ public sealed class JobLine(string id, int index)
     public string? Reason { get; set; }
     public int Attempt { get; set; }
     public string? Cause { get; set; }
+
+    /// <summary>The job's evaluated <c>name</c>, when it has one.</summary>
+    public string? Title { get; set; }
+
+    /// <summary>What the live view calls the job: its id, and its name when that says something else.</summary>
+    public string Label => Title is { } title && title != Id ? $"{Id} ({title})" : Id;
     public int? FailedExitCode { get; set; }
 
     public void Finish(Result result, string? reason, TimeSpan duration)

@@ -50,7 +50,7 @@ public static class MatrixExpander
             if (!added)
                 combinations.Add(new Dictionary<string, ExpressionValue>(entry.Properties, StringComparer.OrdinalIgnoreCase));
             if (combinations.Count > maxCells)
-                throw Error($"the matrix has more than {maxCells} combinations");
+                throw Error($"the matrix has more than {maxCells} combinations, all the job limit leaves (--max-jobs)");
         }
         if (combinations.Count == 0)
             throw Error("the matrix has no combinations");
@@ -73,7 +73,7 @@ public static class MatrixExpander
         {
             total *= values.Items.Count;
             if (total > maxCells)
-                throw Error($"the matrix has more than {maxCells} combinations");
+                throw Error($"the matrix has more than {maxCells} combinations, all the job limit leaves (--max-jobs)");
         }
         result.Add(new Dictionary<string, ExpressionValue>(StringComparer.OrdinalIgnoreCase));
         foreach (var (name, values) in dimensions)

@@ -93,7 +93,7 @@ internal static class WorkflowFactory
     }
 
     /// <summary>The matrix as data; recursion is bounded by the nesting limit (--max-depth).</summary>
-    private static DataNode ToData(YamlNode root)
+    internal static DataNode ToData(YamlNode root)
     {
         switch (root)
         {

@@ -25,6 +25,8 @@ public static class WorkflowLoader
         WorkflowValidator.Validate(raw, errors);
         DependencyValidator.Validate(raw.Jobs, errors, suggester);
         ExpressionValidator.Validate(raw, errors, suggester);
+        if (!errors.HasErrors)
+            MatrixValidator.Validate(raw.Jobs, limits, errors);
         return errors.HasErrors ? Failed(errors) : new LoadResult(WorkflowFactory.Create(raw, displayPath), []) { Warnings = errors.SortedWarnings() };
     }
 

@@ -44,8 +44,10 @@ public sealed class StepOutputProcessor(SecretMasker masker)
             "set-env" or "add-path" => StepLine.Problem(AnnotationLevel.Error,
                 $"The `{command.Name}` command is disabled, as in GitHub Actions. Append to $LOOM_{(command.Is("add-path") ? "PATH" : "ENV")} instead.",
                 failsStep: true),
-            "set-output" or "save-state" => StepLine.Problem(AnnotationLevel.Warning,
-                $"The `{command.Name}` command is deprecated and Loom ignores it. Append to $LOOM_OUTPUT instead."),
+            "set-output" => StepLine.Problem(AnnotationLevel.Warning,
+                "The `set-output` command is deprecated and Loom ignores it. Append to $LOOM_OUTPUT instead."),
+            "save-state" => StepLine.Problem(AnnotationLevel.Warning,
+                "The `save-state` command is deprecated and Loom ignores it: Loom runs no actions, so there is no post step to read state."),
             _ => new StepLine(StepLineKind.Debug, $"Loom does not support the `{command.Name}` command; ignored."),
         };
     }

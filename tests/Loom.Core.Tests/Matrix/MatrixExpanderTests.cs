@@ -80,6 +80,6 @@ public sealed class MatrixExpanderTests
         var values = string.Join(",", Enumerable.Range(0, 1000));
         var error = Assert.Throws<ExpressionEvaluationException>(() =>
             MatrixExpander.Expand(Json($$"""{ "a": [{{values}}], "b": [{{values}}], "c": [{{values}}] }"""), 100_000));
-        Assert.Equal("the matrix has more than 100000 combinations", error.Message);
+        Assert.Equal("the matrix has more than 100000 combinations, all the job limit leaves (--max-jobs)", error.Message);
     }
 }

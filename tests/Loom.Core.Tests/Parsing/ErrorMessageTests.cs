@@ -161,6 +161,19 @@ public sealed class ErrorMessageTests
         """));
 
     [Fact]
+    public void A_matrix_written_out_is_expanded_at_validate_time_and_counts_toward_the_job_limit()
+    {
+        Assert.Equal(
+            ["w.yml:3:25: error: job 'a': the matrix has no combinations"],
+            Errors("jobs:\n  a:\n    strategy: { matrix: { os: [x], exclude: [{ os: x }] } }\n    steps: [{ run: x }]"));
+        var limited = WorkflowLoader.Load("w.yml", "jobs:\n  a:\n    strategy: { matrix: { n: [1, 2, 3] } }\n    steps: [{ run: x }]\n  b:\n    steps: [{ run: x }]",
+            ParseLimits.Default with { MaxJobs = 3 });
+        Assert.Equal(
+            ["w.yml:3:25: error: job 'a': the matrix has more than 2 combinations, all the job limit leaves (--max-jobs)"],
+            limited.Errors.Select(e => e.ToString()));
+    }
+
+    [Fact]
     public void Workflow_concurrency_is_accepted_and_with_needs_a_uses_step() => Assert.Equal(
         ["w.yml:2:25: error: 'with' in step 1 of job 'a' belongs to a 'uses' step"],
         Errors("concurrency: deploy\njobs: { a: { steps: [ { with: { a: 1 }, run: x } ] } }"));
