@@ -20,12 +20,14 @@ public sealed class JobExpressions
     private readonly RunContexts run;
     private readonly ExpressionValue loom;
     private readonly EvaluationContext runContexts;
+    private readonly Core.Runtime.SecretMasker masker = new();
 
     public JobExpressions(RunPlan plan, RunContexts run)
     {
         this.plan = plan;
         this.run = run;
         loom = LoomContext(plan, run);
+        masker.AddRange(run.Secrets.Values);
         runContexts = EvaluationContext.Empty
             .With("loom", loom)
             .With("vars", ExpressionValue.FromStrings(run.Vars))
@@ -33,6 +35,9 @@ public sealed class JobExpressions
             .With("secrets", ExpressionValue.FromStrings(run.Secrets))
             .With("runner", RunnerContext.Value);
     }
+
+    /// <summary>Any secret in <paramref name="text"/> (an evaluation error, say) replaced by <c>***</c>.</summary>
+    public string Mask(string text) => masker.Mask(text);
 
     public RunDecision ShouldRun(int node, StatusContext status, RunState state)
     {
@@ -49,7 +54,7 @@ public sealed class JobExpressions
         }
         catch (ExpressionException e)
         {
-            return new RunDecision(false, "", $"'if: {condition.Text}': {e.Message}");
+            return new RunDecision(false, "", Mask($"'if: {condition.Text}': {e.Message}"));
         }
     }
 
@@ -140,7 +145,7 @@ public sealed class JobExpressions
         }
         catch (ExpressionException e)
         {
-            error = $"strategy.matrix: {e.Message}";
+            error = Mask($"strategy.matrix: {e.Message}");
             return null;
         }
     }

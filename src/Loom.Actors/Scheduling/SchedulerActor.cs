@@ -123,7 +123,7 @@ public sealed class SchedulerActor : UntypedActor, IWithTimers
         catch (Loom.Core.Expressions.ExpressionException e)
         {
             // A job-level value (name, env, timeout) that cannot be evaluated fails the job before it starts.
-            Self.Tell(new SchedulerProtocol.JobFinished(started.JobId, Result.Failure, false, e.Message, TimeSpan.Zero));
+            Self.Tell(new SchedulerProtocol.JobFinished(started.JobId, Result.Failure, false, state.Expressions.Mask(e.Message), TimeSpan.Zero));
             return;
         }
         // Actor names cannot hold every character a matrix cell id can.
