@@ -80,7 +80,7 @@ public sealed class JobExpressions
             return setting.Value;
         try
         {
-            return Templates.Value(expression, JobContexts(node, state, null)).IsTruthy;
+            return Templates.Value(expression, StrategyContexts(node, state)).IsTruthy;
         }
         catch (ExpressionException)
         {
@@ -97,7 +97,7 @@ public sealed class JobExpressions
             return setting.Value;
         try
         {
-            var value = Templates.Value(expression, JobContexts(node, state, null)).ToNumber();
+            var value = Templates.Value(expression, StrategyContexts(node, state)).ToNumber();
             return value >= 1 ? (int)Math.Min(value, int.MaxValue) : null;
         }
         catch (ExpressionException)
@@ -129,7 +129,7 @@ public sealed class JobExpressions
         var job = plan.Jobs[node];
         try
         {
-            var matrix = DataValues.Evaluate(job.Strategy!.Matrix!, JobContexts(node, state, null));
+            var matrix = DataValues.Evaluate(job.Strategy!.Matrix!, StrategyContexts(node, state));
             var cells = MatrixExpander.Expand(matrix, state.CellBudget(node));
             var ids = new HashSet<string>(StringComparer.Ordinal);
             var result = new MatrixCell[cells.Count];
@@ -222,6 +222,10 @@ public sealed class JobExpressions
         return job.Defaults.Shell is { } s && Templates.HasExpression(s) || job.Defaults.WorkingDirectory is { } w && Templates.HasExpression(w);
     }
 
+    /// <summary>What <c>strategy</c> itself may read: the run's contexts and <c>needs</c>, not the strategy or matrix it defines.</summary>
+    private EvaluationContext StrategyContexts(int node, RunState state) =>
+        runContexts.With("loom", WithJob(plan.Jobs[node].Id)).With("needs", NeedsContext(node, state));
+
     /// <summary>The contexts a job-level expression sees: the run's, plus needs, and for a cell its matrix and strategy.</summary>
     private EvaluationContext JobContexts(int node, RunState state, ExpressionValue? matrix) =>
         JobContexts(node, NeedsContext(node, state), matrix ?? ExpressionValue.Null, StrategyContext(node, state, null));
@@ -266,12 +270,12 @@ public sealed class JobExpressions
                     outputs[name] = value;
                 cells.Add(ExpressionValue.FromObject([
                     new("matrix", unit.Matrix ?? ExpressionValue.Null),
-                    new("result", ExpressionValue.FromString((unit.EffectiveResult ?? Result.Skipped).ToWire())),
+                    new("result", ExpressionValue.FromString(Seen(unit.Result, unit.EffectiveResult).ToWire())),
                     new("outputs", ExpressionValue.FromStrings(unit.Outputs)),
                 ]));
             }
             needs.Add(new(job.Id, ExpressionValue.FromObject([
-                new("result", ExpressionValue.FromString((job.EffectiveResult ?? Result.Skipped).ToWire())),
+                new("result", ExpressionValue.FromString(Seen(job.Result, job.EffectiveResult).ToWire())),
                 new("outputs", ExpressionValue.FromStrings(outputs)),
                 new("cells", ExpressionValue.FromArray(cells)),
             ])));
@@ -286,6 +290,13 @@ public sealed class JobExpressions
         new("job-total", ExpressionValue.FromNumber(1)),
         new("max-parallel", ExpressionValue.FromNumber(1)),
     ]);
+
+    /// <summary>
+    /// <c>needs.&lt;job&gt;.result</c>: <c>success</c> when continue-on-error made it so, else the job's own
+    /// result — a timed-out job reads <c>cancelled</c>, though it counts as a failure for <c>failure()</c>.
+    /// </summary>
+    private static Result Seen(Result? result, Result? effective) =>
+        effective == Result.Success ? Result.Success : result ?? effective ?? Result.Skipped;
 
     private static ExpressionValue LoomContext(RunPlan plan, RunContexts run)
     {

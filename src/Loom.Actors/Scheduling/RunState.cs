@@ -465,7 +465,7 @@ public sealed class RunState
             {
                 var result = jobs[need].EffectiveResult;
                 if (result != Result.Success)
-                    return ($"needs '{jobs[need].Id}', which {(result == Result.Failure ? "failed" : result == Result.Cancelled ? "was cancelled" : "was skipped")}", jobs[need].Id);
+                    return ($"needs '{jobs[need].Id}', which {(jobs[need].TimedOut ? "timed out" : result == Result.Failure ? "failed" : result == Result.Cancelled ? "was cancelled" : "was skipped")}", jobs[need].Id);
             }
         }
         return (explanation, null);

@@ -54,15 +54,10 @@ public sealed class WatcherActor : UntypedActor, IWithTimers
         }
     }
 
-    /// <summary>Loads by full path but names the file in errors the way the user typed it.</summary>
+    /// <summary>Loads by full path but names the file (errors, default name) the way the user typed it.</summary>
     private static LoadResult LoadAs(LoomProtocol.SubmitRun request, ParseLimits limits)
     {
-        var result = WorkflowLoader.LoadFile(request.WorkflowPath, limits, new LoadOptions(request.SkipUses));
-        return result with
-        {
-            Errors = result.Errors.Select(e => e with { File = request.DisplayPath }).ToList(),
-            Warnings = result.Warnings.Select(e => e with { File = request.DisplayPath }).ToList(),
-        };
+        return WorkflowLoader.LoadFile(request.WorkflowPath, limits, new LoadOptions(request.SkipUses), request.DisplayPath);
     }
 
     private void Watch(WatcherProtocol.WatchDuringRun request)

@@ -31,14 +31,16 @@ public static class WorkflowLoader
     }
 
     /// <summary>Reads and loads the file at <paramref name="path"/>; an unreadable or oversized file is an error at 1:1.</summary>
-    public static LoadResult LoadFile(string path, ParseLimits? limits = null, LoadOptions? options = null)
+    /// <param name="displayPath">How errors and the default name refer to the file: the path as the user gave it (default <paramref name="path"/>).</param>
+    public static LoadResult LoadFile(string path, ParseLimits? limits = null, LoadOptions? options = null, string? displayPath = null)
     {
         ArgumentNullException.ThrowIfNull(path);
         limits ??= ParseLimits.Default;
-        var errors = new DiagnosticBag(path);
+        displayPath ??= path;
+        var errors = new DiagnosticBag(displayPath);
         if (SourceFile.Read(path, limits, errors) is not { } bytes || InputText.Decode(bytes, errors) is not { } text)
             return Failed(errors);
-        return Load(path, text, limits, options);
+        return Load(displayPath, text, limits, options);
     }
 
     private static LoadResult Failed(DiagnosticBag errors) => new(null, errors.Sorted()) { Warnings = errors.SortedWarnings() };
