@@ -69,15 +69,15 @@ internal static class WorkflowFactory
     {
         ScalarNode scalar => new ConcurrencyGroup(scalar.Value, false),
         MappingNode map => new ConcurrencyGroup(
-            ((ScalarNode)Entry(map, "group")!).Value,
-            Entry(map, "cancel-in-progress") is { } cancel ? Boolean(cancel) : false),
+            ((ScalarNode)map["group"]!).Value,
+            map["cancel-in-progress"] is { } cancel ? Boolean(cancel) : false),
         _ => null,
     };
 
     private static RetryPolicy? ToRetry(YamlNode? node) => node is MappingNode map
         ? new RetryPolicy(
-            PositiveInteger(Entry(map, "max-attempts")!),
-            Entry(map, "backoff-seconds") is ScalarNode backoff && ScalarValues.TryNonNegativeNumber(backoff, out var seconds) ? seconds : 0)
+            PositiveInteger(map["max-attempts"]!),
+            map["backoff-seconds"] is ScalarNode backoff && ScalarValues.TryNonNegativeNumber(backoff, out var seconds) ? seconds : 0)
         : null;
 
     private static Strategy? ToStrategy(YamlNode? node)
@@ -85,11 +85,11 @@ internal static class WorkflowFactory
         if (node is not MappingNode map)
             return null;
         return new Strategy(
-            Entry(map, "fail-fast") is { } failFast ? Boolean(failFast) : true,
-            Entry(map, "max-parallel") is ScalarNode maxParallel
+            map["fail-fast"] is { } failFast ? Boolean(failFast) : true,
+            map["max-parallel"] is ScalarNode maxParallel
                 ? maxParallel.HasExpression ? new Setting<int>(0, maxParallel.Value) : PositiveInteger(maxParallel)
                 : null,
-            Entry(map, "matrix") is { } matrix ? ToData(matrix) : null);
+            map["matrix"] is { } matrix ? ToData(matrix) : null);
     }
 
     /// <summary>The matrix as data; recursion is bounded by the nesting limit (--max-depth).</summary>
@@ -110,15 +110,6 @@ internal static class WorkflowFactory
         }
     }
 
-    private static YamlNode? Entry(MappingNode map, string key)
-    {
-        foreach (var entry in map.Entries)
-        {
-            if (entry.Key.Value == key)
-                return entry.Value is ScalarNode { IsNull: true } ? null : entry.Value;
-        }
-        return null;
-    }
 
     private static string[] Values(IReadOnlyList<ScalarNode> scalars)
     {

@@ -450,26 +450,8 @@ internal sealed class WorkflowReader(DiagnosticBag errors, ParseLimits limits, S
     /// <summary>A subtree whose shape a validator checks; every <c>${{ }}</c> in it is recorded.</summary>
     private YamlNode ReadTree(YamlNode value, ExpressionPlace place)
     {
-        // Bounded: the tree builder already capped the nodes a walk can reach.
-        var pending = new Stack<YamlNode>();
-        pending.Push(value);
-        while (pending.TryPop(out var node))
-        {
-            switch (node)
-            {
-                case ScalarNode scalar:
-                    Record(scalar, place);
-                    break;
-                case SequenceNode list:
-                    foreach (var item in list.Items)
-                        pending.Push(item);
-                    break;
-                case MappingNode map:
-                    foreach (var entry in map.Entries)
-                        pending.Push(entry.Value);
-                    break;
-            }
-        }
+        foreach (var scalar in value.Scalars())
+            Record(scalar, place);
         return value;
     }
 

@@ -31,6 +31,20 @@ internal sealed record SequenceNode(SourceLocation Location, YamlNode[] Items, l
 internal sealed record MappingNode(SourceLocation Location, MappingEntry[] Entries, long TreeSize) : YamlNode(Location)
 {
     public override long Size => TreeSize;
+
+    /// <summary>The value under <paramref name="key"/>; null when absent or YAML null.</summary>
+    public YamlNode? this[string key]
+    {
+        get
+        {
+            foreach (var entry in Entries)
+            {
+                if (entry.Key.Value == key)
+                    return entry.Value is ScalarNode { IsNull: true } ? null : entry.Value;
+            }
+            return null;
+        }
+    }
 }
 
 /// <summary>
@@ -40,3 +54,30 @@ internal sealed record MappingNode(SourceLocation Location, MappingEntry[] Entri
 internal readonly record struct YamlKey(string Value, SourceLocation Location);
 
 internal readonly record struct MappingEntry(YamlKey Key, YamlNode Value);
+
+internal static class YamlTree
+{
+    /// <summary>Every scalar value below <paramref name="root"/> (keys aside), without recursion; the tree builder capped the nodes a walk can reach.</summary>
+    public static IEnumerable<ScalarNode> Scalars(this YamlNode root)
+    {
+        var pending = new Stack<YamlNode>();
+        pending.Push(root);
+        while (pending.TryPop(out var node))
+        {
+            switch (node)
+            {
+                case ScalarNode scalar:
+                    yield return scalar;
+                    break;
+                case SequenceNode list:
+                    foreach (var item in list.Items)
+                        pending.Push(item);
+                    break;
+                case MappingNode map:
+                    foreach (var entry in map.Entries)
+                        pending.Push(entry.Value);
+                    break;
+            }
+        }
+    }
+}

@@ -32,12 +32,12 @@ internal static class JobSettingsValidator
             case null or ScalarNode:
                 return;
             case MappingNode map:
-                var group = Entry(map, "group");
+                var group = map["group"];
                 if (group is null)
                     errors.Add(map.Location, "'concurrency' needs a 'group'");
                 else if (group is not ScalarNode { IsNull: false })
                     errors.Add(group.Location, "'concurrency.group' must be a string");
-                ValueRules.Boolean(Entry(map, "cancel-in-progress"), "cancel-in-progress", errors);
+                ValueRules.Boolean(map["cancel-in-progress"], "cancel-in-progress", errors);
                 UnknownKeys(map, ["group", "cancel-in-progress"], "'concurrency'", errors);
                 return;
             default:
@@ -55,12 +55,12 @@ internal static class JobSettingsValidator
             errors.Add(node.Location, "'retry' must be a mapping with 'max-attempts' and 'backoff-seconds'");
             return;
         }
-        var attempts = Entry(map, "max-attempts");
+        var attempts = map["max-attempts"];
         if (attempts is null)
             errors.Add(map.Location, "'retry' needs 'max-attempts'");
         else if (attempts is not ScalarNode scalar || !ScalarValues.TryPositiveInteger(scalar, out var count) || count > MaxAttempts)
             errors.Add(attempts.Location, $"'max-attempts' must be an integer from 1 to {MaxAttempts}");
-        if (Entry(map, "backoff-seconds") is { } backoff
+        if (map["backoff-seconds"] is { } backoff
             && (backoff is not ScalarNode b || !ScalarValues.TryNonNegativeNumber(b, out _)))
             errors.Add(backoff.Location, "'backoff-seconds' must be a number of seconds, 0 or more");
         UnknownKeys(map, ["max-attempts", "backoff-seconds"], "'retry'", errors);
@@ -75,10 +75,10 @@ internal static class JobSettingsValidator
             errors.Add(node.Location, "'strategy' must be a mapping with 'matrix'");
             return;
         }
-        ValueRules.Boolean(Entry(map, "fail-fast"), "fail-fast", errors);
-        ValueRules.PositiveInteger(Entry(map, "max-parallel"), "max-parallel", errors);
+        ValueRules.Boolean(map["fail-fast"], "fail-fast", errors);
+        ValueRules.PositiveInteger(map["max-parallel"], "max-parallel", errors);
         UnknownKeys(map, ["matrix", "fail-fast", "max-parallel"], "'strategy'", errors);
-        switch (Entry(map, "matrix"))
+        switch (map["matrix"])
         {
             case null:
                 errors.Add(map.Location, "'strategy' needs a 'matrix'");
@@ -122,15 +122,6 @@ internal static class JobSettingsValidator
         }
     }
 
-    private static YamlNode? Entry(MappingNode map, string key)
-    {
-        foreach (var entry in map.Entries)
-        {
-            if (entry.Key.Value == key)
-                return entry.Value is ScalarNode { IsNull: true } ? null : entry.Value;
-        }
-        return null;
-    }
 
     private static void UnknownKeys(MappingNode map, string[] known, string where, DiagnosticBag errors)
     {

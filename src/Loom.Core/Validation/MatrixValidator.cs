@@ -16,7 +16,7 @@ internal static class MatrixValidator
         long total = jobs.Count;
         foreach (var job in jobs)
         {
-            if (MatrixNode(job.Strategy) is not { } node || HasExpression(node))
+            if ((job.Strategy as MappingNode)?["matrix"] is not MappingNode node || node.Scalars().Any(s => s.HasExpression))
                 continue;
             try
             {
@@ -29,38 +29,5 @@ internal static class MatrixValidator
                 errors.Add(node.Location, $"job {MessageText.Quote(job.Id.Value)}: {e.Message}");
             }
         }
-    }
-
-    private static MappingNode? MatrixNode(YamlNode? strategy)
-    {
-        if (strategy is not MappingNode map)
-            return null;
-        foreach (var entry in map.Entries)
-            if (entry.Key.Value == "matrix")
-                return entry.Value as MappingNode;
-        return null;
-    }
-
-    private static bool HasExpression(YamlNode root)
-    {
-        var pending = new Stack<YamlNode>();
-        pending.Push(root);
-        while (pending.TryPop(out var node))
-        {
-            switch (node)
-            {
-                case ScalarNode scalar when scalar.HasExpression:
-                    return true;
-                case SequenceNode list:
-                    foreach (var item in list.Items)
-                        pending.Push(item);
-                    break;
-                case MappingNode map:
-                    foreach (var entry in map.Entries)
-                        pending.Push(entry.Value);
-                    break;
-            }
-        }
-        return false;
     }
 }
