@@ -17,7 +17,11 @@ public static class ShellCommand
     public const string Bash = "bash --noprofile --norc -eo pipefail {0}";
     public const string Sh = "sh -e {0}";
     public const string Python = "python3 {0}";
-    public const string Pwsh = "pwsh -command \". '{0}'\"";
+    /// <remarks>
+    /// GitHub's template is <c>pwsh -command ". '{0}'"</c>, but PowerShell 7.6 ends such a command with 1
+    /// whatever exit code the script's <c>exit</c> gave; passing <c>$LASTEXITCODE</c> on keeps the step's code.
+    /// </remarks>
+    public const string Pwsh = "pwsh -command \". '{0}'; exit $LASTEXITCODE\"";
 
     /// <summary>
     /// The argv template for <paramref name="shell"/> (null or empty: the default, which depends on

@@ -11,7 +11,7 @@ public sealed class ShellCommandTests
     [InlineData("bash", false, new[] { "bash", "--noprofile", "--norc", "-eo", "pipefail", "{0}" })]
     [InlineData("sh", true, new[] { "sh", "-e", "{0}" })]
     [InlineData("python", true, new[] { "python3", "{0}" })]
-    [InlineData("pwsh", true, new[] { "pwsh", "-command", ". '{0}'" })]
+    [InlineData("pwsh", true, new[] { "pwsh", "-command", ". '{0}'; exit $LASTEXITCODE" })]
     [InlineData(" bash -x {0} ", true, new[] { "bash", "-x", "{0}" })]
     [InlineData("perl -w {0}", true, new[] { "perl", "-w", "{0}" })]
     [InlineData("node --title \"a b\" {0}.js", true, new[] { "node", "--title", "a b", "{0}.js" })]

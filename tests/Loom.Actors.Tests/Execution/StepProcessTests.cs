@@ -1,10 +1,9 @@
 using System.Text;
 using Loom.Actors.Execution;
-using Xunit.Abstractions;
 
 namespace Loom.Actors.Tests.Execution;
 
-public sealed class StepProcessTests(ITestOutputHelper output)
+public sealed class StepProcessTests
 {
     [Theory]
     [InlineData("exit 0", 0)]
@@ -78,18 +77,22 @@ public sealed class StepProcessTests(ITestOutputHelper output)
     public async Task Pwsh_runs_the_script_and_fails_on_a_failing_command()
     {
         var env = Steps.Environment();
-        if (ExecutableLookup.Find("pwsh", env["PATH"], "/") is null)
-        {
-            output.WriteLine("pwsh is not on PATH: nothing to test");
-            return;
-        }
+        Assert.True(ExecutableLookup.Find("pwsh", env["PATH"], "/") is not null,
+            "pwsh is not on PATH: tests/run.sh installs it with 'dotnet tool install --global PowerShell'");
 
         var ok = await Steps.RunAsync("Write-Output \"pwsh $($PSVersionTable.PSVersion.Major)\"", shell: "pwsh");
-        var failed = await Steps.RunAsync("bash -c 'exit 5'\nWrite-Output after", shell: "pwsh");
+        var native = await Steps.RunAsync("bash -c 'exit 5'\nWrite-Output after", shell: "pwsh");
+        var exited = await Steps.RunAsync("exit 7", shell: "pwsh");
+        var thrown = await Steps.RunAsync("throw 'boom'\nWrite-Output never", shell: "pwsh");
 
         Assert.Equal(0, ok.Exit.ExitCode);
         Assert.StartsWith("pwsh ", Assert.Single(ok.Lines));
-        Assert.Equal(5, failed.Exit.ExitCode);
+        // As in GitHub: the last native command's code once the script ends.
+        Assert.Equal(5, native.Exit.ExitCode);
+        Assert.Contains("after", native.Lines);
+        Assert.Equal(7, exited.Exit.ExitCode);
+        Assert.Equal(1, thrown.Exit.ExitCode);
+        Assert.DoesNotContain("never", thrown.Lines);
     }
 
     [Fact]
