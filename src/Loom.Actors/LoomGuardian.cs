@@ -17,12 +17,14 @@ public sealed class LoomGuardian : UntypedActor
     private readonly ILoggingAdapter log = Context.GetLogger();
     private readonly IActorRef watcher;
     private readonly int maxJobs;
+    private readonly LoomPersistenceOptions persistence;
     private readonly Dictionary<string, IActorRef> runs = new(StringComparer.Ordinal);
 
     public LoomGuardian(LoomOptions options)
     {
         watcher = Context.ActorOf(WatcherActor.Props(options.Limits), "watcher");
         maxJobs = options.Limits.MaxJobs;
+        persistence = options.Persistence;
     }
 
     public static Props Props(LoomOptions options) => ActorProps.Of(() => new LoomGuardian(options));
@@ -84,7 +86,7 @@ public sealed class LoomGuardian : UntypedActor
             request.Subscriber.Tell(new LoomProtocol.RunRejected(request.RunId, [e.Message]));
             return;
         }
-        var scheduler = Context.ActorOf(SchedulerActor.Props(plan, request.Workspace, request.Contexts), "run-" + request.RunId);
+        var scheduler = Context.ActorOf(SchedulerActor.Props(plan, request.Workspace, request.Contexts, persistence), "run-" + request.RunId);
         Context.Watch(scheduler);
         runs[request.RunId] = scheduler;
         watcher.Tell(new WatcherProtocol.WatchDuringRun(request.WorkflowPath, request.DisplayPath, scheduler));

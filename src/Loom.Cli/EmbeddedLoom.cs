@@ -3,6 +3,8 @@ using Akka.Actor;
 using Akka.Hosting;
 using Loom.Actors;
 using Loom.Actors.Hosting;
+using Loom.Actors.Persistence;
+using Loom.Actors.Serialization;
 using Loom.Actors.Protocol;
 using Loom.Core.Parsing;
 using Microsoft.Extensions.DependencyInjection;
@@ -37,13 +39,35 @@ public sealed class EmbeddedLoom : IAsyncDisposable
         this.hosted = hosted;
         this.lifetime = lifetime;
         System = services.GetRequiredService<ActorSystem>();
-        Guardian = services.GetRequiredService<IRequiredActor<LoomGuardianKey>>().ActorRef;
+        guardian = services.GetService<IRequiredActor<LoomGuardianKey>>()?.ActorRef;
     }
 
-    public ActorSystem System { get; }
-    public IActorRef Guardian { get; }
+    private readonly IActorRef? guardian;
 
-    public static async Task<EmbeddedLoom> StartAsync(string workspace, ParseLimits limits)
+    public ActorSystem System { get; }
+
+    public IActorRef Guardian => guardian ?? throw new InvalidOperationException("this actor system only reads the run history");
+
+    /// <summary>The run journal of the workspace: <c>.loom/journal.db</c> (and <c>.loom/snapshots.db</c>).</summary>
+    public static LoomPersistenceOptions Persistence(string workspace) => new() { SqliteFolder = JournalFolder(workspace) };
+
+    public static string JournalFolder(string workspace) => Path.Combine(workspace, ".loom");
+
+    /// <summary>The run history, read through Akka.Persistence.Query from the workspace's journal.</summary>
+    public RunJournal History() => new(System, LoomPersistenceOptions.SqliteQueryPluginId);
+
+    /// <summary>An actor system with only the workspace's journal: for commands that read the run history.</summary>
+    public static Task<EmbeddedLoom> StartHistoryAsync(string workspace) =>
+        StartAsync(workspace, akka => akka.WithLoomSerialization().WithLoomPersistence(Persistence(workspace)), warmUp: false);
+
+    public static Task<EmbeddedLoom> StartAsync(string workspace, ParseLimits limits) =>
+        StartAsync(workspace, akka => akka.WithLoom(options =>
+        {
+            options.Limits = limits;
+            options.Persistence = Persistence(workspace);
+        }), warmUp: true);
+
+    private static async Task<EmbeddedLoom> StartAsync(string workspace, Action<AkkaConfigurationBuilder> configure, bool warmUp)
     {
         // On a spare core while the services are built and the system starts: the file logger (some
         // 20 ms to set up; the actor system's Serilog logger reads Log.Logger, so it is in place before
@@ -60,22 +84,25 @@ public sealed class EmbeddedLoom : IAsyncDisposable
                 logger.SetException(e);
                 return;
             }
-            StartupWarmUp.Run();
+            if (warmUp)
+                StartupWarmUp.Run();
         });
 
         var lifetime = new Lifetime();
         var collection = new ServiceCollection();
         collection.AddSingleton<IHostApplicationLifetime>(lifetime);
         collection.AddSingleton(typeof(ILogger<>), typeof(NullLogger<>));
-        collection.AddAkka("loom", akka => akka
-            .AddHocon(LoomHocon.Embedded, HoconAddMode.Prepend)
+        collection.AddAkka("loom", akka =>
+        {
+            akka.AddHocon(LoomHocon.Embedded, HoconAddMode.Prepend)
             .ConfigureLoggers(loggers =>
             {
                 loggers.LogLevel = LogLevel.InfoLevel;
                 loggers.ClearLoggers();
                 loggers.AddLogger<Akka.Logger.Serilog.SerilogLogger>();
-            })
-            .WithLoom(options => options.Limits = limits));
+            });
+            configure(akka);
+        });
         var services = collection.BuildServiceProvider();
         try
         {

@@ -30,7 +30,9 @@ public static class Program
                 "validate" => ValidateCommand.Execute(rest),
                 "list" => ListCommand.Execute(rest),
                 "graph" => GraphCommand.Execute(rest),
-                "why" => WhyCommand.Execute(rest),
+                "why" => await WhyCommand.ExecuteAsync(rest),
+                "runs" => await HistoryCommands.RunsAsync(rest),
+                "show" => await HistoryCommands.ShowAsync(rest),
                 _ => throw new UsageException($"unknown command '{args[0]}' (see 'loom --help')"),
             };
         }

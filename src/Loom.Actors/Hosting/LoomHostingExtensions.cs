@@ -1,5 +1,6 @@
 using Akka.Hosting;
 using FluentValidation;
+using Loom.Actors.Persistence;
 using Loom.Actors.Serialization;
 using Loom.Core.Parsing;
 
@@ -10,18 +11,35 @@ public sealed class LoomGuardianKey;
 
 public static class LoomHostingExtensions
 {
-    /// <summary>Adds Loom's actors (guardian, watcher; schedulers and runners per run) to an Akka.Hosting actor system.</summary>
+    /// <summary>
+    /// Adds Loom's actors (guardian, watcher; schedulers and runners per run) to an Akka.Hosting actor system,
+    /// with the embedded SQLite journal when <see cref="LoomPersistenceOptions.SqliteFolder"/> is set.
+    /// </summary>
     public static AkkaConfigurationBuilder WithLoom(this AkkaConfigurationBuilder builder, Action<LoomOptions>? configure = null)
     {
         var options = new LoomOptions();
         configure?.Invoke(options);
-        // The default limits are valid (a test holds them to the validator), and building the
-        // validator's rules costs some 20 ms of every `loom run`'s start-up: only other settings are checked.
-        if (options.Limits != ParseLimits.Default)
-            new LoomOptionsValidator().ValidateAndThrow(options);
+        Validate(options);
         return builder
             .WithLoomSerialization()
+            .WithLoomPersistence(options.Persistence)
             .WithActors((system, registry) =>
-                registry.Register<LoomGuardianKey>(system.ActorOf(LoomGuardian.Props(options), "loom")));
+            {
+                if (options.Persistence.WarmUp)
+                    SqliteRunStore.WarmUp(system, options.Persistence);
+                registry.Register<LoomGuardianKey>(system.ActorOf(LoomGuardian.Props(options), "loom"));
+            });
+    }
+
+    /// <summary>
+    /// Building the validator's rules costs some 20 ms of every <c>loom run</c>'s start-up: the default limits
+    /// (which a test holds to the validator) are not checked again, and the journal settings are checked on their own.
+    /// </summary>
+    private static void Validate(LoomOptions options)
+    {
+        if (options.Limits != ParseLimits.Default || options.Persistence is null)
+            new LoomOptionsValidator().ValidateAndThrow(options);
+        else
+            new LoomPersistenceOptionsValidator().ValidateAndThrow(options.Persistence);
     }
 }

@@ -10,6 +10,50 @@ public sealed class LoomOptions
 
     /// <summary>Limits applied when workflow files are loaded (spec §7).</summary>
     public ParseLimits Limits { get; set; } = ParseLimits.Default;
+
+    /// <summary>Where runs are journaled.</summary>
+    public LoomPersistenceOptions Persistence { get; set; } = new();
+}
+
+/// <summary>
+/// Where each run's events are journaled (one persistence id per run, <c>run-&lt;id&gt;</c>).
+/// With <see cref="SqliteFolder"/> set, <c>WithLoom</c> adds Loom's embedded store: SQLite through
+/// Akka.Persistence.Sql, <c>journal.db</c> and <c>snapshots.db</c> in that folder. Without it Loom uses
+/// the host's plugins: <see cref="JournalPluginId"/>/<see cref="SnapshotPluginId"/>, or the actor system's defaults.
+/// </summary>
+public sealed class LoomPersistenceOptions
+{
+    /// <summary>The plugin identifier of the embedded SQLite store (<c>akka.persistence.journal.loom-sqlite</c>, ...).</summary>
+    public const string SqlitePluginIdentifier = "loom-sqlite";
+
+    /// <summary>The tag of the first and the last event of every run, which <c>loom runs</c> reads.</summary>
+    public const string RunTag = "loom-run";
+
+    /// <summary>A rooted folder (for <c>loom run</c>: <c>&lt;workspace&gt;/.loom</c>), created on first write; null for the host's plugins.</summary>
+    public string? SqliteFolder { get; set; }
+
+    /// <summary>How long a write waits for another process's lock on the SQLite files before it fails.</summary>
+    public TimeSpan BusyTimeout { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>A journal plugin of the host (full HOCON path); null for the actor system's default. Not with <see cref="SqliteFolder"/>.</summary>
+    public string? JournalPluginId { get; set; }
+
+    /// <summary>A snapshot store plugin of the host (full HOCON path); null for the actor system's default. Not with <see cref="SqliteFolder"/>.</summary>
+    public string? SnapshotPluginId { get; set; }
+
+    /// <summary>Start the journal and snapshot store as the actor system starts, on another thread, so the first run does not wait for them.</summary>
+    public bool WarmUp { get; set; } = true;
+
+    /// <summary>The journal plugin a run's scheduler uses: null means the system's default.</summary>
+    public string? EffectiveJournalPluginId => SqliteFolder is null ? JournalPluginId : "akka.persistence.journal." + SqlitePluginIdentifier;
+
+    public string? EffectiveSnapshotPluginId => SqliteFolder is null ? SnapshotPluginId : "akka.persistence.snapshot-store." + SqlitePluginIdentifier;
+
+    /// <summary>The read journal of the embedded store (Akka.Persistence.Query).</summary>
+    public static string SqliteQueryPluginId => "akka.persistence.query.journal." + SqlitePluginIdentifier;
+
+    public const string JournalFile = "journal.db";
+    public const string SnapshotFile = "snapshots.db";
 }
 
 public sealed class LoomOptionsValidator : AbstractValidator<LoomOptions>
@@ -22,5 +66,23 @@ public sealed class LoomOptionsValidator : AbstractValidator<LoomOptions>
         RuleFor(o => o.Limits.MaxAliasNodes).GreaterThan(0);
         RuleFor(o => o.Limits.MaxJobs).GreaterThan(0);
         RuleFor(o => o.Limits.MaxNodes).GreaterThan(0);
+        RuleFor(o => o.Persistence).NotNull().SetValidator(new LoomPersistenceOptionsValidator());
+    }
+}
+
+public sealed class LoomPersistenceOptionsValidator : AbstractValidator<LoomPersistenceOptions>
+{
+    public LoomPersistenceOptionsValidator()
+    {
+        RuleFor(o => o.BusyTimeout).InclusiveBetween(TimeSpan.Zero, TimeSpan.FromHours(1));
+        RuleFor(o => o.SqliteFolder)
+            .Must(Path.IsPathRooted).When(o => o.SqliteFolder is not null)
+            .WithMessage("'Sqlite Folder' must be a rooted path.");
+        RuleFor(o => o.JournalPluginId).Null().When(o => o.SqliteFolder is not null)
+            .WithMessage("'Journal Plugin Id' names a host's journal: leave it empty with 'Sqlite Folder', which brings its own.");
+        RuleFor(o => o.SnapshotPluginId).Null().When(o => o.SqliteFolder is not null)
+            .WithMessage("'Snapshot Plugin Id' names a host's snapshot store: leave it empty with 'Sqlite Folder', which brings its own.");
+        RuleFor(o => o.JournalPluginId).NotEmpty().When(o => o.JournalPluginId is not null);
+        RuleFor(o => o.SnapshotPluginId).NotEmpty().When(o => o.SnapshotPluginId is not null);
     }
 }

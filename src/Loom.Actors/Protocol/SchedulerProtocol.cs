@@ -31,12 +31,25 @@ public static class SchedulerProtocol
     /// <summary>A failed job's <c>retry</c> backoff is over: queue its next attempt.</summary>
     public sealed record RetryDue(string JobId) : ILoomMessage;
 
+    /// <summary>What the run's state says now; answered with <see cref="RunStatus"/> once the scheduler has recovered.</summary>
+    public sealed record GetStatus : ILoomMessage
+    {
+        public static readonly GetStatus Instance = new();
+    }
+
+    /// <param name="Events">The sequence number of the run's last journaled event (0 before the first).</param>
+    /// <param name="Jobs">Each unit that runs (a job, or a matrix cell), then each job that never got one (pending or skipped whole).</param>
+    public sealed record RunStatus(string RunId, bool Started, bool Finished, Result? Result, long Events, IReadOnlyList<UnitStatus> Jobs) : ILoomMessage;
+
     /// <summary>Internal to the state: work out what follows from the events just applied (readied jobs, free slots).</summary>
     public sealed record Advance : ILoomMessage
     {
         public static readonly Advance Instance = new();
     }
 }
+
+/// <summary>One job or matrix cell in a <see cref="SchedulerProtocol.RunStatus"/>.</summary>
+public sealed record UnitStatus(string Id, Scheduling.JobPhase Phase, Result? Result, string? Reason, TimeSpan Duration, int Attempt, int StepsFinished);
 
 /// <summary>Messages to a <see cref="Running.RunnerActor"/>.</summary>
 public static class RunnerProtocol

@@ -238,7 +238,7 @@ public sealed class JobExpressions
             .With("strategy", strategy);
 
     private ExpressionValue WithJob(string jobId) =>
-        ExpressionValue.FromObject(loom.Properties.Append(new("job", ExpressionValue.FromString(jobId))));
+        ExpressionValue.FromObject(loom.Properties.Append(new KeyValuePair<string, ExpressionValue>("job", ExpressionValue.FromString(jobId))));
 
     private ExpressionValue StrategyContext(int node, RunState state, UnitState? unit)
     {

@@ -1,5 +1,8 @@
 using Akka.Actor;
 using Akka.Event;
+using Akka.Persistence;
+using Akka.Persistence.Journal;
+using Loom.Actors.Hosting;
 using Loom.Actors.Protocol;
 using Loom.Actors.Running;
 using Loom.Core.Model;
@@ -10,29 +13,71 @@ namespace Loom.Actors.Scheduling;
 /// <summary>
 /// Owns one run: its DAG and every job's state (a <see cref="RunState"/>), one
 /// <see cref="RunnerActor"/> child per started job. Every decision goes through
-/// <c>RunState.Process</c>, then each event is applied, published, and acted on.
+/// <c>RunState.Process</c>, then each event is applied, journaled, published, and acted on.
 /// </summary>
-public sealed class SchedulerActor : UntypedActor, IWithTimers
+/// <remarks>
+/// Event-sourced, one persistence id per run (<c>run-&lt;id&gt;</c>). A command's events are applied at
+/// once (<c>RunState.Handle</c>: each decision of the <c>Advance</c> loop must see the state the
+/// previous events made) and handed to the journal in that same order with one <c>PersistAllAsync</c>;
+/// while a write is in flight the next commands' events gather into the next write (Akka's journal
+/// batch), so a run costs about one SQLite transaction per ~2 ms of activity, not one per event, and
+/// no command waits for the disk. Replay rebuilds the same state because <c>Apply</c> depends only on
+/// the plan, the run's contexts and the events before it, and the journal holds exactly the applied
+/// events in applied order. What that gives up: a side effect (a started runner) may precede the
+/// write that records it; a crash in that window loses the last few events, never reorders them.
+/// <see cref="RunEvents.RunFinished"/> reaches the subscriber only once every event is written
+/// (<c>DeferAsync</c>), so a <c>loom run</c> that has printed its result has journaled the whole run.
+/// Recovery replays the events through <c>RunState.Apply</c>; no snapshots yet (a run's events are
+/// bounded by its jobs; watch mode will need them).
+/// </remarks>
+public sealed class SchedulerActor : UntypedPersistentActor, IWithTimers
 {
     private readonly RunState state;
     private readonly string workspace;
     private readonly ILoggingAdapter log = Context.GetLogger();
     private readonly Dictionary<string, IActorRef> runners = new(StringComparer.Ordinal);
     private readonly JobFilesPool folders = new();
+    private readonly string persistenceId;
     private IActorRef subscriber = ActorRefs.Nobody;
 
-    public SchedulerActor(RunPlan plan, string workspace, RunContexts contexts)
+    public SchedulerActor(RunPlan plan, string workspace, RunContexts contexts, LoomPersistenceOptions? persistence = null)
     {
         state = new RunState(plan, contexts);
         this.workspace = workspace;
+        persistenceId = PersistenceIdOf(plan.RunId);
+        if (persistence?.EffectiveJournalPluginId is { } journal)
+            JournalPluginId = journal;
+        if (persistence?.EffectiveSnapshotPluginId is { } snapshots)
+            SnapshotPluginId = snapshots;
     }
 
     public ITimerScheduler Timers { get; set; } = null!;
 
-    public static Props Props(RunPlan plan, string workspace, RunContexts contexts) =>
-        ActorProps.Of(() => new SchedulerActor(plan, workspace, contexts));
+    public override string PersistenceId => persistenceId;
 
-    protected override void OnReceive(object message)
+    public static string PersistenceIdOf(string runId) => "run-" + runId;
+
+    public static Props Props(RunPlan plan, string workspace, RunContexts contexts, LoomPersistenceOptions? persistence = null) =>
+        ActorProps.Of(() => new SchedulerActor(plan, workspace, contexts, persistence));
+
+    protected override void OnRecover(object message)
+    {
+        switch (message)
+        {
+            case IRunEvent e:
+                state.Apply(e);
+                break;
+            case RecoveryCompleted when LastSequenceNr > 0:
+                // Resuming (re-running what was running, killing what is left of its processes) is a later step.
+                log.Info("Run {0} recovered from its journal at event {1} ({2})", state.Plan.RunId, LastSequenceNr, state.Finished ? "finished" : "not finished");
+                break;
+        }
+    }
+
+    protected override void OnPersistFailure(Exception cause, object @event, long sequenceNr) =>
+        log.Error(cause, "Run {0} could not journal event {1} ({2}); the run stops", state.Plan.RunId, sequenceNr, @event.GetType().Name);
+
+    protected override void OnCommand(object message)
     {
         switch (message)
         {
@@ -59,6 +104,9 @@ public sealed class SchedulerActor : UntypedActor, IWithTimers
             case Terminated terminated:
                 OnRunnerTerminated(terminated);
                 break;
+            case SchedulerProtocol.GetStatus:
+                Sender.Tell(Status());
+                break;
             default:
                 Unhandled(message);
                 break;
@@ -75,11 +123,45 @@ public sealed class SchedulerActor : UntypedActor, IWithTimers
 
     private void Handle(ILoomMessage command)
     {
-        foreach (var e in state.Handle(command, DateTimeOffset.UtcNow))
+        var events = state.Handle(command, DateTimeOffset.UtcNow);
+        if (events.Count == 0)
+            return;
+        PersistAllAsync(Journaled(events), Written);
+        foreach (var e in events)
         {
-            subscriber.Tell(e);
+            if (e is RunFinished)
+                DeferAsync(e, Publish);
+            else
+                subscriber.Tell(e);
             React(e);
         }
+    }
+
+    /// <summary>The run's first and last events carry a tag, so a history of runs reads two events per run.</summary>
+    private static IEnumerable<object> Journaled(List<IRunEvent> events)
+    {
+        foreach (var e in events)
+            yield return e is RunStarted or RunFinished ? new Tagged(e, [LoomPersistenceOptions.RunTag]) : e;
+    }
+
+    // The state was applied before the write; nothing is left to do once it is journaled.
+    private static void Written(object _)
+    {
+    }
+
+    private void Publish(IRunEvent e) => subscriber.Tell(e);
+
+    private SchedulerProtocol.RunStatus Status()
+    {
+        var jobs = new List<UnitStatus>();
+        foreach (var job in state.Jobs)
+        {
+            if (job.Units.Count == 0)
+                jobs.Add(new UnitStatus(job.Id, job.Phase, job.Result, job.Reason, TimeSpan.Zero, 0, 0));
+            foreach (var unit in job.Units)
+                jobs.Add(new UnitStatus(unit.Id, unit.Phase, unit.Result, unit.Reason, unit.Duration, unit.Attempt, unit.StepsFinished));
+        }
+        return new SchedulerProtocol.RunStatus(state.Plan.RunId, state.Started, state.Finished, state.RunResult, LastSequenceNr, jobs);
     }
 
     private void React(IRunEvent e)

@@ -10,6 +10,8 @@ public static class HelpText
         "list" => List,
         "graph" => Graph,
         "why" => Why,
+        "runs" => Runs,
+        "show" => Show,
         _ => null,
     };
 
@@ -35,6 +37,8 @@ public static class HelpText
           list       list the jobs, their needs and the order they run in
           graph      print the dependency graph (ascii, mermaid, dot or json)
           why        say why a job of the last run did not run or failed, down to the root cause
+          runs       list the runs recorded in this workspace, newest first
+          show       show one recorded run: each job's result, duration and reason
 
         Options:
           -h, --help     show help (also after a command: loom run --help)
@@ -94,7 +98,29 @@ public static class HelpText
         skipped, down to the step that failed or the 'if' that was false, with the values it read.
 
         Options:
-          --run RUN              a run id from .loom/runs instead of the latest
+          --run RUN              a run id (see 'loom runs') instead of the latest
+          --file FILE            the workflow file (default .loom.yml) whose workspace keeps the runs
+
+        """;
+
+    public const string Runs = """
+        Usage: loom runs [--file FILE]
+
+        Lists every run recorded in the workspace's journal (.loom/journal.db), newest first:
+        its id, workflow, result ('unfinished' when its loom process was killed), start and duration.
+
+        Options:
+          --file FILE            the workflow file (default .loom.yml) whose workspace keeps the runs
+
+        """;
+
+    public const string Show = """
+        Usage: loom show [RUN] [--file FILE]
+
+        Shows one recorded run (default: the latest): each job with its result, duration and the
+        reason it failed or was skipped, read from the workspace's journal.
+
+        Options:
           --file FILE            the workflow file (default .loom.yml) whose workspace keeps the runs
 
         """;

@@ -44,7 +44,6 @@ public static class RunCommand
             SkipUses = line.Has("--skip-uses"),
         });
         Result? result = null;
-        var record = new RunTally();
         while (await WaitAsync(notifications, forceQuit.Token))
         {
             while (notifications.TryRead(out var batch))
@@ -66,14 +65,12 @@ public static class RunCommand
                             result = finished.Result;
                             break;
                     }
-                    record.Apply(notification);
                     reporter.Handle(notification);
                 }
             }
             reporter.Flush();
         }
 
-        Save(record, workspace);
         return interruption != 0 ? interruption
             : result == Result.Success ? ExitCodes.Success
             : ExitCodes.Failure;
@@ -108,21 +105,6 @@ public static class RunCommand
         var folder = Path.GetDirectoryName(fullPath)!;
         var parent = Directory.GetParent(folder);
         return Path.GetFileName(folder) == "workflows" && parent is { Name: ".github", Parent: { } root } ? root.FullName : folder;
-    }
-
-    /// <summary>Keeps what <c>loom why</c> reads; a run that never started leaves nothing.</summary>
-    private static void Save(RunTally record, string workspace)
-    {
-        if (record.Started is null)
-            return;
-        try
-        {
-            History.RunRecord.From(record).Save(workspace);
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            Console.Error.WriteLine($"loom: warning: could not keep the run's record for 'loom why': {e.Message}");
-        }
     }
 
     private static IRunReporter ChooseReporter(CommandLine line, TextWriter stdout)

@@ -11,15 +11,16 @@ public static class WhyCommand
     private static readonly HashSet<string> Flags = [];
     private static readonly HashSet<string> Values = ["--run", "--file"];
 
-    public static int Execute(string[] args)
+    public static async Task<int> ExecuteAsync(string[] args)
     {
         var line = CommandLine.Parse(args, Flags, Values);
         var job = line.File ?? throw new UsageException("loom why needs a job id (loom why JOB [--run RUN] [--file FILE])");
         var workflow = Path.GetFullPath(line.Value("--file") ?? WorkflowFiles.DefaultName);
         var workspace = RunCommand.Workspace(workflow);
         var run = line.Value("--run");
-        var record = RunRecord.Load(workspace, run)
-            ?? throw new UsageException(run is null ? $"no run recorded in {RunRecord.RunsFolder(workspace)} yet" : $"no run '{run}' in {RunRecord.RunsFolder(workspace)}");
+        var loaded = await RunHistory.LoadAsync(workspace, run)
+            ?? throw new UsageException(run is null ? $"no run recorded in {RunHistory.JournalPath(workspace)} yet" : $"no run '{run}' in {RunHistory.JournalPath(workspace)}");
+        var record = RunRecord.From(loaded.Tally);
         var byId = record.Jobs.ToDictionary(j => j.Id, StringComparer.Ordinal);
         // A matrix job is its cells.
         var start = byId.ContainsKey(job) ? [job] : record.Jobs.Where(j => j.Id.StartsWith(job + " (", StringComparison.Ordinal)).Select(j => j.Id).ToList();

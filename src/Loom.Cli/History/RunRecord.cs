@@ -1,51 +1,19 @@
-using System.Text.Json;
 using Loom.Cli.Output;
 using Loom.Core.Model;
 
 namespace Loom.Cli.History;
 
 /// <summary>
-/// What <c>loom why</c> reads back: each job's result and the reason it ended that way, written to
-/// <c>.loom/runs/&lt;run-id&gt;/run.json</c> when a run ends (<c>.loom/runs/latest</c> names the newest).
-/// A stop-gap until runs are journaled: small, and never holding a secret (reasons are masked).
+/// What <c>loom why</c> reads of a run: each job's result and the reason it ended that way, folded
+/// from the run's journaled events (<see cref="RunHistory"/>). Reasons are masked before they become events.
 /// </summary>
 public sealed record RunRecord(string RunId, string Workflow, string Result, IReadOnlyList<JobRecord> Jobs)
 {
-    private static readonly JsonSerializerOptions Json = new() { WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.CamelCase };
-
-    public static string RunsFolder(string workspace) => Path.Combine(workspace, ".loom", "runs");
-
     public static RunRecord From(RunTally tally) => new(
         tally.Started?.RunId ?? "",
         tally.Started?.Workflow ?? "",
         tally.Finished?.Result.ToWire() ?? "cancelled",
         tally.Jobs.Select(j => new JobRecord(j.Id, j.Result?.ToWire() ?? "cancelled", j.Reason, j.Cause, j.FailedStep, j.FailedExitCode)).ToArray());
-
-    /// <summary>Writes the record and points <c>latest</c> at it; a failure to write is reported, never fatal to the run.</summary>
-    public void Save(string workspace)
-    {
-        var folder = Path.Combine(RunsFolder(workspace), RunId);
-        Directory.CreateDirectory(folder);
-        File.WriteAllText(Path.Combine(folder, "run.json"), JsonSerializer.Serialize(this, Json));
-        var latest = Path.Combine(RunsFolder(workspace), "latest");
-        File.WriteAllText(latest + ".tmp", RunId);
-        File.Move(latest + ".tmp", latest, overwrite: true);
-    }
-
-    /// <param name="runId">A run id, or null for the latest run.</param>
-    public static RunRecord? Load(string workspace, string? runId)
-    {
-        var folder = RunsFolder(workspace);
-        try
-        {
-            runId ??= File.ReadAllText(Path.Combine(folder, "latest")).Trim();
-            return JsonSerializer.Deserialize<RunRecord>(File.ReadAllText(Path.Combine(folder, runId, "run.json")), Json);
-        }
-        catch (Exception e) when (e is IOException or JsonException or UnauthorizedAccessException)
-        {
-            return null;
-        }
-    }
 }
 
 /// <param name="Cause">The need that made this job skip, when that is why.</param>

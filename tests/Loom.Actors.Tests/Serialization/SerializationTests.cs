@@ -51,6 +51,8 @@ public sealed class SerializationTests() : TestKit(Config)
         yield return new SchedulerProtocol.StepSummary("a", "# Done");
         yield return new SchedulerProtocol.RetryDue("a");
         yield return SchedulerProtocol.Advance.Instance;
+        yield return SchedulerProtocol.GetStatus.Instance;
+        yield return new SchedulerProtocol.RunStatus("r1", true, false, null, 12, [new UnitStatus("a", Loom.Actors.Scheduling.JobPhase.Done, Result.Failure, "exit code 3", TimeSpan.FromSeconds(1), 2, 1)]);
         yield return new RunnerProtocol.RunJob("r1", "/ws", new JobSpec("a (x)", "a", "A", 1, env, 360, [step], env, "{\"matrix\":{\"os\":\"x\"}}", env));
         yield return new RunnerProtocol.CancelJob("user");
         yield return new LoomProtocol.SubmitRun("r1", "/ws/.loom.yml", ".loom.yml", "/ws", ["a"], 2, probe)
@@ -69,6 +71,16 @@ public sealed class SerializationTests() : TestKit(Config)
         var covered = Samples().Select(s => s.GetType()).ToHashSet();
         var missing = LoomMessageSerializer.MessageTypes.Where(t => !covered.Contains(t)).Select(t => t.FullName).ToList();
         Assert.Empty(missing);
+    }
+
+    [Fact]
+    public void Every_journaled_event_type_has_a_sample_here()
+    {
+        // Every IRunEvent is what the scheduler persists; the round trip below covers each of them.
+        var covered = Samples().Select(s => s.GetType()).ToHashSet();
+        var events = LoomMessageSerializer.MessageTypes.Where(typeof(IRunEvent).IsAssignableFrom).ToList();
+        Assert.True(events.Count >= 10);
+        Assert.All(events, t => Assert.Contains(t, covered));
     }
 
     [Fact]
