@@ -33,13 +33,13 @@ public sealed class EmbeddedLoom : IAsyncDisposable
     private readonly IReadOnlyList<IHostedService> hosted;
     private readonly Lifetime lifetime;
 
-    private EmbeddedLoom(ServiceProvider services, IReadOnlyList<IHostedService> hosted, Lifetime lifetime)
+    private EmbeddedLoom(ServiceProvider services, IReadOnlyList<IHostedService> hosted, Lifetime lifetime, bool withGuardian)
     {
         this.services = services;
         this.hosted = hosted;
         this.lifetime = lifetime;
         System = services.GetRequiredService<ActorSystem>();
-        guardian = services.GetService<IRequiredActor<LoomGuardianKey>>()?.ActorRef;
+        guardian = withGuardian ? services.GetRequiredService<IRequiredActor<LoomGuardianKey>>().ActorRef : null;
     }
 
     private readonly IActorRef? guardian;
@@ -58,16 +58,16 @@ public sealed class EmbeddedLoom : IAsyncDisposable
 
     /// <summary>An actor system with only the workspace's journal: for commands that read the run history.</summary>
     public static Task<EmbeddedLoom> StartHistoryAsync(string workspace) =>
-        StartAsync(workspace, akka => akka.WithLoomSerialization().WithLoomPersistence(Persistence(workspace)), warmUp: false);
+        StartAsync(workspace, akka => akka.WithLoomSerialization().WithLoomPersistence(Persistence(workspace)), run: false);
 
     public static Task<EmbeddedLoom> StartAsync(string workspace, ParseLimits limits) =>
         StartAsync(workspace, akka => akka.WithLoom(options =>
         {
             options.Limits = limits;
             options.Persistence = Persistence(workspace);
-        }), warmUp: true);
+        }), run: true);
 
-    private static async Task<EmbeddedLoom> StartAsync(string workspace, Action<AkkaConfigurationBuilder> configure, bool warmUp)
+    private static async Task<EmbeddedLoom> StartAsync(string workspace, Action<AkkaConfigurationBuilder> configure, bool run)
     {
         // On a spare core while the services are built and the system starts: the file logger (some
         // 20 ms to set up; the actor system's Serilog logger reads Log.Logger, so it is in place before
@@ -84,7 +84,7 @@ public sealed class EmbeddedLoom : IAsyncDisposable
                 logger.SetException(e);
                 return;
             }
-            if (warmUp)
+            if (run)
                 StartupWarmUp.Run();
         });
 
@@ -111,7 +111,7 @@ public sealed class EmbeddedLoom : IAsyncDisposable
             Log.Logger = await logger.Task.ConfigureAwait(false);
             foreach (var service in hosted)
                 await service.StartAsync(CancellationToken.None).ConfigureAwait(false);
-            return new EmbeddedLoom(services, hosted, lifetime);
+            return new EmbeddedLoom(services, hosted, lifetime, withGuardian: run);
         }
         catch
         {
