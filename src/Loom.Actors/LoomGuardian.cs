@@ -19,6 +19,7 @@ public sealed class LoomGuardian : UntypedActor
     private readonly int maxJobs;
     private readonly LoomPersistenceOptions persistence;
     private readonly Dictionary<string, IActorRef> runs = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, IActorRef> subscribers = new(StringComparer.Ordinal);
 
     public LoomGuardian(LoomOptions options)
     {
@@ -51,6 +52,10 @@ public sealed class LoomGuardian : UntypedActor
                     if (scheduler.Equals(t.ActorRef))
                     {
                         runs.Remove(runId);
+                        // A scheduler stops on its own only when it failed (a journal that cannot be written
+                        // or read is one way): its subscriber must not wait for a RunFinished that never comes.
+                        if (subscribers.Remove(runId, out var subscriber))
+                            subscriber.Tell(new LoomProtocol.RunRejected(runId, [$"run {runId} stopped: its scheduler failed (see .loom/logs/loom.log)"]));
                         break;
                     }
                 break;
@@ -89,6 +94,7 @@ public sealed class LoomGuardian : UntypedActor
         var scheduler = Context.ActorOf(SchedulerActor.Props(plan, request.Workspace, request.Contexts, persistence), "run-" + request.RunId);
         Context.Watch(scheduler);
         runs[request.RunId] = scheduler;
+        subscribers[request.RunId] = request.Subscriber;
         watcher.Tell(new WatcherProtocol.WatchDuringRun(request.WorkflowPath, request.DisplayPath, scheduler));
         request.Subscriber.Tell(new LoomProtocol.RunAccepted(request.RunId, scheduler, loaded.Result.Warnings.Select(w => w.ToString()).ToList()));
         scheduler.Tell(new SchedulerProtocol.Start(request.Subscriber));
