@@ -42,6 +42,8 @@ internal static unsafe partial class Libc
     public const uint EPOLLONESHOT = 1u << 30;
 
     public const int AT_FDCWD = -100;
+    public const int CLOCK_BOOTTIME = 7;
+    public const int _SC_CLK_TCK = 2;
     public const uint STATX_BASIC_STATS = 0x7ff;
 
     private const long SYS_pidfd_open = 434;
@@ -133,6 +135,12 @@ internal static unsafe partial class Libc
     [LibraryImport(Lib)]
     public static partial uint geteuid();
 
+    [LibraryImport(Lib)]
+    public static partial int clock_gettime(int clock, Timespec* time);
+
+    [LibraryImport(Lib)]
+    public static partial long sysconf(int name);
+
     [LibraryImport(Lib, SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
     public static partial int open(string path, int flags, uint mode);
 
@@ -163,6 +171,12 @@ internal static unsafe partial class Libc
         [FieldOffset(32)] public ulong Inode;
         [FieldOffset(136)] public uint DevMajor;
         [FieldOffset(140)] public uint DevMinor;
+    }
+
+    public struct Timespec
+    {
+        public long Seconds;
+        public long Nanoseconds;
     }
 
     /// <summary>The first version of <c>struct pidfd_info</c>.</summary>
