@@ -8,7 +8,8 @@ namespace Loom.Benchmarks;
 /// <summary>
 /// The step launcher alone, as the peer benchmark drives it: <c>true</c> steps, two at a time
 /// (P=2), each started when one ends. The mean is the wall time per step, no actors involved.
-/// The baseline is the floor in this process: plain <c>posix_spawn</c> + <c>waitpid</c> of /usr/bin/true.
+/// The baseline is the floor in this process: plain <c>posix_spawn</c> + <c>waitpid</c> of /usr/bin/true
+/// with the same environment (its size matters: exec copies every string).
 /// </summary>
 public partial class LaunchBenchmarks
 {
@@ -16,6 +17,7 @@ public partial class LaunchBenchmarks
 
     private StepLaunch launch = null!;
     private nint[] trueArgv = [];
+    private nint[] trueEnvp = [];
 
     /// <summary><c>true</c> runs on the fast path (no shell); <c>true;</c> goes through bash and a script file.</summary>
     [Params("true", "true;")]
@@ -32,10 +34,15 @@ public partial class LaunchBenchmarks
             env[name] = $"/tmp/loom-bench/{name.ToLowerInvariant()}";
         launch = new StepLaunch(Command, null, Path.GetTempPath(), env, null);
         trueArgv = [Marshal.StringToCoTaskMemUTF8("/usr/bin/true"), 0];
+        trueEnvp = [.. env.Select(pair => Marshal.StringToCoTaskMemUTF8($"{pair.Key}={pair.Value}")), 0];
     }
 
     [GlobalCleanup]
-    public void Cleanup() => Marshal.FreeCoTaskMem(trueArgv[0]);
+    public void Cleanup()
+    {
+        foreach (var native in trueArgv.Concat(trueEnvp))
+            Marshal.FreeCoTaskMem(native);
+    }
 
     [Benchmark(Baseline = true, OperationsPerInvoke = Steps)]
     public Task SpawnFloor() => Task.WhenAll(Task.Run(() => SpawnChain(Steps / 2)), Task.Run(() => SpawnChain(Steps / 2)));
@@ -57,7 +64,7 @@ public partial class LaunchBenchmarks
     {
         for (var i = 0; i < steps; i++)
         {
-            if (posix_spawn(out var pid, trueArgv[0], 0, 0, trueArgv, [0]) != 0 || waitpid(pid, out _, 0) != pid)
+            if (posix_spawn(out var pid, trueArgv[0], 0, 0, trueArgv, trueEnvp) != 0 || waitpid(pid, out _, 0) != pid)
                 throw new InvalidOperationException("posix_spawn of /usr/bin/true failed");
         }
     }
