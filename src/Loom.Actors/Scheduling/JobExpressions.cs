@@ -307,7 +307,7 @@ public sealed class JobExpressions
             loom.Add(new("run_id", ExpressionValue.FromString(plan.RunId)));
         if (!run.Loom.ContainsKey("workflow"))
             loom.Add(new("workflow", ExpressionValue.FromString(plan.Workflow.Name)));
-        loom.Add(new("event", ExpressionValue.TryParseJson(run.EventJson, out var payload, out _) ? payload : ExpressionValue.FromObject([])));
+        loom.Add(new("event", run.EventJson != "{}" && ExpressionValue.TryParseJson(run.EventJson, out var payload, out _) ? payload : ExpressionValue.FromObject([])));
         return ExpressionValue.FromObject(loom);
     }
 }
