@@ -128,8 +128,6 @@ public sealed class RunState
 
     public JobState Job(string jobId) => jobs[plan.Graph.IndexOf(jobId)];
 
-    public bool TryGetUnit(string unitId, out UnitState unit) => units.TryGetValue(unitId, out unit!);
-
     /// <summary>How many cells a matrix of job <paramref name="node"/> may have: the job limit less every other job and cell.</summary>
     public int CellBudget(int node)
     {
