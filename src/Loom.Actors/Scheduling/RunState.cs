@@ -199,7 +199,7 @@ public sealed class RunState
             case MatrixExpanded expanded:
             {
                 var job = Job(expanded.JobId);
-                Dequeue(job.Index);
+                Decided(job.Index);
                 for (var cell = 0; cell < expanded.Cells.Count; cell++)
                 {
                     var matrix = ExpressionValue.TryParseJson(expanded.Cells[cell].MatrixJson, out var value, out _) ? value : ExpressionValue.Null;
@@ -274,7 +274,7 @@ public sealed class RunState
     }
 
     /// <summary>A job leaves the ready list once it is decided: queued, expanded or skipped.</summary>
-    private void Dequeue(int node)
+    private void Decided(int node)
     {
         ready.Remove(jobs[node]);
         jobs[node].FailedOrUpstream = UpstreamFailed(node);
@@ -286,7 +286,7 @@ public sealed class RunState
         {
             // The first JobQueued of a job without a matrix creates its one unit.
             var job = Job(unitId);
-            Dequeue(job.Index);
+            Decided(job.Index);
             unit = new UnitState(unitId, job.Index, 0, null);
             AddUnit(job, unit);
         }
@@ -305,7 +305,7 @@ public sealed class RunState
         }
         // A whole job that never ran: its `if` was false, its needs failed, or its matrix could not be worked out.
         var job = Job(skipped.JobId);
-        Dequeue(job.Index);
+        Decided(job.Index);
         job.Reason = skipped.Reason;
         var effective = skipped.Result == Result.Failure && expressions.ContinueOnError(job.Index, null, this) ? Result.Success : skipped.Result;
         if (skipped.Result == Result.Failure && effective == Result.Failure)

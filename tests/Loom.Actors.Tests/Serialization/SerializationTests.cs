@@ -51,7 +51,7 @@ public sealed class SerializationTests() : TestKit(Config)
         yield return new SchedulerProtocol.StepSummary("a", "# Done");
         yield return new SchedulerProtocol.RetryDue("a");
         yield return SchedulerProtocol.Advance.Instance;
-        yield return new RunnerProtocol.RunJob("r1", "/ws", new JobSpec("a (x)", "a", "A", 1, env, 360, [step], env, "{\"matrix\":{\"os\":\"x\"}}", env));
+        yield return new RunnerProtocol.RunJob("r1", "/ws", new JobSpec("a (x)", "a", 1, env, 360, [step], env, "{\"matrix\":{\"os\":\"x\"}}", env));
         yield return new RunnerProtocol.CancelJob("user");
         yield return new LoomProtocol.SubmitRun("r1", "/ws/.loom.yml", ".loom.yml", "/ws", ["a"], 2, probe)
         {
