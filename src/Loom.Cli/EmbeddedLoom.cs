@@ -49,7 +49,7 @@ public sealed class EmbeddedLoom : IAsyncDisposable
     public IActorRef Guardian => guardian ?? throw new InvalidOperationException("this actor system only reads the run history");
 
     /// <summary>The run journal of the workspace: <c>.loom/journal.db</c> (and <c>.loom/snapshots.db</c>).</summary>
-    public static LoomPersistenceOptions Persistence(string workspace) => new() { SqliteFolder = JournalFolder(workspace) };
+    public static LoomPersistenceOptions Persistence(string workspace) => LoomPersistenceOptions.Embedded(JournalFolder(workspace));
 
     public static string JournalFolder(string workspace) => Path.Combine(workspace, ".loom");
 

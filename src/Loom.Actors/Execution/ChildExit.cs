@@ -38,6 +38,13 @@ internal static unsafe class ChildExit
         }
     }
 
+    /// <summary>Whether the child <paramref name="pid"/> has exited, without reaping it; false when that cannot be told.</summary>
+    public static bool HasExited(int pid)
+    {
+        Libc.SigInfo info = default;
+        return Libc.waitid(Libc.P_PID, pid, &info, Libc.WEXITED | Libc.WNOHANG | Libc.WNOWAIT) == 0 && info.Pid == pid;
+    }
+
     private const int MaxAttempts = 50;
 
     private enum PidfdStatus

@@ -108,8 +108,10 @@ public static class FastPath
         || name.StartsWith("BASH_FUNC_", StringComparison.Ordinal);
 
     // Both shells keep an inherited absolute PWD that names the directory they start in, else use getcwd().
+    // The usual case, PWD spelled as the working directory (which exists), needs no stat.
     private static string ShellPwd(IReadOnlyDictionary<string, string> environment, string workingDirectory) =>
-        environment.TryGetValue("PWD", out var pwd) && pwd.StartsWith('/') && FileSystemPaths.SameFile(pwd, workingDirectory)
+        environment.TryGetValue("PWD", out var pwd) && pwd.StartsWith('/')
+            && (pwd == workingDirectory || FileSystemPaths.SameFile(pwd, workingDirectory))
             ? pwd
             : FileSystemPaths.RealPath(workingDirectory);
 

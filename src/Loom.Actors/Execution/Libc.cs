@@ -41,7 +41,21 @@ internal static unsafe partial class Libc
     public const uint EPOLLHUP = 0x010;
     public const uint EPOLLONESHOT = 1u << 30;
 
+    public const int IN_NONBLOCK = O_NONBLOCK;
+    public const int IN_CLOEXEC = O_CLOEXEC;
+    public const uint IN_ATTRIB = 0x004;
+    public const uint IN_MOVED_FROM = 0x040;
+    public const uint IN_MOVED_TO = 0x080;
+    public const uint IN_CREATE = 0x100;
+    public const uint IN_DELETE = 0x200;
+    public const uint IN_DELETE_SELF = 0x400;
+    public const uint IN_MOVE_SELF = 0x800;
+    public const uint IN_ONLYDIR = 0x01000000;
+    public const uint IN_DONT_FOLLOW = 0x02000000;
+
     public const int AT_FDCWD = -100;
+    public const int CLOCK_BOOTTIME = 7;
+    public const int _SC_CLK_TCK = 2;
     public const uint STATX_BASIC_STATS = 0x7ff;
 
     private const long SYS_pidfd_open = 434;
@@ -124,6 +138,12 @@ internal static unsafe partial class Libc
     [LibraryImport(Lib, SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
     public static partial int access(string path, int mode);
 
+    [LibraryImport(Lib, SetLastError = true)]
+    public static partial int inotify_init1(int flags);
+
+    [LibraryImport(Lib, SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    public static partial int inotify_add_watch(int fd, string path, uint mask);
+
     [LibraryImport(Lib, SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
     public static partial int statx(int dirFd, string path, int flags, uint mask, Statx* buffer);
 
@@ -132,6 +152,12 @@ internal static unsafe partial class Libc
 
     [LibraryImport(Lib)]
     public static partial uint geteuid();
+
+    [LibraryImport(Lib)]
+    public static partial int clock_gettime(int clock, Timespec* time);
+
+    [LibraryImport(Lib)]
+    public static partial long sysconf(int name);
 
     [LibraryImport(Lib, SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
     public static partial int open(string path, int flags, uint mode);
@@ -163,6 +189,12 @@ internal static unsafe partial class Libc
         [FieldOffset(32)] public ulong Inode;
         [FieldOffset(136)] public uint DevMajor;
         [FieldOffset(140)] public uint DevMinor;
+    }
+
+    public struct Timespec
+    {
+        public long Seconds;
+        public long Nanoseconds;
     }
 
     /// <summary>The first version of <c>struct pidfd_info</c>.</summary>

@@ -34,8 +34,8 @@ internal sealed unsafe class OutputPipe(int fd) : Reactor.IHandler, IThreadPoolW
     // still holds data as a bare hang-up. Events before Start find the pipe unarmed and are dropped.
     public bool Register(out int error)
     {
-        token = Reactor.Shared.Add(fd, this, out error);
-        return token != 0;
+        error = Reactor.Shared.Add(fd, this, out token);
+        return error == 0;
     }
 
     /// <summary>Starts reading: everything from here on happens off the caller's thread.</summary>

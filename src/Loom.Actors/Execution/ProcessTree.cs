@@ -9,6 +9,9 @@ public static unsafe class ProcessTree
 {
     private const int MaxSweeps = 3;
 
+    // USER_HZ, the unit of /proc's start times; 100 on every Linux architecture .NET runs on.
+    private static readonly long TicksPerSecond = Libc.sysconf(Libc._SC_CLK_TCK);
+
     /// <summary>
     /// SIGKILL to every process of the step <paramref name="leader"/> started: its group, and the
     /// members of its session that moved to groups of their own (job control). Safe to call with
@@ -58,6 +61,17 @@ public static unsafe class ProcessTree
             if (!found)
                 return;
         }
+    }
+
+    /// <summary>
+    /// Now in /proc's start-time unit: clock ticks of CLOCK_BOOTTIME, rounded down as the kernel
+    /// rounds a process's start. A child forked between two equal readings started at that tick.
+    /// </summary>
+    internal static long BootTicks()
+    {
+        Libc.Timespec now;
+        Libc.clock_gettime(Libc.CLOCK_BOOTTIME, &now);
+        return now.Seconds * TicksPerSecond + now.Nanoseconds / (1_000_000_000 / TicksPerSecond);
     }
 
     /// <summary>Reads fields 3, 5, 6 and 22 of <c>/proc/&lt;pid&gt;/stat</c>.</summary>

@@ -37,16 +37,21 @@ internal sealed unsafe class Reactor
         new Thread(Run) { IsBackground = true, Name = "Loom step reactor" }.UnsafeStart();
     }
 
-    /// <summary>Adds <paramref name="fd"/>, armed; returns its token, or 0 and the errno.</summary>
-    public ulong Add(int fd, IHandler handler, out int error)
+    /// <summary>
+    /// Adds <paramref name="fd"/>, armed. <paramref name="token"/> is set before its first event can
+    /// come (pass the handler's field), and is 0 when this fails; returns 0 or the errno.
+    /// </summary>
+    public int Add(int fd, IHandler handler, out ulong token)
     {
-        var token = (ulong)Interlocked.Increment(ref lastToken);
+        token = (ulong)Interlocked.Increment(ref lastToken);
         handlers[token] = handler;
-        error = Control(Libc.EPOLL_CTL_ADD, fd, token, armed: true);
-        if (error == 0)
-            return token;
-        handlers.TryRemove(token, out _);
-        return 0;
+        var error = Control(Libc.EPOLL_CTL_ADD, fd, token, armed: true);
+        if (error != 0)
+        {
+            handlers.TryRemove(token, out _);
+            token = 0;
+        }
+        return error;
     }
 
     /// <summary>Asks for one more readiness event on <paramref name="fd"/> (delivered at once if it is ready now).</summary>

@@ -32,14 +32,16 @@ public static class LoomHostingExtensions
     }
 
     /// <summary>
-    /// Building the validator's rules costs some 20 ms of every <c>loom run</c>'s start-up: the default limits
-    /// (which a test holds to the validator) are not checked again, and the journal settings are checked on their own.
+    /// Building the validator's rules costs some 20 ms of every <c>loom run</c>'s start-up: the default limits and
+    /// the embedded store's default settings (both held to the validator by a test) are not checked again.
     /// </summary>
     private static void Validate(LoomOptions options)
     {
-        if (options.Limits != ParseLimits.Default || options.Persistence is null)
+        var persistence = options.Persistence;
+        var embeddedDefault = persistence is { SqliteFolder: { } folder } && Path.IsPathRooted(folder) && persistence == LoomPersistenceOptions.Embedded(folder);
+        if (options.Limits != ParseLimits.Default || persistence is null)
             new LoomOptionsValidator().ValidateAndThrow(options);
-        else
-            new LoomPersistenceOptionsValidator().ValidateAndThrow(options.Persistence);
+        else if (!embeddedDefault && persistence != new LoomPersistenceOptions())
+            new LoomPersistenceOptionsValidator().ValidateAndThrow(persistence);
     }
 }

@@ -18,16 +18,19 @@ public sealed class LoomOptions
 /// <summary>
 /// Where each run's events are journaled (one persistence id per run, <c>run-&lt;id&gt;</c>).
 /// With <see cref="SqliteFolder"/> set, <c>WithLoom</c> adds Loom's embedded store: SQLite through
-/// Akka.Persistence.Sql, <c>journal.db</c> and <c>snapshots.db</c> in that folder. Without it Loom uses
+/// Loom's own SQLite journal plugin (<c>SqliteRunStore</c>), <c>journal.db</c> and <c>snapshots.db</c> in that folder. Without it Loom uses
 /// the host's plugins: <see cref="JournalPluginId"/>/<see cref="SnapshotPluginId"/>, or the actor system's defaults.
 /// </summary>
-public sealed class LoomPersistenceOptions
+public sealed record LoomPersistenceOptions
 {
     /// <summary>The plugin identifier of the embedded SQLite store (<c>akka.persistence.journal.loom-sqlite</c>, ...).</summary>
     public const string SqlitePluginIdentifier = "loom-sqlite";
 
     /// <summary>The tag of the first and the last event of every run, which <c>loom runs</c> reads.</summary>
     public const string RunTag = "loom-run";
+
+    /// <summary>The embedded store in <paramref name="folder"/> with every other setting at its default: valid by construction.</summary>
+    public static LoomPersistenceOptions Embedded(string folder) => new() { SqliteFolder = Path.GetFullPath(folder) };
 
     /// <summary>A rooted folder (for <c>loom run</c>: <c>&lt;workspace&gt;/.loom</c>), created on first write; null for the host's plugins.</summary>
     public string? SqliteFolder { get; set; }

@@ -1,21 +1,16 @@
-using System.Data.Common;
 using Akka.Actor;
 using Akka.Event;
 using Akka.Hosting;
-using Akka.Persistence.Sql.Hosting;
-using LinqToDB;
-using LinqToDB.Interceptors;
 using Loom.Actors.Hosting;
+using Loom.Actors.Protocol;
+using Loom.Core.Model;
 
 namespace Loom.Actors.Persistence;
 
 /// <summary>
-/// Loom's embedded journal and snapshot store: SQLite files through Akka.Persistence.Sql, one for the
-/// journal and one for snapshots (each SQLite file has one writer at a time; two files keep snapshot
-/// writes from waiting on journal writes). Tables are created by the plugins on first use
-/// (<c>auto-initialize</c>), the folder by the first connection, and every connection runs in WAL mode
-/// with <c>synchronous=NORMAL</c>: a commit is a write to the WAL without an fsync, so it survives the
-/// process being killed (only a power loss may lose the last commits, never corrupt the file).
+/// Loom's embedded run store: <see cref="SqliteJournal"/> (<c>journal.db</c>), <see cref="SqliteSnapshotStore"/>
+/// (<c>snapshots.db</c>) and <see cref="SqliteReadJournal"/>, registered as the Akka.Persistence plugins
+/// <c>loom-sqlite</c> when <see cref="LoomPersistenceOptions.SqliteFolder"/> is set.
 /// </summary>
 public static class SqliteRunStore
 {
@@ -23,27 +18,32 @@ public static class SqliteRunStore
     {
         if (options.SqliteFolder is not { } folder)
             return builder;
-        var pragmas = new SqlitePragmas(folder);
-        var journal = new SqlJournalOptions(isDefaultPlugin: false, LoomPersistenceOptions.SqlitePluginIdentifier)
-        {
-            ConnectionString = ConnectionString(folder, LoomPersistenceOptions.JournalFile, options.BusyTimeout),
-            ProviderName = ProviderName.SQLiteMS,
-            AutoInitialize = true,
-        };
-        journal.DataOptions = new DataOptions().UseConnectionString(ProviderName.SQLiteMS, journal.ConnectionString).UseInterceptor(pragmas);
-        var snapshots = new SqlSnapshotOptions(isDefaultPlugin: false, LoomPersistenceOptions.SqlitePluginIdentifier)
-        {
-            ConnectionString = ConnectionString(folder, LoomPersistenceOptions.SnapshotFile, options.BusyTimeout),
-            ProviderName = ProviderName.SQLiteMS,
-            AutoInitialize = true,
-        };
-        snapshots.DataOptions = new DataOptions().UseConnectionString(ProviderName.SQLiteMS, snapshots.ConnectionString).UseInterceptor(pragmas);
-        return builder.WithSqlPersistence(journal, snapshots);
+        var journal = Quoted(Path.Combine(folder, LoomPersistenceOptions.JournalFile));
+        var snapshots = Quoted(Path.Combine(folder, LoomPersistenceOptions.SnapshotFile));
+        var busy = $"{(long)options.BusyTimeout.TotalMilliseconds}ms";
+        var id = LoomPersistenceOptions.SqlitePluginIdentifier;
+        return builder.AddHocon($$"""
+            akka.persistence.journal.{{id}} {
+              class = "{{typeof(SqliteJournal).AssemblyQualifiedName}}"
+              path = {{journal}}
+              busy-timeout = {{busy}}
+            }
+            akka.persistence.snapshot-store.{{id}} {
+              class = "{{typeof(SqliteSnapshotStore).AssemblyQualifiedName}}"
+              path = {{snapshots}}
+              busy-timeout = {{busy}}
+            }
+            akka.persistence.query.journal.{{id}} {
+              class = "{{typeof(SqliteReadJournalProvider).AssemblyQualifiedName}}"
+              path = {{journal}}
+              busy-timeout = {{busy}}
+            }
+            """, HoconAddMode.Prepend);
     }
 
     /// <summary>
-    /// Starts the run journal and snapshot store on a pool thread: their actors create the tables
-    /// asynchronously, so neither the actor system's start nor the caller waits for SQLite.
+    /// Starts the run journal and snapshot store on a pool thread as the actor system starts (each opens its
+    /// file on another), so the first run's scheduler finds them ready.
     /// </summary>
     public static void WarmUp(ActorSystem system, LoomPersistenceOptions options) =>
         _ = Task.Run(() =>
@@ -53,6 +53,7 @@ public static class SqliteRunStore
                 var persistence = Akka.Persistence.Persistence.Instance.Apply(system);
                 persistence.JournalFor(options.EffectiveJournalPluginId);
                 persistence.SnapshotStoreFor(options.EffectiveSnapshotPluginId);
+                WarmUpSerializer(system);
             }
             catch (Exception e)
             {
@@ -61,44 +62,27 @@ public static class SqliteRunStore
             }
         });
 
-    public static string ConnectionString(string folder, string file, TimeSpan busyTimeout) =>
-        $"Data Source={Path.Combine(folder, file)};Default Timeout={Math.Max(1, (int)Math.Ceiling(busyTimeout.TotalSeconds))};Pooling=True";
-
-    /// <summary>The folder before the first connection opens; WAL and <c>synchronous=NORMAL</c> on every connection.</summary>
-    private sealed class SqlitePragmas(string folder) : IConnectionInterceptor
+    /// <summary>
+    /// Every run journals these events; their first serialization jits System.Text.Json's metadata for them
+    /// (some 600 methods): done here, on a spare core, it is not on the run's path.
+    /// </summary>
+    private static void WarmUpSerializer(ActorSystem system)
     {
-        private volatile bool folderExists;
-
-        public void ConnectionOpening(ConnectionEventData eventData, DbConnection connection) => EnsureFolder();
-
-        public Task ConnectionOpeningAsync(ConnectionEventData eventData, DbConnection connection, CancellationToken cancellationToken)
-        {
-            EnsureFolder();
-            return Task.CompletedTask;
-        }
-
-        public void ConnectionOpened(ConnectionEventData eventData, DbConnection connection)
-        {
-            using var command = connection.CreateCommand();
-            command.CommandText = Pragmas;
-            command.ExecuteNonQuery();
-        }
-
-        public async Task ConnectionOpenedAsync(ConnectionEventData eventData, DbConnection connection, CancellationToken cancellationToken)
-        {
-            await using var command = connection.CreateCommand();
-            command.CommandText = Pragmas;
-            await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
-        }
-
-        private const string Pragmas = "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;";
-
-        private void EnsureFolder()
-        {
-            if (folderExists)
-                return;
-            Directory.CreateDirectory(folder);
-            folderExists = true;
-        }
+        var at = DateTimeOffset.UtcNow;
+        IRunEvent[] samples =
+        [
+            new RunEvents.RunStarted("warm-up", "warm-up", ["a"], 1, at),
+            new RunEvents.JobQueued("a", at),
+            new RunEvents.JobStarted("a", 1, at),
+            new RunEvents.StepStarted("a", 0, "step", at),
+            new RunEvents.StepFinished("a", 0, Result.Success, Result.Success, 0, TimeSpan.Zero, null, at),
+            new RunEvents.JobFinished("a", Result.Success, false, null, TimeSpan.Zero, at),
+            new RunEvents.JobSkipped("a", Result.Skipped, "warm-up", at),
+            new RunEvents.RunFinished(Result.Success, TimeSpan.Zero, at),
+        ];
+        foreach (var sample in samples)
+            system.Serialization.FindSerializerFor(sample).ToBinary(sample);
     }
+
+    private static string Quoted(string path) => "\"" + path.Replace("\\", "\\\\").Replace("\"", "\\\"") + "\"";
 }

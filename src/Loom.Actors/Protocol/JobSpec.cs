@@ -16,7 +16,6 @@ namespace Loom.Actors.Protocol;
 public sealed record JobSpec(
     string Id,
     string JobId,
-    string Title,
     int Attempt,
     IReadOnlyDictionary<string, string> Env,
     double TimeoutMinutes,

@@ -115,7 +115,7 @@ public sealed class JobExpressions
             return name;
         try
         {
-            return Templates.String(name, JobContexts(unit.Node, NeedsContext(unit.Node, state), unit.Matrix ?? ExpressionValue.Null, StrategyContext(unit.Node, state, unit)));
+            return Templates.String(name, UnitContexts(unit, state));
         }
         catch (ExpressionException)
         {
@@ -150,17 +150,14 @@ public sealed class JobExpressions
         }
     }
 
-    /// <summary>What the runner of <paramref name="unit"/> is given; throws <see cref="ExpressionException"/> when a job-level value cannot be evaluated.</summary>
+    /// <summary>What the runner of <paramref name="unit"/> is given (its evaluated name travels in <c>JobStarted</c>); throws <see cref="ExpressionException"/> when a job-level value cannot be evaluated.</summary>
     public JobSpec SpecOf(UnitState unit, RunState state)
     {
         var job = plan.Jobs[unit.Node];
         var defaults = plan.Workflow.Defaults;
         // Contexts are built only when something here or in the steps reads them: most jobs have no expression.
-        ExpressionValue? needs = null, strategy = null;
         EvaluationContext? contexts = null;
-        var matrix = unit.Matrix ?? ExpressionValue.Null;
-        EvaluationContext Contexts() => contexts ??= JobContexts(unit.Node,
-            needs ??= NeedsContext(unit.Node, state), matrix, strategy ??= StrategyContext(unit.Node, state, unit));
+        EvaluationContext Contexts() => contexts ??= UnitContexts(unit, state);
 
         var env = new Dictionary<string, string>(StringComparer.Ordinal);
         foreach (var (name, value) in plan.Workflow.Env)
@@ -168,7 +165,6 @@ public sealed class JobExpressions
         EvaluationContext? withEnv = null;
         foreach (var (name, value) in job.Env)
             env[name] = Templates.HasExpression(value) ? Templates.String(value, withEnv ??= Contexts().With("env", ExpressionValue.FromStrings(env))) : value;
-        var title = job.DisplayName is { } display ? (Templates.HasExpression(display) ? Templates.String(display, Contexts()) : display) : unit.Id;
         var timeout = job.TimeoutMinutes.Expression is { } expression
             ? Templates.Value(expression, Contexts()).ToNumber() is var minutes && double.IsFinite(minutes) && minutes > 0
                 ? Math.Min(minutes, 7 * 24 * 60)
@@ -198,11 +194,11 @@ public sealed class JobExpressions
             new("vars", ExpressionValue.FromStrings(run.Vars)),
             new("inputs", ExpressionValue.FromStrings(run.Inputs)),
             new("runner", RunnerContext.Value),
-            new("needs", needs ??= NeedsContext(unit.Node, state)),
-            new("matrix", matrix),
-            new("strategy", strategy ??= StrategyContext(unit.Node, state, unit)),
+            new("needs", NeedsContext(unit.Node, state)),
+            new("matrix", unit.Matrix ?? ExpressionValue.Null),
+            new("strategy", StrategyContext(unit.Node, state, unit)),
         ]).ToJson();
-        return new JobSpec(unit.Id, job.Id, title, unit.Attempt + 1, env, timeout, steps, job.Outputs, contextJson, run.Secrets);
+        return new JobSpec(unit.Id, job.Id, unit.Attempt + 1, env, timeout, steps, job.Outputs, contextJson, run.Secrets);
     }
 
     private static bool StepsUseExpressions(Job job)
@@ -229,6 +225,10 @@ public sealed class JobExpressions
     /// <summary>The contexts a job-level expression sees: the run's, plus needs, and for a cell its matrix and strategy.</summary>
     private EvaluationContext JobContexts(int node, RunState state, ExpressionValue? matrix) =>
         JobContexts(node, NeedsContext(node, state), matrix ?? ExpressionValue.Null, StrategyContext(node, state, null));
+
+    /// <summary>What an expression of one unit (a job, or one matrix cell) sees: its matrix, and its place in the strategy.</summary>
+    private EvaluationContext UnitContexts(UnitState unit, RunState state) =>
+        JobContexts(unit.Node, NeedsContext(unit.Node, state), unit.Matrix ?? ExpressionValue.Null, StrategyContext(unit.Node, state, unit));
 
     private EvaluationContext JobContexts(int node, ExpressionValue needs, ExpressionValue matrix, ExpressionValue strategy) =>
         runContexts
@@ -307,7 +307,7 @@ public sealed class JobExpressions
             loom.Add(new("run_id", ExpressionValue.FromString(plan.RunId)));
         if (!run.Loom.ContainsKey("workflow"))
             loom.Add(new("workflow", ExpressionValue.FromString(plan.Workflow.Name)));
-        loom.Add(new("event", ExpressionValue.TryParseJson(run.EventJson, out var payload, out _) ? payload : ExpressionValue.FromObject([])));
+        loom.Add(new("event", run.EventJson != "{}" && ExpressionValue.TryParseJson(run.EventJson, out var payload, out _) ? payload : ExpressionValue.FromObject([])));
         return ExpressionValue.FromObject(loom);
     }
 }

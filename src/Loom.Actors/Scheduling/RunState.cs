@@ -95,8 +95,10 @@ public sealed class RunState
     private readonly JobExpressions expressions;
     private readonly JobState[] jobs;
     private readonly Dictionary<string, UnitState> units = new(StringComparer.Ordinal);
-    private readonly SortedSet<(int NegativePriority, int Node, int Cell)> queue = new();
-    private readonly SortedSet<int> ready = [];
+    // Sets of objects, not of value tuples: generic code over reference types is shared and precompiled
+    // by ReadyToRun, while a SortedSet of tuples is JIT-compiled at every start (some 50 methods).
+    private readonly SortedSet<UnitState> queue;
+    private readonly SortedSet<JobState> ready = new(Comparer<JobState>.Create(static (a, b) => a.Index.CompareTo(b.Index)));
     private int doneCount;
     private int doneWithoutUnits;
     private bool workflowFailed;
@@ -105,6 +107,7 @@ public sealed class RunState
     {
         this.plan = plan;
         expressions = new JobExpressions(plan, contexts ?? RunContexts.Empty);
+        queue = new SortedSet<UnitState>(new DispatchOrder(plan));
         jobs = new JobState[plan.Jobs.Count];
         for (var i = 0; i < jobs.Length; i++)
             jobs[i] = new JobState(i, plan.Jobs[i].Id) { RemainingNeeds = plan.Graph.NeedsOf(i).Count };
@@ -124,8 +127,6 @@ public sealed class RunState
     public UnitState this[string unitId] => units[unitId];
 
     public JobState Job(string jobId) => jobs[plan.Graph.IndexOf(jobId)];
-
-    public bool TryGetUnit(string unitId, out UnitState unit) => units.TryGetValue(unitId, out unit!);
 
     /// <summary>How many cells a matrix of job <paramref name="node"/> may have: the job limit less every other job and cell.</summary>
     public int CellBudget(int node)
@@ -193,12 +194,12 @@ public sealed class RunState
                 StartedAt = started.At;
                 for (var i = 0; i < jobs.Length; i++)
                     if (jobs[i].RemainingNeeds == 0)
-                        ready.Add(i);
+                        ready.Add(jobs[i]);
                 break;
             case MatrixExpanded expanded:
             {
                 var job = Job(expanded.JobId);
-                Dequeue(job.Index);
+                Decided(job.Index);
                 for (var cell = 0; cell < expanded.Cells.Count; cell++)
                 {
                     var matrix = ExpressionValue.TryParseJson(expanded.Cells[cell].MatrixJson, out var value, out _) ? value : ExpressionValue.Null;
@@ -212,7 +213,7 @@ public sealed class RunState
             case JobStarted started:
             {
                 var unit = units[started.JobId];
-                queue.Remove(QueueKey(unit));
+                queue.Remove(unit);
                 unit.Phase = JobPhase.Running;
                 unit.StartedAt = started.At;
                 unit.Attempt = started.Attempt;
@@ -262,7 +263,6 @@ public sealed class RunState
 
     private bool IsRunning(string unitId) => units.TryGetValue(unitId, out var unit) && unit.Phase == JobPhase.Running;
 
-    private (int, int, int) QueueKey(UnitState unit) => (-plan.Priority[unit.Node], unit.Node, unit.Cell);
 
     private void AddUnit(JobState job, UnitState unit)
     {
@@ -274,9 +274,9 @@ public sealed class RunState
     }
 
     /// <summary>A job leaves the ready list once it is decided: queued, expanded or skipped.</summary>
-    private void Dequeue(int node)
+    private void Decided(int node)
     {
-        ready.Remove(node);
+        ready.Remove(jobs[node]);
         jobs[node].FailedOrUpstream = UpstreamFailed(node);
     }
 
@@ -286,26 +286,26 @@ public sealed class RunState
         {
             // The first JobQueued of a job without a matrix creates its one unit.
             var job = Job(unitId);
-            Dequeue(job.Index);
+            Decided(job.Index);
             unit = new UnitState(unitId, job.Index, 0, null);
             AddUnit(job, unit);
         }
         unit.Phase = JobPhase.Queued;
-        queue.Add(QueueKey(unit));
+        queue.Add(unit);
     }
 
     private void Skipped(JobSkipped skipped)
     {
         if (units.TryGetValue(skipped.JobId, out var unit))
         {
-            queue.Remove(QueueKey(unit));
+            queue.Remove(unit);
             unit.Reason = skipped.Reason;
             UnitDone(unit, skipped.Result, skipped.Result, skipped.Result == Result.Failure && !unit.ContinueOnError);
             return;
         }
         // A whole job that never ran: its `if` was false, its needs failed, or its matrix could not be worked out.
         var job = Job(skipped.JobId);
-        Dequeue(job.Index);
+        Decided(job.Index);
         job.Reason = skipped.Reason;
         var effective = skipped.Result == Result.Failure && expressions.ContinueOnError(job.Index, null, this) ? Result.Success : skipped.Result;
         if (skipped.Result == Result.Failure && effective == Result.Failure)
@@ -349,7 +349,7 @@ public sealed class RunState
         foreach (var dependent in plan.Graph.DependentsOf(job.Index))
         {
             if (--jobs[dependent].RemainingNeeds == 0)
-                ready.Add(dependent);
+                ready.Add(jobs[dependent]);
         }
     }
 
@@ -400,8 +400,8 @@ public sealed class RunState
     /// <summary>One step of what follows from the state: decide readied jobs, else skip what a cancel stops, else fill free slots, else finish.</summary>
     private void Advance(DateTimeOffset now, List<IRunEvent> events)
     {
-        foreach (var index in ready)
-            Decide(index, now, events);
+        foreach (var job in ready)
+            Decide(job.Index, now, events);
         if (events.Count > 0)
             return;
         if (Cancelled)
@@ -477,12 +477,12 @@ public sealed class RunState
         if (free <= 0 || queue.Count == 0)
             return;
         Dictionary<int, int>? startedPerJob = null;
-        foreach (var (_, node, cell) in queue)
+        foreach (var unit in queue)
         {
             if (free == 0)
                 break;
+            var node = unit.Node;
             var job = jobs[node];
-            var unit = job.units[cell];
             if (expressions.MaxParallelCells(node, this) is { } limit)
             {
                 startedPerJob ??= [];
@@ -506,5 +506,20 @@ public sealed class RunState
                 break;
             }
         return new StatusContext(succeeded, UpstreamFailed(index), Cancelled);
+    }
+
+    /// <summary>Longest remaining chain first (so the critical path is never starved), then file order, then cell order.</summary>
+    private sealed class DispatchOrder(RunPlan plan) : IComparer<UnitState>
+    {
+        public int Compare(UnitState? a, UnitState? b)
+        {
+            if (ReferenceEquals(a, b))
+                return 0;
+            var byPriority = plan.Priority[b!.Node].CompareTo(plan.Priority[a!.Node]);
+            if (byPriority != 0)
+                return byPriority;
+            var byNode = a.Node.CompareTo(b.Node);
+            return byNode != 0 ? byNode : a.Cell.CompareTo(b.Cell);
+        }
     }
 }

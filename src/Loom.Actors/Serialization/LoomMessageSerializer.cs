@@ -42,6 +42,7 @@ public sealed class LoomMessageSerializer : SerializerWithStringManifest
     // Created by whichever thread needs it first; a spare one from a race is harmless.
     private JsonSerializerOptions Options => options ??= new JsonSerializerOptions
     {
+        TypeInfoResolver = LoomJsonContext.Default,
         Converters = { new JsonStringEnumConverter(JsonNamingPolicy.CamelCase), new ActorRefConverter(system) },
     };
 

@@ -21,13 +21,15 @@ public static class RunCommand
         var limits = WorkflowFiles.Limits(line);
         var maxParallel = line.PositiveInt("--max-parallel");
         var runId = $"{DateTime.UtcNow:yyyyMMdd-HHmmss}-{Random.Shared.Next(0x10000):x4}";
-        var contexts = RunInputs.From(line, runId, workspace);
+        // Read (and checked) on a spare core while the actor system starts; a bad file still stops the run before it starts.
+        var contextsRead = Task.Run(() => RunInputs.From(line, runId, workspace));
 
         // The run's output owns stdout. Akka's own console logger writes through Console.Out
         // (e.g. CoordinatedShutdown's exit line, whatever stdout-loglevel says): send that nowhere.
         var stdout = new StreamWriter(Console.OpenStandardOutput(), bufferSize: 64 * 1024) { AutoFlush = false };
         Console.SetOut(TextWriter.Null);
         await using var loom = await EmbeddedLoom.StartAsync(workspace, limits);
+        var contexts = await contextsRead;
         var (subscriber, notifications) = loom.Subscribe();
         await using var reporter = ChooseReporter(line, stdout);
         var interruption = 0;

@@ -28,7 +28,7 @@ internal enum TokenKind
 }
 
 /// <summary>One lexeme at <see cref="Offset"/> (0-based, in the text given to the lexer); literals carry their value.</summary>
-internal readonly record struct Token(TokenKind Kind, int Offset, int Length, string Text, ExpressionValue? Value = null)
+internal sealed record Token(TokenKind Kind, int Offset, int Length, string Text, ExpressionValue? Value = null)
 {
     public int End => Offset + Length;
 

@@ -36,8 +36,6 @@ public sealed class Condition
     /// <summary>Reads no context: can be evaluated from the status alone, without building any context.</summary>
     public bool IsStatusOnly { get; }
 
-    public IfCondition Expression => condition;
-
     /// <summary>For a condition that <see cref="IsStatusOnly"/>.</summary>
     public bool Evaluate(StatusContext status) => condition.Evaluate(EvaluationContext.Empty.WithStatus(status.ToSnapshot()));
 

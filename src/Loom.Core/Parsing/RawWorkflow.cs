@@ -38,7 +38,7 @@ internal sealed record RawJob(
     YamlNode? ContinueOnError,
     YamlNode? StepsNode,
     IReadOnlyList<RawStep> Steps,
-    IReadOnlyList<KeyValuePair<YamlKey, ScalarNode>> Outputs,
+    IReadOnlyList<RawOutput> Outputs,
     YamlNode? Strategy,
     YamlNode? Retry,
     IReadOnlyList<ScalarNode> Inputs,
@@ -76,4 +76,8 @@ internal sealed record RawStep(
 }
 
 /// <summary>A scalar holding <c>${{ }}</c> (or an <c>if</c>), checked by the expression checker with its place.</summary>
-internal readonly record struct ExpressionSite(ScalarNode Node, ExpressionPlace Place);
+/// <remarks>A class, not a struct: a list of structs is generic code ReadyToRun cannot precompile, JIT-ed at every start.</remarks>
+internal sealed record ExpressionSite(ScalarNode Node, ExpressionPlace Place);
+
+/// <summary>One entry of a job's <c>outputs</c>: its name and template.</summary>
+internal sealed record RawOutput(YamlKey Name, ScalarNode Value);

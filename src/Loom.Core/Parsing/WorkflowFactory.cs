@@ -31,7 +31,7 @@ internal static class WorkflowFactory
         CreateSteps(raw.Steps),
         raw.Id.Location)
     {
-        Outputs = raw.Outputs.Count == 0 ? Job.EmptyMap : raw.Outputs.ToDictionary(o => o.Key.Value, o => o.Value.Value, StringComparer.Ordinal),
+        Outputs = raw.Outputs.Count == 0 ? Job.EmptyMap : raw.Outputs.ToDictionary(o => o.Name.Value, o => o.Value.Value, StringComparer.Ordinal),
         Strategy = ToStrategy(raw.Strategy),
         Retry = ToRetry(raw.Retry),
         Inputs = Values(raw.Inputs),

@@ -104,7 +104,7 @@ internal sealed class WorkflowReader(DiagnosticBag errors, ParseLimits limits, S
         var defaults = RunDefaults.None;
         YamlNode? stepsNode = null, strategy = null, retry = null, cache = null, concurrency = null;
         IReadOnlyList<RawStep> steps = [];
-        IReadOnlyList<KeyValuePair<YamlKey, ScalarNode>> outputs = [];
+        IReadOnlyList<RawOutput> outputs = [];
         IReadOnlyList<ScalarNode> inputs = [], produces = [];
         var jobSites = new List<ExpressionSite>();
         foreach (var (key, entry) in map.Entries)
@@ -416,7 +416,7 @@ internal sealed class WorkflowReader(DiagnosticBag errors, ParseLimits limits, S
     }
 
     /// <summary><c>outputs</c>: names to templates, read after the job's steps (spec §2).</summary>
-    private KeyValuePair<YamlKey, ScalarNode>[] ReadOutputs(YamlNode value)
+    private RawOutput[] ReadOutputs(YamlNode value)
     {
         if (value is ScalarNode { IsNull: true })
             return [];
@@ -425,7 +425,7 @@ internal sealed class WorkflowReader(DiagnosticBag errors, ParseLimits limits, S
             errors.Add(value.Location, "'outputs' must be a mapping of names to values");
             return [];
         }
-        var outputs = new List<KeyValuePair<YamlKey, ScalarNode>>(map.Entries.Length);
+        var outputs = new List<RawOutput>(map.Entries.Length);
         foreach (var (key, entry) in map.Entries)
         {
             if (entry is not ScalarNode scalar)
@@ -434,7 +434,7 @@ internal sealed class WorkflowReader(DiagnosticBag errors, ParseLimits limits, S
                 continue;
             }
             Record(scalar, ExpressionPlace.JobOutputs);
-            outputs.Add(new(key, scalar));
+            outputs.Add(new RawOutput(key, scalar));
         }
         return outputs.ToArray();
     }

@@ -381,6 +381,45 @@ public sealed class StepProcessTests
     }
 
     [Fact]
+    public async Task Identity_taken_from_the_clock_matches_proc_step_after_step()
+    {
+        // Some of these spawns straddle a clock tick and read /proc instead; every one must match it.
+        for (var i = 0; i < 200; i++)
+        {
+            var step = StepProcess.Start(Steps.Launch("sleep 300"), _ => { });
+            try
+            {
+                var identity = step.Identity!.Value;
+                Assert.True(ProcessTree.TryReadStat(identity.Pid, out var stat));
+                Assert.Equal(stat.StartTime, identity.StartTimeTicks);
+            }
+            finally
+            {
+                await step.DisposeAsync();
+            }
+        }
+    }
+
+    [Fact]
+    public async Task Quick_steps_report_exit_codes_and_output_whichever_of_exit_and_end_of_output_is_seen_first()
+    {
+        // Exit and end of output come moments apart, on the reactor or on a pool thread: every order must give the same result.
+        (string Run, int Code, int Lines)[] launches = [("true", 0, 0), ("false", 1, 0), ("echo hi; exit 3", 3, 1)];
+        async Task Chain(int offset)
+        {
+            for (var i = 0; i < 60; i++)
+            {
+                var (run, code, lines) = launches[(i + offset) % launches.Length];
+                var result = await Steps.RunAsync(run);
+                Assert.Equal(code, result.Exit.ExitCode);
+                Assert.Equal(lines, result.Lines.Count);
+            }
+        }
+
+        await Task.WhenAll(Enumerable.Range(0, 4).Select(Chain));
+    }
+
+    [Fact]
     public async Task The_step_starts_with_default_signal_handling_and_no_terminal()
     {
         // .NET ignores SIGPIPE; a step must not inherit that, or `yes | head` never ends.

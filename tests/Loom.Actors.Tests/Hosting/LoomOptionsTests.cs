@@ -14,6 +14,17 @@ public sealed class LoomOptionsTests
         // WithLoom does not validate the default limits: they must stay valid.
         Assert.True(new LoomOptionsValidator().Validate(new LoomOptions()).IsValid);
         Assert.Equal(ParseLimits.Default, new LoomOptions().Limits);
+        // Nor the embedded store's default settings.
+        Assert.True(new LoomOptionsValidator().Validate(new LoomOptions { Persistence = LoomPersistenceOptions.Embedded("ws/.loom") }).IsValid);
+    }
+
+    [Fact]
+    public void WithLoom_refuses_an_embedded_store_with_a_host_journal()
+    {
+        var builder = new AkkaConfigurationBuilder(new ServiceCollection(), "loom-options");
+        var error = Assert.Throws<ValidationException>(() =>
+            builder.WithLoom(o => o.Persistence = LoomPersistenceOptions.Embedded("/ws/.loom") with { JournalPluginId = "akka.persistence.journal.mine" }));
+        Assert.Contains("Journal Plugin Id", error.Message);
     }
 
     [Fact]

@@ -53,7 +53,7 @@ public sealed class SerializationTests() : TestKit(Config)
         yield return SchedulerProtocol.Advance.Instance;
         yield return SchedulerProtocol.GetStatus.Instance;
         yield return new SchedulerProtocol.RunStatus("r1", true, false, null, 12, [new UnitStatus("a", Loom.Actors.Scheduling.JobPhase.Done, Result.Failure, "exit code 3", TimeSpan.FromSeconds(1), 2, 1)]);
-        yield return new RunnerProtocol.RunJob("r1", "/ws", new JobSpec("a (x)", "a", "A", 1, env, 360, [step], env, "{\"matrix\":{\"os\":\"x\"}}", env));
+        yield return new RunnerProtocol.RunJob("r1", "/ws", new JobSpec("a (x)", "a", 1, env, 360, [step], env, "{\"matrix\":{\"os\":\"x\"}}", env));
         yield return new RunnerProtocol.CancelJob("user");
         yield return new LoomProtocol.SubmitRun("r1", "/ws/.loom.yml", ".loom.yml", "/ws", ["a"], 2, probe)
         {

@@ -1,0 +1,189 @@
+using System.Collections.Immutable;
+using Akka.Actor;
+using Akka.Configuration;
+using Akka.Persistence;
+using Akka.Persistence.Journal;
+using Microsoft.Data.Sqlite;
+
+namespace Loom.Actors.Persistence;
+
+/// <summary>
+/// Loom's embedded journal: an Akka.Persistence journal plugin on one SQLite file, written with
+/// Microsoft.Data.Sqlite and prepared statements. Loom has it rather than Akka.Persistence.Sql's
+/// SQLite journal because that one's cold start (linq2db: some 3 000 methods jitted, 0.33 s of CPU even
+/// precompiled) is on every <c>loom run</c>'s path; see <c>docs/benchmarks.md</c>.
+/// </summary>
+/// <remarks>
+/// Every statement runs on one connection through <see cref="SqliteQueue"/>, in the order the journal
+/// actor issued it, off the actor's thread: writes of one persistence id are never reordered, and a read
+/// of the highest sequence number waits for the writes before it (as <see cref="AsyncWriteJournal"/> asks).
+/// The file is opened on a pool thread as the journal starts, so the first write rarely waits for it.
+/// Tags go to their own table (<c>event_tag</c>) for events-by-tag queries; the highest sequence number
+/// of a persistence id survives the deletion of its events (<c>journal_highest</c>).
+/// </remarks>
+public sealed class SqliteJournal : AsyncWriteJournal
+{
+    internal const string Schema = """
+        CREATE TABLE IF NOT EXISTS event_journal (
+          ordering INTEGER PRIMARY KEY AUTOINCREMENT,
+          persistence_id TEXT NOT NULL,
+          sequence_nr INTEGER NOT NULL,
+          timestamp INTEGER NOT NULL,
+          manifest TEXT NOT NULL,
+          serializer_id INTEGER NOT NULL,
+          payload BLOB NOT NULL,
+          writer_uuid TEXT NOT NULL,
+          UNIQUE (persistence_id, sequence_nr));
+        CREATE TABLE IF NOT EXISTS event_tag (
+          tag TEXT NOT NULL,
+          ordering INTEGER NOT NULL,
+          PRIMARY KEY (tag, ordering)) WITHOUT ROWID;
+        CREATE TABLE IF NOT EXISTS journal_highest (
+          persistence_id TEXT PRIMARY KEY,
+          sequence_nr INTEGER NOT NULL) WITHOUT ROWID;
+        """;
+
+    private readonly SqliteQueue queue;
+    private readonly Akka.Serialization.Serialization serialization;
+    private SqliteCommand? insertEvent;
+    private SqliteCommand? insertTag;
+
+    public SqliteJournal(Config config)
+    {
+        serialization = Context.System.Serialization;
+        queue = new SqliteQueue(SqlitePluginSettings.From(config), Schema);
+    }
+
+    protected override async Task<IImmutableList<Exception>> WriteMessagesAsync(IEnumerable<AtomicWrite> messages, CancellationToken cancellationToken)
+    {
+        // Serialized here, on the journal's thread: a message that cannot be serialized is rejected
+        // alone (its persistent actor is told), while a failure of the file fails the whole batch.
+        var writes = messages.ToList();
+        var rows = new List<EventRow>[writes.Count];
+        Exception?[] rejections = new Exception?[writes.Count];
+        for (var i = 0; i < writes.Count; i++)
+        {
+            try
+            {
+                rows[i] = ((IImmutableList<IPersistentRepresentation>)writes[i].Payload).Select(ToRow).ToList();
+            }
+            catch (Exception e)
+            {
+                rejections[i] = e;
+                rows[i] = [];
+            }
+        }
+        await queue.Run(connection => Insert(connection, rows)).ConfigureAwait(false);
+        return rejections.All(r => r is null) ? null! : rejections.Select(r => r!).ToImmutableList();
+    }
+
+    public override Task<long> ReadHighestSequenceNrAsync(string persistenceId, long fromSequenceNr, CancellationToken cancellationToken) =>
+        queue.Run(connection =>
+        {
+            using var command = SqliteFile.Command(connection, """
+                SELECT max(highest) FROM (
+                  SELECT max(sequence_nr) AS highest FROM event_journal WHERE persistence_id = $id
+                  UNION ALL SELECT sequence_nr FROM journal_highest WHERE persistence_id = $id)
+                """, "$id");
+            command.Parameters[0].Value = persistenceId;
+            return command.ExecuteScalar() is long highest ? Math.Max(highest, fromSequenceNr) : fromSequenceNr;
+        });
+
+    public override Task ReplayMessagesAsync(IActorContext context, string persistenceId, long fromSequenceNr, long toSequenceNr, long max,
+        Action<IPersistentRepresentation> recoveryCallback)
+    {
+        if (max <= 0 || toSequenceNr < fromSequenceNr)
+            return Task.CompletedTask;
+        return queue.Run(connection =>
+        {
+            using var command = SqliteFile.Command(connection, """
+                SELECT sequence_nr, timestamp, manifest, serializer_id, payload, writer_uuid FROM event_journal
+                WHERE persistence_id = $id AND sequence_nr >= $from AND sequence_nr <= $to
+                ORDER BY sequence_nr LIMIT $max
+                """, "$id", "$from", "$to", "$max");
+            command.Parameters[0].Value = persistenceId;
+            command.Parameters[1].Value = fromSequenceNr;
+            command.Parameters[2].Value = toSequenceNr;
+            command.Parameters[3].Value = max;
+            using var reader = command.ExecuteReader();
+            while (reader.Read())
+            {
+                var payload = serialization.Deserialize((byte[])reader.GetValue(4), reader.GetInt32(3), reader.GetString(2));
+                recoveryCallback(new Persistent(payload, reader.GetInt64(0), persistenceId, reader.GetString(2), false, ActorRefs.NoSender,
+                    reader.GetString(5), reader.GetInt64(1)));
+            }
+        });
+    }
+
+    protected override Task DeleteMessagesToAsync(string persistenceId, long toSequenceNr, CancellationToken cancellationToken) =>
+        queue.Run(connection =>
+        {
+            using var transaction = connection.BeginTransaction();
+            using var command = SqliteFile.Command(connection, """
+                INSERT INTO journal_highest (persistence_id, sequence_nr)
+                  SELECT persistence_id, max(sequence_nr) FROM event_journal WHERE persistence_id = $id AND sequence_nr <= $to GROUP BY persistence_id
+                  ON CONFLICT (persistence_id) DO UPDATE SET sequence_nr = max(sequence_nr, excluded.sequence_nr);
+                DELETE FROM event_tag WHERE ordering IN
+                  (SELECT ordering FROM event_journal WHERE persistence_id = $id AND sequence_nr <= $to);
+                DELETE FROM event_journal WHERE persistence_id = $id AND sequence_nr <= $to;
+                """, "$id", "$to");
+            command.Transaction = transaction;
+            command.Parameters[0].Value = persistenceId;
+            command.Parameters[1].Value = toSequenceNr;
+            command.ExecuteNonQuery();
+            transaction.Commit();
+        });
+
+    protected override void PostStop()
+    {
+        queue.Dispose();
+        base.PostStop();
+    }
+
+    private EventRow ToRow(IPersistentRepresentation message)
+    {
+        var (payload, tags) = message.Payload is Tagged tagged ? (tagged.Payload, tagged.Tags) : (message.Payload, ImmutableHashSet<string>.Empty);
+        var serializer = serialization.FindSerializerFor(payload);
+        return new EventRow(message.PersistenceId, message.SequenceNr,
+            message.Timestamp != 0 ? message.Timestamp : DateTime.UtcNow.Ticks,
+            Akka.Serialization.Serialization.ManifestFor(serializer, payload), serializer.Identifier, serializer.ToBinary(payload),
+            message.WriterGuid ?? "", tags);
+    }
+
+    private void Insert(SqliteConnection connection, List<EventRow>[] writes)
+    {
+        using var transaction = connection.BeginTransaction();
+        insertEvent ??= SqliteFile.Command(connection, """
+            INSERT INTO event_journal (persistence_id, sequence_nr, timestamp, manifest, serializer_id, payload, writer_uuid)
+            VALUES ($id, $seq, $ts, $manifest, $serializer, $payload, $writer) RETURNING ordering
+            """, "$id", "$seq", "$ts", "$manifest", "$serializer", "$payload", "$writer");
+        insertTag ??= SqliteFile.Command(connection, "INSERT INTO event_tag (tag, ordering) VALUES ($tag, $ordering)", "$tag", "$ordering");
+        insertEvent.Transaction = transaction;
+        insertTag.Transaction = transaction;
+        foreach (var rows in writes)
+        {
+            foreach (var row in rows)
+            {
+                var p = insertEvent.Parameters;
+                p[0].Value = row.PersistenceId;
+                p[1].Value = row.SequenceNr;
+                p[2].Value = row.Timestamp;
+                p[3].Value = row.Manifest;
+                p[4].Value = row.SerializerId;
+                p[5].Value = row.Payload;
+                p[6].Value = row.WriterUuid;
+                var ordering = (long)insertEvent.ExecuteScalar()!;
+                foreach (var tag in row.Tags)
+                {
+                    insertTag.Parameters[0].Value = tag;
+                    insertTag.Parameters[1].Value = ordering;
+                    insertTag.ExecuteNonQuery();
+                }
+            }
+        }
+        transaction.Commit();
+    }
+
+    private sealed record EventRow(string PersistenceId, long SequenceNr, long Timestamp, string Manifest, int SerializerId, byte[] Payload,
+        string WriterUuid, IImmutableSet<string> Tags);
+}

@@ -1,0 +1,64 @@
+using Microsoft.Data.Sqlite;
+
+namespace Loom.Actors.Persistence;
+
+/// <summary>
+/// One SQLite connection and the statements that use it, run one after another in the order they were
+/// queued, on pool threads (Microsoft.Data.Sqlite's calls are synchronous: queued, they never hold the
+/// caller's thread). The file is opened by the first item, queued as the plugin starts.
+/// </summary>
+internal sealed class SqliteQueue : IDisposable
+{
+    private readonly object gate = new();
+    private readonly Task<SqliteConnection> opened;
+    private Task tail;
+
+    public SqliteQueue(SqlitePluginSettings settings, string schema)
+    {
+        opened = Task.Run(() => SqliteFile.Open(settings.Path, settings.BusyTimeout, schema));
+        tail = opened;
+    }
+
+    public Task Run(Action<SqliteConnection> work) => Run(connection =>
+    {
+        work(connection);
+        return true;
+    });
+
+    public Task<T> Run<T>(Func<SqliteConnection, T> work)
+    {
+        lock (gate)
+        {
+            // Each item runs after the one before it, whether that one succeeded or not; only a file that
+            // could not be opened fails every item (with the reason it could not).
+            var next = tail.ContinueWith(_ => work(opened.GetAwaiter().GetResult()), CancellationToken.None,
+                TaskContinuationOptions.DenyChildAttach, TaskScheduler.Default);
+            tail = next;
+            return next;
+        }
+    }
+
+    public void Dispose()
+    {
+        Task last;
+        lock (gate)
+            last = tail;
+        last.ContinueWith(_ =>
+        {
+            if (opened.IsCompletedSuccessfully)
+                opened.Result.Dispose();
+        }, TaskScheduler.Default);
+    }
+}
+
+/// <summary>The keys of a Loom SQLite plugin's HOCON section: <c>path</c> (the file) and <c>busy-timeout</c>.</summary>
+internal sealed record SqlitePluginSettings(string Path, TimeSpan BusyTimeout)
+{
+    public static SqlitePluginSettings From(Akka.Configuration.Config config)
+    {
+        var path = config.GetString("path", "");
+        if (string.IsNullOrWhiteSpace(path) || !System.IO.Path.IsPathRooted(path))
+            throw new Akka.Configuration.ConfigurationException($"a Loom SQLite plugin needs a rooted 'path' (got '{path}')");
+        return new SqlitePluginSettings(path, config.GetTimeSpan("busy-timeout", TimeSpan.FromSeconds(30)));
+    }
+}
