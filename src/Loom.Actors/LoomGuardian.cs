@@ -43,6 +43,11 @@ public sealed class LoomGuardian : UntypedActor
             case WatcherProtocol.Loaded loaded:
                 Loaded(loaded);
                 break;
+            case LoomProtocol.RunRejected refused:
+                // A scheduler that refuses its start (resuming a run that is not there, or a run id already journaled).
+                if (subscribers.Remove(refused.RunId, out var refusedSubscriber))
+                    refusedSubscriber.Tell(refused);
+                break;
             case LoomProtocol.CancelRun cancel:
                 if (runs.TryGetValue(cancel.RunId, out var running))
                     running.Tell(new SchedulerProtocol.Cancel(cancel.Reason));
@@ -91,12 +96,16 @@ public sealed class LoomGuardian : UntypedActor
             request.Subscriber.Tell(new LoomProtocol.RunRejected(request.RunId, [e.Message]));
             return;
         }
-        var scheduler = Context.ActorOf(SchedulerActor.Props(plan, request.Workspace, request.Contexts, persistence), "run-" + request.RunId);
+        var definition = new RunEvents.RunDefined(request.WorkflowPath, request.DisplayPath, Hash(loaded.Result.Text ?? ""), loaded.Result.Text ?? "",
+            request.Jobs, request.MaxParallel, request.SkipUses, request.Contexts with { Secrets = RunContexts.Empty.Secrets }, DateTimeOffset.UtcNow);
+        var scheduler = Context.ActorOf(SchedulerActor.Props(plan, request.Workspace, request.Contexts, persistence, definition), "run-" + request.RunId);
         Context.Watch(scheduler);
         runs[request.RunId] = scheduler;
         subscribers[request.RunId] = request.Subscriber;
         watcher.Tell(new WatcherProtocol.WatchDuringRun(request.WorkflowPath, request.DisplayPath, scheduler));
         request.Subscriber.Tell(new LoomProtocol.RunAccepted(request.RunId, scheduler, loaded.Result.Warnings.Select(w => w.ToString()).ToList()));
-        scheduler.Tell(new SchedulerProtocol.Start(request.Subscriber));
+        scheduler.Tell(new SchedulerProtocol.Start(request.Subscriber, request.Resume));
     }
+
+    private static string Hash(string text) => Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(text)));
 }

@@ -24,6 +24,12 @@ public static class LoomProtocol
         /// <summary>The run's <c>loom</c>, <c>vars</c>, <c>inputs</c> and <c>secrets</c> contexts.</summary>
         public RunContexts Contexts { get; init; } = RunContexts.Empty;
 
+        /// <summary>The workflow's text as a resumed run recorded it; null to read <see cref="WorkflowPath"/>.</summary>
+        public string? WorkflowText { get; init; }
+
+        /// <summary>Go on with run <see cref="RunId"/> from its journal (see <see cref="SchedulerProtocol.Start.Resume"/>).</summary>
+        public bool Resume { get; init; }
+
         /// <summary><c>--skip-uses</c>: leave <c>uses:</c> steps out with a warning instead of refusing the file.</summary>
         public bool SkipUses { get; init; }
     }

@@ -16,6 +16,23 @@ public interface IRunNotification : ILoomMessage;
 
 public static class RunEvents
 {
+    /// <summary>
+    /// The first event of a run: what it was started with, so <c>loom run --resume</c> runs the same
+    /// definition even if the file changed since. Secrets are not recorded (resume reads them again).
+    /// </summary>
+    /// <param name="WorkflowHash">SHA-256 of <paramref name="WorkflowText"/>, hex.</param>
+    /// <param name="Jobs">The jobs asked for (<c>--job</c>); empty for all.</param>
+    public sealed record RunDefined(
+        string WorkflowPath,
+        string DisplayPath,
+        string WorkflowHash,
+        string WorkflowText,
+        IReadOnlyList<string> Jobs,
+        int? MaxParallel,
+        bool SkipUses,
+        RunContexts Contexts,
+        DateTimeOffset At) : IRunEvent;
+
     public sealed record RunStarted(string RunId, string Workflow, IReadOnlyList<string> Jobs, int MaxParallel, DateTimeOffset At) : IRunEvent, IRunNotification;
 
     /// <summary>
@@ -30,6 +47,18 @@ public static class RunEvents
     /// <param name="Attempt">1, or higher when <c>retry</c> runs the job again.</param>
     /// <param name="Title">The job's <c>name</c>, evaluated (e.g. <c>Build linux</c>); null when it has none.</param>
     public sealed record JobStarted(string JobId, int Attempt, DateTimeOffset At, string? Title = null) : IRunEvent, IRunNotification;
+
+    /// <summary>
+    /// A step's process started: its pid and start time (clock ticks after boot), so a resumed run can kill
+    /// what is left of it after <c>loom</c> was killed, and never a process that reused the pid.
+    /// </summary>
+    public sealed record StepProcessStarted(string JobId, int Step, int Pid, long StartTimeTicks, DateTimeOffset At) : IRunEvent;
+
+    /// <summary>
+    /// The job was running when its <c>loom</c> died; the resumed run killed what was left of its processes and
+    /// queued it again. The attempt counts as neither a success nor a failure (<c>retry</c> does not count it).
+    /// </summary>
+    public sealed record JobInterrupted(string JobId, int Attempt, DateTimeOffset At) : IRunEvent, IRunNotification;
 
     /// <summary>A running matrix cell is being cancelled because a sibling failed (<c>fail-fast</c>).</summary>
     public sealed record JobCancelling(string JobId, string Reason, DateTimeOffset At) : IRunEvent, IRunNotification;

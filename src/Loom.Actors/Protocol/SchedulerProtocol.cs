@@ -7,7 +7,18 @@ namespace Loom.Actors.Protocol;
 public static class SchedulerProtocol
 {
     /// <summary>Start dispatching; every notification of the run goes to <paramref name="Subscriber"/>.</summary>
-    public sealed record Start(IActorRef Subscriber) : ILoomMessage;
+    /// <param name="Resume">
+    /// Go on with a run whose <c>loom</c> died: its journaled notifications are sent to the subscriber first, what
+    /// is left of its step processes is killed, and the jobs it was running are queued again. Without it, a run id
+    /// that already has a journal is refused.
+    /// </param>
+    public sealed record Start(IActorRef Subscriber, bool Resume = false) : ILoomMessage;
+
+    /// <summary>Internal to the state: queue again what the dead run was running (after its processes are killed).</summary>
+    public sealed record Resume : ILoomMessage
+    {
+        public static readonly Resume Instance = new();
+    }
 
     public sealed record Cancel(string Reason) : ILoomMessage;
 
@@ -16,6 +27,9 @@ public static class SchedulerProtocol
 
     // Reports from a runner about its job.
     public sealed record StepStarted(string JobId, int Step, string Title) : ILoomMessage;
+
+    /// <summary>A step's process started (its identity survives a pid reused after a crash).</summary>
+    public sealed record StepProcessStarted(string JobId, int Step, int Pid, long StartTimeTicks) : ILoomMessage;
 
     /// <param name="Group">The <c>::group::</c> the line was printed in, if any.</param>
     public sealed record StepOutput(string JobId, int Step, string Line, string? Group = null) : ILoomMessage;

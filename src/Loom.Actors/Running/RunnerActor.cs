@@ -128,6 +128,8 @@ public sealed class RunnerActor : UntypedActor, IWithTimers
         var launch = new StepLaunch(resolved.Run, resolved.Shell, resolved.WorkingDirectory, resolved.Environment, resolved.Timeout);
         var relay = output = new StepOutputRelay(scheduler, Job.Id, step.Index, masker);
         current = StepProcess.Start(launch, relay.Relay);
+        if (current.Identity is { } process)
+            scheduler.Tell(new SchedulerProtocol.StepProcessStarted(Job.Id, step.Index, process.Pid, process.StartTimeTicks));
         current.Completion.PipeTo(Self, success: exit => new StepExited(step, resolved, exit), failure: e => new StepExited(step, resolved, new StepExit(-1, false, false, TimeSpan.Zero, e.Message)));
         return true;
     }

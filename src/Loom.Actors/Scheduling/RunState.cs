@@ -30,6 +30,12 @@ public sealed class UnitState(string id, int node, int cell, ExpressionValue? ma
     public string? CurrentStep { get; internal set; }
     public int StepsFinished { get; internal set; }
     public int Attempt { get; internal set; }
+
+    /// <summary>Attempts cut short by the death of their <c>loom</c> (see <see cref="JobInterrupted"/>): not counted by <c>retry</c>.</summary>
+    public int Interrupted { get; internal set; }
+
+    /// <summary>The process of the step running now, as journaled: what a resumed run kills.</summary>
+    public Execution.ProcessIdentity? Process { get; internal set; }
     public IReadOnlyDictionary<string, string> Outputs { get; internal set; } = Empty;
 
     /// <summary>The result dependents see: a failure under <c>continue-on-error</c> counts as success.</summary>
@@ -169,6 +175,12 @@ public sealed class RunState
             case SchedulerProtocol.StepStarted s when IsRunning(s.JobId):
                 events.Add(new StepStarted(s.JobId, s.Step, s.Title, now));
                 break;
+            case SchedulerProtocol.StepProcessStarted s when IsRunning(s.JobId):
+                events.Add(new StepProcessStarted(s.JobId, s.Step, s.Pid, s.StartTimeTicks, now));
+                break;
+            case SchedulerProtocol.Resume when Started:
+                Resume(now, events);
+                break;
             case SchedulerProtocol.StepFinished s when IsRunning(s.JobId):
                 events.Add(new StepFinished(s.JobId, s.Step, s.Outcome, s.Conclusion, s.ExitCode, s.Duration, s.Error, now));
                 break;
@@ -230,7 +242,23 @@ public sealed class RunState
                 break;
             case StepFinished step:
                 units[step.JobId].StepsFinished++;
+                units[step.JobId].Process = null;
                 break;
+            case StepProcessStarted process:
+                units[process.JobId].Process = new Execution.ProcessIdentity(process.Pid, process.StartTimeTicks);
+                break;
+            case JobInterrupted interrupted:
+            {
+                var unit = units[interrupted.JobId];
+                Running--;
+                jobs[unit.Node].UnitsRunning--;
+                unit.Interrupted++;
+                unit.CurrentStep = null;
+                unit.Process = null;
+                unit.Phase = JobPhase.Queued;
+                queue.Add(unit);
+                break;
+            }
             case JobCancelling cancelling:
                 units[cancelling.JobId].Reason = cancelling.Reason;
                 break;
@@ -243,6 +271,7 @@ public sealed class RunState
                 unit.Reason = finished.Error ?? unit.Reason;
                 unit.Duration = finished.Duration;
                 unit.CurrentStep = null;
+                unit.Process = null;
                 unit.Outputs = finished.Outputs ?? UnitState.Empty;
                 unit.Result = finished.Result;
                 if (finished.Retrying)
@@ -262,6 +291,25 @@ public sealed class RunState
     }
 
     private bool IsRunning(string unitId) => units.TryGetValue(unitId, out var unit) && unit.Phase == JobPhase.Running;
+
+    /// <summary>
+    /// A recovered run goes on: what was running is queued again (its processes were killed by the actor
+    /// first), and a retry whose timer died with the process is due now.
+    /// </summary>
+    private void Resume(DateTimeOffset now, List<IRunEvent> events)
+    {
+        foreach (var job in jobs)
+            foreach (var unit in job.units)
+            {
+                if (unit.Phase == JobPhase.Running)
+                    events.Add(new JobInterrupted(unit.Id, unit.Attempt, now));
+                else if (unit.Phase == JobPhase.Retrying && !Cancelled)
+                    events.Add(new JobQueued(unit.Id, now));
+            }
+    }
+
+    /// <summary>Units running now with a step process journaled: what is left of a dead run.</summary>
+    public IEnumerable<UnitState> RunningUnits() => units.Values.Where(u => u.Phase == JobPhase.Running);
 
 
     private void AddUnit(JobState job, UnitState unit)
@@ -374,8 +422,9 @@ public sealed class RunState
         var unit = units[f.JobId];
         var job = plan.Jobs[unit.Node];
         var failed = f.Result == Result.Failure || f.TimedOut;
-        var retry = failed && !Cancelled && !unit.ContinueOnError && job.Retry is { } policy && unit.Attempt < policy.MaxAttempts;
-        var delay = retry ? job.Retry!.DelayBefore(unit.Attempt + 1) : TimeSpan.Zero;
+        var counted = unit.Attempt - unit.Interrupted;
+        var retry = failed && !Cancelled && !unit.ContinueOnError && job.Retry is { } policy && counted < policy.MaxAttempts;
+        var delay = retry ? job.Retry!.DelayBefore(counted + 1) : TimeSpan.Zero;
         events.Add(new JobFinished(f.JobId, f.Result, f.TimedOut, f.Error, f.Duration, now, f.Outputs, retry, delay));
         if (!failed || retry || unit.ContinueOnError || unit.Matrix is null || !expressions.FailFast(unit.Node, this))
             return;

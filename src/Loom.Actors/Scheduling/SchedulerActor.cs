@@ -2,6 +2,7 @@ using Akka.Actor;
 using Akka.Event;
 using Akka.Persistence;
 using Akka.Persistence.Journal;
+using Loom.Actors.Execution;
 using Loom.Actors.Hosting;
 using Loom.Actors.Protocol;
 using Loom.Actors.Running;
@@ -38,12 +39,17 @@ public sealed class SchedulerActor : UntypedPersistentActor, IWithTimers
     private readonly Dictionary<string, IActorRef> runners = new(StringComparer.Ordinal);
     private readonly JobFilesPool folders = new();
     private readonly string persistenceId;
+    private readonly RunDefined? definition;
     private IActorRef subscriber = ActorRefs.Nobody;
+    // What the journal held, for the subscriber of a resumed run; dropped once sent.
+    private List<IRunNotification>? recovered = [];
 
-    public SchedulerActor(RunPlan plan, string workspace, RunContexts contexts, LoomPersistenceOptions? persistence = null)
+    /// <param name="definition">What the run was started with, journaled as its first event; null journals none.</param>
+    public SchedulerActor(RunPlan plan, string workspace, RunContexts contexts, LoomPersistenceOptions? persistence = null, RunDefined? definition = null)
     {
         state = new RunState(plan, contexts);
         this.workspace = workspace;
+        this.definition = definition;
         persistenceId = PersistenceIdOf(plan.RunId);
         if (persistence?.EffectiveJournalPluginId is { } journal)
             JournalPluginId = journal;
@@ -57,8 +63,8 @@ public sealed class SchedulerActor : UntypedPersistentActor, IWithTimers
 
     public static string PersistenceIdOf(string runId) => "run-" + runId;
 
-    public static Props Props(RunPlan plan, string workspace, RunContexts contexts, LoomPersistenceOptions? persistence = null) =>
-        ActorProps.Of(() => new SchedulerActor(plan, workspace, contexts, persistence));
+    public static Props Props(RunPlan plan, string workspace, RunContexts contexts, LoomPersistenceOptions? persistence = null, RunDefined? definition = null) =>
+        ActorProps.Of(() => new SchedulerActor(plan, workspace, contexts, persistence, definition));
 
     protected override void OnRecover(object message)
     {
@@ -66,9 +72,10 @@ public sealed class SchedulerActor : UntypedPersistentActor, IWithTimers
         {
             case IRunEvent e:
                 state.Apply(e);
+                if (e is IRunNotification notification)
+                    recovered?.Add(notification);
                 break;
             case RecoveryCompleted when LastSequenceNr > 0:
-                // Resuming (re-running what was running, killing what is left of its processes) is a later step.
                 log.Info("Run {0} recovered from its journal at event {1} ({2})", state.Plan.RunId, LastSequenceNr, state.Finished ? "finished" : "not finished");
                 break;
         }
@@ -90,12 +97,11 @@ public sealed class SchedulerActor : UntypedPersistentActor, IWithTimers
             case SchedulerProtocol.StepSummary summary:
                 subscriber.Tell(new StepSummary(summary.JobId, summary.Markdown, DateTimeOffset.UtcNow));
                 break;
-            case SchedulerProtocol.StepStarted or SchedulerProtocol.StepFinished or SchedulerProtocol.JobFinished or SchedulerProtocol.Cancel or SchedulerProtocol.RetryDue:
+            case SchedulerProtocol.StepStarted or SchedulerProtocol.StepProcessStarted or SchedulerProtocol.StepFinished or SchedulerProtocol.JobFinished or SchedulerProtocol.Cancel or SchedulerProtocol.RetryDue:
                 Handle((ILoomMessage)message);
                 break;
             case SchedulerProtocol.Start start:
-                subscriber = start.Subscriber;
-                Handle(start);
+                Start(start);
                 break;
             case SchedulerProtocol.WorkflowFileChanged c:
                 log.Info("Workflow file {0} changed during run {1}; the run keeps the version it started with", c.Path, state.Plan.RunId);
@@ -120,6 +126,55 @@ public sealed class SchedulerActor : UntypedPersistentActor, IWithTimers
             log.Error(e, "A runner of run {0} failed", state.Plan.RunId);
             return Directive.Stop;
         });
+
+    private void Start(SchedulerProtocol.Start start)
+    {
+        subscriber = start.Subscriber;
+        var journaled = recovered;
+        recovered = null;
+        var runId = state.Plan.RunId;
+        if (LastSequenceNr == 0 && start.Resume)
+        {
+            Refuse($"run {runId} has no journal to resume from");
+            return;
+        }
+        if (LastSequenceNr > 0 && !start.Resume)
+        {
+            Refuse($"run {runId} already exists in the journal");
+            return;
+        }
+        if (LastSequenceNr == 0)
+        {
+            if (definition is not null)
+                PersistAsync(definition, Written);
+            Handle(start);
+            return;
+        }
+        if (state.Finished)
+        {
+            Refuse($"run {runId} is already finished ({state.RunResult?.ToWire()})");
+            return;
+        }
+        // Resume: the subscriber first hears what happened before, then what the dead run left running is
+        // killed (a pid reused since is left alone) and queued again.
+        foreach (var notification in journaled ?? [])
+            subscriber.Tell(notification);
+        foreach (var unit in state.RunningUnits())
+        {
+            if (unit.Process is not { } process)
+                continue;
+            log.Info("Run {0}: killing what is left of {1} (pid {2}) before running it again", runId, unit.Id, process.Pid);
+            ProcessTree.KillGroup(process);
+        }
+        Handle(SchedulerProtocol.Resume.Instance);
+    }
+
+    /// <summary>The guardian tells the subscriber (and so does not report the stop as a failure).</summary>
+    private void Refuse(string why)
+    {
+        Context.Parent.Tell(new LoomProtocol.RunRejected(state.Plan.RunId, [why]));
+        Context.Stop(Self);
+    }
 
     private void Handle(ILoomMessage command)
     {

@@ -54,11 +54,14 @@ public sealed class WatcherActor : UntypedActor, IWithTimers
         }
     }
 
-    /// <summary>Loads by full path but names the file (errors, default name) the way the user typed it.</summary>
-    private static LoadResult LoadAs(LoomProtocol.SubmitRun request, ParseLimits limits)
-    {
-        return WorkflowLoader.LoadFile(request.WorkflowPath, limits, new LoadOptions(request.SkipUses), request.DisplayPath);
-    }
+    /// <summary>
+    /// Loads by full path but names the file (errors, default name) the way the user typed it; a resumed run
+    /// loads the text it recorded, whatever the file holds now.
+    /// </summary>
+    private static LoadResult LoadAs(LoomProtocol.SubmitRun request, ParseLimits limits) =>
+        request.WorkflowText is { } text
+            ? WorkflowLoader.Load(request.DisplayPath, text, limits, new LoadOptions(request.SkipUses))
+            : WorkflowLoader.LoadFile(request.WorkflowPath, limits, new LoadOptions(request.SkipUses), request.DisplayPath);
 
     private void Watch(WatcherProtocol.WatchDuringRun request)
     {

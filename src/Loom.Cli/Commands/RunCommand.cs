@@ -1,6 +1,7 @@
 using System.Runtime.InteropServices;
 using Akka.Actor;
 using Loom.Actors.Protocol;
+using Loom.Cli.History;
 using Loom.Cli.Output;
 using Loom.Core.Model;
 
@@ -14,23 +15,41 @@ public static class RunCommand
 
     public static async Task<int> ExecuteAsync(string[] args)
     {
-        var line = CommandLine.Parse(args, Flags, Values, Aliases);
+        var (rest, resume, resumeId) = ResumeOption(args);
+        var line = CommandLine.Parse(rest, Flags, Values, Aliases);
         var path = WorkflowFiles.Resolve(line);
         var fullPath = Path.GetFullPath(path);
         var workspace = Workspace(fullPath);
         var limits = WorkflowFiles.Limits(line);
         var maxParallel = line.PositiveInt("--max-parallel");
-        var runId = $"{DateTime.UtcNow:yyyyMMdd-HHmmss}-{Random.Shared.Next(0x10000):x4}";
+        if (resume && RunInputs.ValueOptions.Concat(["--job"]).FirstOrDefault(o => o != "--secrets-file" && line.All(o).Count > 0) is { } fixedOption)
+            throw new UsageException($"{fixedOption} cannot be used with --resume: a run goes on with the inputs it was started with (only --secrets-file is read again)");
+        var runId = resumeId ?? $"{DateTime.UtcNow:yyyyMMdd-HHmmss}-{Random.Shared.Next(0x10000):x4}";
         // Read (and checked) on a spare core while the actor system starts; a bad file still stops the run before it starts.
-        var contextsRead = Task.Run(() => RunInputs.From(line, runId, workspace));
+        var contextsRead = resume ? null : Task.Run(() => RunInputs.From(line, runId, workspace));
 
         // The run's output owns stdout. Akka's own console logger writes through Console.Out
         // (e.g. CoordinatedShutdown's exit line, whatever stdout-loglevel says): send that nowhere.
         var stdout = new StreamWriter(Console.OpenStandardOutput(), bufferSize: 64 * 1024) { AutoFlush = false };
         Console.SetOut(TextWriter.Null);
         await using var loom = await EmbeddedLoom.StartAsync(workspace, limits);
-        var contexts = await contextsRead;
         var (subscriber, notifications) = loom.Subscribe();
+        LoomProtocol.SubmitRun submit;
+        if (resume)
+        {
+            submit = await ResumedRunAsync(loom, workspace, resumeId, line, subscriber);
+            runId = submit.RunId;
+        }
+        else
+        {
+            submit = new LoomProtocol.SubmitRun(runId, fullPath, path, workspace, line.All("--job"), maxParallel, subscriber)
+            {
+                Contexts = await contextsRead!,
+                SkipUses = line.Has("--skip-uses"),
+            };
+        }
+        using var runLock = RunLock.TryAcquire(workspace, runId, out var holder)
+            ?? throw new UsageException($"run {runId} is going on in {holder}; two loom processes never write one run");
         await using var reporter = ChooseReporter(line, stdout);
         var interruption = 0;
         var signals = 0;
@@ -40,11 +59,7 @@ public static class RunCommand
         using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, Cancel);
         using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, Cancel);
 
-        loom.Guardian.Tell(new LoomProtocol.SubmitRun(runId, fullPath, path, workspace, line.All("--job"), maxParallel, subscriber)
-        {
-            Contexts = contexts,
-            SkipUses = line.Has("--skip-uses"),
-        });
+        loom.Guardian.Tell(submit);
         Result? result = null;
         while (await WaitAsync(notifications, forceQuit.Token))
         {
@@ -87,6 +102,59 @@ public static class RunCommand
             else
                 forceQuit.Cancel();
         }
+    }
+
+    /// <summary>
+    /// <c>--resume</c>, <c>--resume RUN</c> or <c>--resume=RUN</c>: the token after <c>--resume</c> is a run id
+    /// unless it is an option or an existing file (the workflow).
+    /// </summary>
+    private static (string[] Arguments, bool Resume, string? RunId) ResumeOption(string[] args)
+    {
+        var rest = new List<string>(args.Length);
+        var resume = false;
+        string? runId = null;
+        for (var i = 0; i < args.Length; i++)
+        {
+            if (args[i].StartsWith("--resume=", StringComparison.Ordinal))
+            {
+                (resume, runId) = (true, args[i]["--resume=".Length..]);
+                continue;
+            }
+            if (args[i] != "--resume")
+            {
+                rest.Add(args[i]);
+                continue;
+            }
+            resume = true;
+            if (i + 1 < args.Length && !args[i + 1].StartsWith('-') && !File.Exists(args[i + 1]))
+                runId = args[++i];
+        }
+        if (runId is { Length: 0 })
+            throw new UsageException("--resume= needs a run id (see 'loom runs')");
+        return (rest.ToArray(), resume, runId);
+    }
+
+    /// <summary>The run to go on with: <paramref name="runId"/>, or the newest run that did not finish and that no live loom holds.</summary>
+    private static async Task<LoomProtocol.SubmitRun> ResumedRunAsync(EmbeddedLoom loom, string workspace, string? runId, CommandLine line, IActorRef subscriber)
+    {
+        var journal = loom.History();
+        var runs = await journal.RunsAsync();
+        var run = runId is not null
+            ? runs.FirstOrDefault(r => r.RunId == runId) ?? throw new UsageException($"no run '{runId}' in {RunHistory.JournalPath(workspace)} (see 'loom runs')")
+            : runs.FirstOrDefault(r => r.Result is null && !RunLock.IsHeld(workspace, r.RunId))
+              ?? throw new UsageException($"no interrupted run to resume in {RunHistory.JournalPath(workspace)} (see 'loom runs')");
+        if (run.Result is { } result)
+            throw new UsageException($"run {run.RunId} finished ({result.ToWire()}): nothing to resume; 'loom retry {run.RunId}' runs its failed jobs again");
+        var defined = (await journal.EventsAsync(run.RunId)).OfType<RunEvents.RunDefined>().FirstOrDefault()
+            ?? throw new UsageException($"run {run.RunId} was recorded without its definition and cannot be resumed");
+        return new LoomProtocol.SubmitRun(run.RunId, defined.WorkflowPath, defined.DisplayPath, workspace, defined.Jobs,
+            line.PositiveInt("--max-parallel") ?? defined.MaxParallel, subscriber)
+        {
+            Contexts = defined.Contexts with { Secrets = RunInputs.Secrets(line) },
+            SkipUses = defined.SkipUses,
+            WorkflowText = defined.WorkflowText,
+            Resume = true,
+        };
     }
 
     private static async Task<bool> WaitAsync<T>(System.Threading.Channels.ChannelReader<T> reader, CancellationToken token)

@@ -22,9 +22,7 @@ public static class RunInputs
             Overlay(vars, ReadDotenv(varsFile, "--vars-file"));
         Overlay(vars, Pairs(line.All("--var"), "--var"));
         var inputs = new Dictionary<string, string>(Pairs(line.All("--input"), "--input"), StringComparer.OrdinalIgnoreCase);
-        var secrets = new Dictionary<string, string>(SecretEnvironment.Collect(EnvironmentPairs()), StringComparer.OrdinalIgnoreCase);
-        if (line.Value("--secrets-file") is { } secretsFile)
-            Overlay(secrets, ReadDotenv(secretsFile, "--secrets-file"));
+        var secrets = Secrets(line);
 
         var checkout = GitCheckout.Read(workspace);
         var loom = new Dictionary<string, string>(StringComparer.Ordinal)
@@ -40,6 +38,15 @@ public static class RunInputs
             ["actor"] = Environment.UserName,
         };
         return new RunContexts(loom, EventJson(line.Value("--event-file")), vars, inputs, secrets);
+    }
+
+    /// <summary><c>LOOM_SECRET_*</c> of the environment, then <c>--secrets-file</c>: never journaled, so read again on resume.</summary>
+    public static Dictionary<string, string> Secrets(CommandLine line)
+    {
+        var secrets = new Dictionary<string, string>(SecretEnvironment.Collect(EnvironmentPairs()), StringComparer.OrdinalIgnoreCase);
+        if (line.Value("--secrets-file") is { } secretsFile)
+            Overlay(secrets, ReadDotenv(secretsFile, "--secrets-file"));
+        return secrets;
     }
 
     private static string EventJson(string? path)

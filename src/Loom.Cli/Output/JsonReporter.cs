@@ -123,6 +123,12 @@ public sealed class JsonReporter(TextWriter output) : IRunReporter
                 writer.WriteEndArray();
                 writer.WriteString("at", m.At);
                 break;
+            case JobInterrupted i:
+                Start(writer, "jobInterrupted");
+                writer.WriteString("jobId", i.JobId);
+                writer.WriteNumber("attempt", i.Attempt);
+                writer.WriteString("at", i.At);
+                break;
             case JobCancelling c:
                 Start(writer, "jobCancelling");
                 writer.WriteString("jobId", c.JobId);

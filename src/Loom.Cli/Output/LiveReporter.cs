@@ -51,6 +51,9 @@ public sealed class LiveReporter : IRunReporter
                 case Annotation a:
                     pending.Add($"{Prefix(a.JobId)} {style.Result(a.Level == "error" ? Result.Failure : Result.Cancelled, a.Level)}: {a.Message}");
                     break;
+                case JobInterrupted i:
+                    pending.Add($"{Prefix(i.JobId)} {style.Result(Result.Cancelled, "interrupted")}: attempt {i.Attempt} died with its loom; running it again");
+                    break;
                 case JobFinished { Retrying: true } f:
                     pending.Add($"{Prefix(f.JobId)} {style.Result(Result.Failure, "attempt failed")}{(f.Error is null ? "" : $" {f.Error}")}; retrying in {Style.Duration(f.RetryDelay)}");
                     break;

@@ -26,6 +26,9 @@ public sealed class PlainReporter(TextWriter output, Style style) : IRunReporter
             case JobCancelling c:
                 output.WriteLine($"{Prefix(c.JobId)} cancelling: {c.Reason}");
                 break;
+            case JobInterrupted i:
+                output.WriteLine($"{Prefix(i.JobId)} {style.Result(Result.Cancelled, "interrupted")}: attempt {i.Attempt} died with its loom; running it again");
+                break;
             case Annotation a:
                 output.WriteLine($"{Prefix(a.JobId)} {style.Result(a.Level == "error" ? Result.Failure : Result.Cancelled, a.Level)}: {a.Message}");
                 break;

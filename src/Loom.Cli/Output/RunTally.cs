@@ -39,6 +39,11 @@ public sealed class RunTally
                 byId[f.JobId].Step = null;
                 byId[f.JobId].Reason = $"attempt failed ({f.Error ?? byId[f.JobId].Reason ?? f.Result.ToWire()}); retrying in {Style.Duration(f.RetryDelay)}";
                 break;
+            case JobInterrupted i:
+                byId[i.JobId].State = JobLineState.Queued;
+                byId[i.JobId].Step = null;
+                byId[i.JobId].Reason = $"attempt {i.Attempt} interrupted (its loom was killed); running again";
+                break;
             case Annotation a:
                 Annotations.Add(a);
                 break;

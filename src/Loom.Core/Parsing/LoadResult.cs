@@ -10,6 +10,9 @@ public sealed record LoadResult(Workflow? Workflow, IReadOnlyList<Diagnostic> Er
 
     /// <summary>What loaded but deserves a word, e.g. a <c>uses:</c> step skipped under <see cref="LoadOptions.SkipUses"/>.</summary>
     public IReadOnlyList<Diagnostic> Warnings { get; init; } = [];
+
+    /// <summary>The text that was loaded (decoded), when it could be read: what a run records of its workflow.</summary>
+    public string? Text { get; init; }
 }
 
 /// <summary>How a file is read beyond its limits.</summary>

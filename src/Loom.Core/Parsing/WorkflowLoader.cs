@@ -27,7 +27,7 @@ public static class WorkflowLoader
         ExpressionValidator.Validate(raw, errors, suggester);
         if (!errors.HasErrors)
             MatrixValidator.Validate(raw.Jobs, limits, errors);
-        return errors.HasErrors ? Failed(errors) : new LoadResult(WorkflowFactory.Create(raw, displayPath), []) { Warnings = errors.SortedWarnings() };
+        return errors.HasErrors ? Failed(errors) : new LoadResult(WorkflowFactory.Create(raw, displayPath), []) { Warnings = errors.SortedWarnings(), Text = text };
     }
 
     /// <summary>Reads and loads the file at <paramref name="path"/>; an unreadable or oversized file is an error at 1:1.</summary>

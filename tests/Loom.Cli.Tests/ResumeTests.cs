@@ -1,0 +1,94 @@
+namespace Loom.Cli.Tests;
+
+/// <summary><c>kill -9</c> of <c>loom run</c> in the middle of a run, then <c>loom run --resume</c>, with real processes.</summary>
+public sealed class ResumeTests
+{
+    // `slow` leaves a sleeping grandchild behind (its pid in sleeper.pid) until the test allows it to finish.
+    private const string Yaml = """
+        name: resumable
+        jobs:
+          fast:
+            steps:
+              - run: echo ran >> fast.count
+          slow:
+            needs: fast
+            steps:
+              - run: echo ran >> slow.count
+              - run: |
+                  if [ -f go-on ]; then exit 0; fi
+                  sleep 300 &
+                  echo $! > sleeper.pid
+                  wait
+          after:
+            needs: slow
+            steps:
+              - run: echo ran >> after.count
+        """;
+
+    [Fact]
+    public async Task A_killed_run_resumes_where_it_stopped_after_killing_what_its_steps_left()
+    {
+        using var ws = new Workspace(Yaml);
+        using (var first = LoomProcess.Start(ws.Root, "run", "--plain"))
+        {
+            await ws.WaitForFileAsync("sleeper.pid");
+            first.Signal("KILL");
+            await first.WaitAsync();
+        }
+        var sleeper = int.Parse(ws.Read("sleeper.pid").Trim());
+        Assert.True(Workspace.ProcessAlive(sleeper), "the step's process outlived its loom: that is what resume must clean up");
+
+        var (runsExit, runs, _) = await LoomProcess.RunAsync(ws.Root, "runs");
+        Assert.Equal(0, runsExit);
+        Assert.Contains("unfinished", runs);
+
+        File.WriteAllText(ws.PathOf("go-on"), "");
+        var (exit, stdout, stderr) = await LoomProcess.RunAsync(ws.Root, "run", "--resume", "--plain");
+        Assert.True(exit == 0, stdout + stderr);
+        await Workspace.WaitUntilGoneAsync(sleeper);
+
+        // What succeeded ran once; what was running ran again; what had not started ran once.
+        Assert.Equal("ran\n", ws.Read("fast.count"));
+        Assert.Equal("ran\nran\n", ws.Read("slow.count"));
+        Assert.Equal("ran\n", ws.Read("after.count"));
+        Assert.Contains("interrupted", stdout);
+
+        // One run in the history, finished, with the interrupted attempt recorded.
+        var (_, history, _) = await LoomProcess.RunAsync(ws.Root, "runs");
+        var lines = history.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.Equal(2, lines.Length);
+        Assert.Contains("success", lines[1]);
+        var runId = lines[1].Split(' ')[0];
+        var (_, show, _) = await LoomProcess.RunAsync(ws.Root, "show", runId);
+        Assert.Matches(@"slow\s+success\s+\S+\s+attempt 2", show);
+
+        // Nothing is left to resume, and a finished run is refused by name.
+        var (again, _, againErr) = await LoomProcess.RunAsync(ws.Root, "run", "--resume");
+        Assert.Equal(2, again);
+        Assert.Contains("no interrupted run", againErr);
+        var (named, _, namedErr) = await LoomProcess.RunAsync(ws.Root, "run", "--resume", runId);
+        Assert.Equal(2, named);
+        Assert.Contains("finished (success)", namedErr);
+    }
+
+    [Fact]
+    public async Task A_run_that_is_still_going_on_is_not_resumed_by_a_second_loom()
+    {
+        using var ws = new Workspace(Yaml);
+        using var first = LoomProcess.Start(ws.Root, "run", "--plain");
+        await ws.WaitForFileAsync("sleeper.pid");
+        var (_, runs, _) = await LoomProcess.RunAsync(ws.Root, "runs");
+        var runId = runs.Split('\n', StringSplitOptions.RemoveEmptyEntries)[1].Split(' ')[0];
+
+        var (latest, _, latestErr) = await LoomProcess.RunAsync(ws.Root, "run", "--resume");
+        Assert.Equal(2, latest);
+        Assert.Contains("no interrupted run", latestErr);
+        var (named, _, namedErr) = await LoomProcess.RunAsync(ws.Root, "run", "--resume", runId);
+        Assert.Equal(2, named);
+        Assert.Contains($"run {runId} is going on in pid {first.Pid}", namedErr);
+
+        File.WriteAllText(ws.PathOf("go-on"), "");
+        first.Signal("TERM");
+        await first.WaitAsync();
+    }
+}
