@@ -89,7 +89,7 @@ public sealed class LoomGuardian : UntypedActor
         try
         {
             var maxParallel = request.MaxParallel ?? workflow.MaxParallel ?? Environment.ProcessorCount;
-            plan = RunPlan.Create(request.RunId, workflow, request.Jobs, maxParallel, maxJobs);
+            plan = RunPlan.Create(request.RunId, workflow, request.Jobs, maxParallel, maxJobs, request.Carried);
         }
         catch (ArgumentException e)
         {
@@ -97,7 +97,7 @@ public sealed class LoomGuardian : UntypedActor
             return;
         }
         var definition = new RunEvents.RunDefined(request.WorkflowPath, request.DisplayPath, Hash(loaded.Result.Text ?? ""), loaded.Result.Text ?? "",
-            request.Jobs, request.MaxParallel, request.SkipUses, request.Contexts with { Secrets = RunContexts.Empty.Secrets }, DateTimeOffset.UtcNow);
+            request.Jobs, request.MaxParallel, request.SkipUses, request.Contexts with { Secrets = RunContexts.Empty.Secrets }, DateTimeOffset.UtcNow) { Carried = request.Carried };
         var scheduler = Context.ActorOf(SchedulerActor.Props(plan, request.Workspace, request.Contexts, persistence, definition), "run-" + request.RunId);
         Context.Watch(scheduler);
         runs[request.RunId] = scheduler;

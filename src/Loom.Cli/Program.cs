@@ -33,6 +33,7 @@ public static class Program
                 "why" => await WhyCommand.ExecuteAsync(rest),
                 "runs" => await HistoryCommands.RunsAsync(rest),
                 "show" => await HistoryCommands.ShowAsync(rest),
+                "retry" => await RunCommand.RetryAsync(rest),
                 _ => throw new UsageException($"unknown command '{args[0]}' (see 'loom --help')"),
             };
         }

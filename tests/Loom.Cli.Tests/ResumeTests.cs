@@ -92,3 +92,62 @@ public sealed class ResumeTests
         await first.WaitAsync();
     }
 }
+
+/// <summary><c>loom retry RUN</c>: the failed job and its dependents run again, what succeeded is carried with its outputs.</summary>
+public sealed class RetryTests
+{
+    [Fact]
+    public async Task Retry_runs_only_the_failed_jobs_and_their_dependents_with_the_kept_jobs_outputs()
+    {
+        using var ws = new Workspace("""
+            name: retried
+            jobs:
+              build:
+                outputs: { version: "${{ steps.v.outputs.version }}" }
+                steps:
+                  - id: v
+                    run: |
+                      echo ran >> build.count
+                      echo "version=1.$(wc -l < build.count)" >> "$LOOM_OUTPUT"
+              test:
+                needs: build
+                steps:
+                  - run: |
+                      echo ran >> test.count
+                      test -f fixed
+              ship:
+                needs: [test, build]
+                steps:
+                  - run: echo "${{ needs.test.result }} ${{ needs.build.outputs.version }}" >> ship.log
+                    shell: bash
+              docs:
+                needs: build
+                steps:
+                  - run: echo ran >> docs.count
+            """);
+        var (failed, _, _) = await LoomProcess.RunAsync(ws.Root, "run", "--plain");
+        Assert.Equal(1, failed);
+        var (_, runs, _) = await LoomProcess.RunAsync(ws.Root, "runs");
+        var first = runs.Split('\n', StringSplitOptions.RemoveEmptyEntries)[1].Split(' ')[0];
+
+        File.WriteAllText(ws.PathOf("fixed"), "");
+        var (exit, stdout, stderr) = await LoomProcess.RunAsync(ws.Root, "retry", first, "--plain");
+        Assert.True(exit == 0, stdout + stderr);
+        Assert.Equal("ran\n", ws.Read("build.count"));
+        Assert.Equal("ran\n", ws.Read("docs.count"));
+        Assert.Equal("ran\nran\n", ws.Read("test.count"));
+        // The carried job's output is the one it had in the first run.
+        Assert.Equal("success 1.1\n", ws.Read("ship.log"));
+        Assert.Contains($"carried from run {first}", stdout);
+
+        var (again, _, againErr) = await LoomProcess.RunAsync(ws.Root, "retry", first);
+        Assert.Equal(0, again);
+        Assert.Equal("ran\nran\nran\n", ws.Read("test.count"));
+        var (_, all, _) = await LoomProcess.RunAsync(ws.Root, "runs");
+        var newest = all.Split('\n', StringSplitOptions.RemoveEmptyEntries)[1].Split(' ')[0];
+        var (nothing, _, nothingErr) = await LoomProcess.RunAsync(ws.Root, "retry", newest);
+        Assert.Equal(2, nothing);
+        Assert.Contains("nothing to retry", nothingErr);
+        Assert.Empty(againErr);
+    }
+}

@@ -27,6 +27,9 @@ public static class LoomProtocol
         /// <summary>The workflow's text as a resumed run recorded it; null to read <see cref="WorkflowPath"/>.</summary>
         public string? WorkflowText { get; init; }
 
+        /// <summary>Jobs not to run: taken as done, with their results and outputs from earlier runs. Closed under needs.</summary>
+        public IReadOnlyDictionary<string, CarriedJob> Carried { get; init; } = CarriedJob.None;
+
         /// <summary>Go on with run <see cref="RunId"/> from its journal (see <see cref="SchedulerProtocol.Start.Resume"/>).</summary>
         public bool Resume { get; init; }
 

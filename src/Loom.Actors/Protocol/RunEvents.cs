@@ -31,7 +31,11 @@ public static class RunEvents
         int? MaxParallel,
         bool SkipUses,
         RunContexts Contexts,
-        DateTimeOffset At) : IRunEvent;
+        DateTimeOffset At) : IRunEvent
+    {
+        /// <summary>Jobs taken as done from earlier runs (<c>loom retry</c>, watch cycles).</summary>
+        public IReadOnlyDictionary<string, CarriedJob> Carried { get; init; } = CarriedJob.None;
+    }
 
     public sealed record RunStarted(string RunId, string Workflow, IReadOnlyList<string> Jobs, int MaxParallel, DateTimeOffset At) : IRunEvent, IRunNotification;
 
@@ -59,6 +63,9 @@ public static class RunEvents
     /// queued it again. The attempt counts as neither a success nor a failure (<c>retry</c> does not count it).
     /// </summary>
     public sealed record JobInterrupted(string JobId, int Attempt, DateTimeOffset At) : IRunEvent, IRunNotification;
+
+    /// <summary>A job not run again: its result and outputs are those it had in run <paramref name="FromRunId"/> (<c>loom retry</c>, watch mode).</summary>
+    public sealed record JobCarried(string JobId, Result Result, IReadOnlyDictionary<string, string> Outputs, string FromRunId, DateTimeOffset At) : IRunEvent, IRunNotification;
 
     /// <summary>A running matrix cell is being cancelled because a sibling failed (<c>fail-fast</c>).</summary>
     public sealed record JobCancelling(string JobId, string Reason, DateTimeOffset At) : IRunEvent, IRunNotification;
@@ -100,6 +107,15 @@ public static class RunEvents
 
     /// <summary>The workflow file changed while the run went on; the run keeps the version it started with.</summary>
     public sealed record WorkflowChanged(string Path, DateTimeOffset At) : IRunNotification;
+}
+
+/// <summary>
+/// A job a run takes as done from an earlier run instead of running it: what <c>needs</c> of its dependents
+/// read. A matrix job is carried whole (its <c>needs.&lt;job&gt;.cells</c> is then empty).
+/// </summary>
+public sealed record CarriedJob(string FromRunId, Result Result, IReadOnlyDictionary<string, string> Outputs)
+{
+    public static readonly IReadOnlyDictionary<string, CarriedJob> None = new Dictionary<string, CarriedJob>();
 }
 
 /// <summary>One cell of a matrix: its display id and its <c>matrix</c> context as JSON.</summary>

@@ -30,12 +30,17 @@ public sealed class RunPlan
     /// <summary>The most jobs the run may have once its matrices are expanded (spec §7, <c>--max-jobs</c>).</summary>
     public int MaxJobs { get; private init; } = Core.Parsing.ParseLimits.Default.MaxJobs;
 
+    /// <summary>Jobs taken as done from earlier runs (see <see cref="Protocol.CarriedJob"/>).</summary>
+    public IReadOnlyDictionary<string, Protocol.CarriedJob> Carried { get; private init; } = Protocol.CarriedJob.None;
+
     /// <summary>Jobs on long chains start first when slots are scarce: the number of jobs on the longest path from here to a sink.</summary>
     public IReadOnlyList<int> Priority { get; }
 
     /// <param name="targets">Job ids to run with everything they need; empty means every job.</param>
     /// <param name="maxJobs">The job limit, matrix cells included; null for the default.</param>
-    public static RunPlan Create(string runId, Workflow workflow, IReadOnlyCollection<string> targets, int maxParallel, int? maxJobs = null)
+    /// <param name="carried">Jobs not to run (their needs must be carried too); null for none.</param>
+    public static RunPlan Create(string runId, Workflow workflow, IReadOnlyCollection<string> targets, int maxParallel, int? maxJobs = null,
+        IReadOnlyDictionary<string, Protocol.CarriedJob>? carried = null)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(maxParallel, 1);
         var graph = JobGraph.FromWorkflow(workflow);
@@ -48,7 +53,16 @@ public sealed class RunPlan
         }
         var byId = workflow.Jobs.ToDictionary(j => j.Id, StringComparer.Ordinal);
         var jobs = graph.Ids.Select(id => byId[id]).ToArray();
-        return new RunPlan(runId, workflow, jobs, graph, maxParallel) { MaxJobs = maxJobs ?? Core.Parsing.ParseLimits.Default.MaxJobs };
+        carried ??= Protocol.CarriedJob.None;
+        foreach (var id in carried.Keys)
+        {
+            if (!graph.Contains(id))
+                throw new ArgumentException($"cannot carry job '{id}': no such job in this run");
+            foreach (var need in graph.NeedsOf(graph.IndexOf(id)))
+                if (!carried.ContainsKey(graph.Ids[need]))
+                    throw new ArgumentException($"cannot carry job '{id}' without '{graph.Ids[need]}', which it needs");
+        }
+        return new RunPlan(runId, workflow, jobs, graph, maxParallel) { MaxJobs = maxJobs ?? Core.Parsing.ParseLimits.Default.MaxJobs, Carried = carried };
     }
 
     private static int[] LongestPathToSink(JobGraph graph)

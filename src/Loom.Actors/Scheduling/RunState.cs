@@ -237,6 +237,17 @@ public sealed class RunState
             case JobSkipped skipped:
                 Skipped(skipped);
                 break;
+            case JobCarried carried:
+            {
+                var job = Job(carried.JobId);
+                Decided(job.Index);
+                var unit = new UnitState(carried.JobId, job.Index, 0, null);
+                AddUnit(job, unit);
+                unit.Outputs = carried.Outputs;
+                unit.Reason = $"carried from run {carried.FromRunId}";
+                UnitDone(unit, carried.Result, carried.Result, failsWorkflow: carried.Result == Result.Failure);
+                break;
+            }
             case StepStarted step:
                 units[step.JobId].CurrentStep = step.Title;
                 break;
@@ -477,6 +488,11 @@ public sealed class RunState
     private void Decide(int index, DateTimeOffset now, List<IRunEvent> events)
     {
         var id = jobs[index].Id;
+        if (plan.Carried.TryGetValue(id, out var carried))
+        {
+            events.Add(new JobCarried(id, carried.Result, carried.Outputs, carried.FromRunId, now));
+            return;
+        }
         var decision = expressions.ShouldRun(index, StatusOf(index), this);
         if (decision.Error is { } error)
         {

@@ -186,7 +186,7 @@ public sealed class SchedulerActor : UntypedPersistentActor, IWithTimers
         {
             if (e is RunFinished)
                 DeferAsync(e, Publish);
-            else
+            else if (e is IRunNotification)
                 subscriber.Tell(e);
             React(e);
         }

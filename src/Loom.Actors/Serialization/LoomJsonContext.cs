@@ -17,6 +17,7 @@ namespace Loom.Actors.Serialization;
 [JsonSerializable(typeof(RunEvents.RunStarted))]
 [JsonSerializable(typeof(RunEvents.StepProcessStarted), TypeInfoPropertyName = "EventStepProcessStarted")]
 [JsonSerializable(typeof(RunEvents.JobInterrupted))]
+[JsonSerializable(typeof(RunEvents.JobCarried))]
 [JsonSerializable(typeof(RunEvents.JobQueued))]
 [JsonSerializable(typeof(RunEvents.MatrixExpanded))]
 [JsonSerializable(typeof(RunEvents.JobStarted))]

@@ -12,6 +12,7 @@ public static class HelpText
         "why" => Why,
         "runs" => Runs,
         "show" => Show,
+        "retry" => Retry,
         _ => null,
     };
 
@@ -39,6 +40,7 @@ public static class HelpText
           why        say why a job of the last run did not run or failed, down to the root cause
           runs       list the runs recorded in this workspace, newest first
           show       show one recorded run: each job's result, duration and reason
+          retry      run a finished run again, keeping the jobs that succeeded
 
         Options:
           -h, --help     show help (also after a command: loom run --help)
@@ -56,7 +58,12 @@ public static class HelpText
         per event. Ctrl-C cancels the run (steps with always() or cancelled() still run) and exits 130;
         a second Ctrl-C stops at once, killing every step.
 
+        Every run is journaled in .loom/ (see 'loom runs'). If loom is killed mid-run, --resume goes on
+        with the run as it was started (even if the file changed since): what succeeded is kept, what
+        was running is killed if anything is left of it and runs again.
+
         Options:
+          --resume [RUN]         go on with the latest interrupted run, or with RUN
           -j, --max-parallel N   most jobs at once (default: the file's max-parallel, else the processor count)
           --job ID               run this job and what it needs; repeat for several
           --json                 one JSON object per event and output line (NDJSON)
@@ -122,6 +129,15 @@ public static class HelpText
 
         Options:
           --file FILE            the workflow file (default .loom.yml) whose workspace keeps the runs
+
+        """;
+
+    public const string Retry = """
+        Usage: loom retry RUN [--plain|--json] [-j N] [--secrets-file FILE]
+
+        Starts a new run of RUN's recorded workflow and inputs that keeps every job that succeeded
+        (with its outputs, 'carried from run RUN') and runs the failed, cancelled and skipped jobs and
+        everything that depends on them. Secrets are read again (LOOM_SECRET_*, --secrets-file).
 
         """;
 

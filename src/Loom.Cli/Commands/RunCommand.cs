@@ -13,7 +13,17 @@ public static class RunCommand
     private static readonly HashSet<string> Values = new(WorkflowFiles.LimitOptions.Concat(RunInputs.ValueOptions)) { "--max-parallel", "--job" };
     private static readonly Dictionary<string, string> Aliases = new() { ["-j"] = "--max-parallel" };
 
-    public static async Task<int> ExecuteAsync(string[] args)
+    /// <summary><c>loom retry RUN</c>: a new run of RUN's definition that keeps what succeeded and runs the rest.</summary>
+    public static Task<int> RetryAsync(string[] args)
+    {
+        if (args.Length == 0 || args[0].StartsWith('-'))
+            throw new UsageException("loom retry needs the run to retry (see 'loom runs')");
+        return ExecuteAsync(args[1..], retryOf: args[0]);
+    }
+
+    public static async Task<int> ExecuteAsync(string[] args) => await ExecuteAsync(args, retryOf: null);
+
+    private static async Task<int> ExecuteAsync(string[] args, string? retryOf)
     {
         var (rest, resume, resumeId) = ResumeOption(args);
         var line = CommandLine.Parse(rest, Flags, Values, Aliases);
@@ -22,11 +32,11 @@ public static class RunCommand
         var workspace = Workspace(fullPath);
         var limits = WorkflowFiles.Limits(line);
         var maxParallel = line.PositiveInt("--max-parallel");
-        if (resume && RunInputs.ValueOptions.Concat(["--job"]).FirstOrDefault(o => o != "--secrets-file" && line.All(o).Count > 0) is { } fixedOption)
-            throw new UsageException($"{fixedOption} cannot be used with --resume: a run goes on with the inputs it was started with (only --secrets-file is read again)");
+        if ((resume || retryOf is not null) && RunInputs.ValueOptions.Concat(["--job"]).FirstOrDefault(o => o != "--secrets-file" && line.All(o).Count > 0) is { } fixedOption)
+            throw new UsageException($"{fixedOption} cannot be used with {(resume ? "--resume" : "retry")}: a run goes on with the inputs it was started with (only --secrets-file is read again)");
         var runId = resumeId ?? $"{DateTime.UtcNow:yyyyMMdd-HHmmss}-{Random.Shared.Next(0x10000):x4}";
         // Read (and checked) on a spare core while the actor system starts; a bad file still stops the run before it starts.
-        var contextsRead = resume ? null : Task.Run(() => RunInputs.From(line, runId, workspace));
+        var contextsRead = resume || retryOf is not null ? null : Task.Run(() => RunInputs.From(line, runId, workspace));
 
         // The run's output owns stdout. Akka's own console logger writes through Console.Out
         // (e.g. CoordinatedShutdown's exit line, whatever stdout-loglevel says): send that nowhere.
@@ -39,6 +49,10 @@ public static class RunCommand
         {
             submit = await ResumedRunAsync(loom, workspace, resumeId, line, subscriber);
             runId = submit.RunId;
+        }
+        else if (retryOf is not null)
+        {
+            submit = await RetriedRunAsync(loom, workspace, retryOf, runId, line, subscriber, limits);
         }
         else
         {
@@ -154,6 +168,38 @@ public static class RunCommand
             SkipUses = defined.SkipUses,
             WorkflowText = defined.WorkflowText,
             Resume = true,
+        };
+    }
+
+    /// <summary>A new run of <paramref name="retryOf"/>'s recorded definition, carrying its jobs that succeeded.</summary>
+    private static async Task<LoomProtocol.SubmitRun> RetriedRunAsync(EmbeddedLoom loom, string workspace, string retryOf, string runId, CommandLine line,
+        IActorRef subscriber, Core.Parsing.ParseLimits limits)
+    {
+        var journal = loom.History();
+        var run = (await journal.RunsAsync()).FirstOrDefault(r => r.RunId == retryOf)
+            ?? throw new UsageException($"no run '{retryOf}' in {RunHistory.JournalPath(workspace)} (see 'loom runs')");
+        if (run.Result is null)
+            throw new UsageException($"run {retryOf} did not finish: 'loom run --resume {retryOf}' goes on with it");
+        var events = await journal.EventsAsync(retryOf);
+        var defined = events.OfType<RunEvents.RunDefined>().FirstOrDefault()
+            ?? throw new UsageException($"run {retryOf} was recorded without its definition and cannot be retried");
+        var loaded = Core.Parsing.WorkflowLoader.Load(defined.DisplayPath, defined.WorkflowText, limits, new Core.Parsing.LoadOptions(defined.SkipUses));
+        if (loaded.Workflow is not { } workflow)
+            throw new UsageException($"run {retryOf}'s workflow no longer loads: {string.Join("; ", loaded.Errors)}");
+        var graph = Core.Planning.JobGraph.FromWorkflow(workflow);
+        if (defined.Jobs.Count > 0)
+            graph = graph.Subgraph(graph.Closure(defined.Jobs.Select(graph.IndexOf)));
+        var carried = RetryPlanner.Carried(retryOf, events, graph);
+        if (carried.Count == graph.Count)
+            throw new UsageException($"run {retryOf} succeeded: nothing to retry");
+        var loomContext = new Dictionary<string, string>(defined.Contexts.Loom) { ["run_id"] = runId };
+        return new LoomProtocol.SubmitRun(runId, defined.WorkflowPath, defined.DisplayPath, workspace, defined.Jobs,
+            line.PositiveInt("--max-parallel") ?? defined.MaxParallel, subscriber)
+        {
+            Contexts = defined.Contexts with { Loom = loomContext, Secrets = RunInputs.Secrets(line) },
+            SkipUses = defined.SkipUses,
+            WorkflowText = defined.WorkflowText,
+            Carried = carried,
         };
     }
 

@@ -123,6 +123,17 @@ public sealed class JsonReporter(TextWriter output) : IRunReporter
                 writer.WriteEndArray();
                 writer.WriteString("at", m.At);
                 break;
+            case JobCarried c:
+                Start(writer, "jobCarried");
+                writer.WriteString("jobId", c.JobId);
+                writer.WriteString("result", c.Result.ToWire());
+                writer.WriteString("fromRunId", c.FromRunId);
+                writer.WriteStartObject("outputs");
+                foreach (var (name, value) in c.Outputs)
+                    writer.WriteString(name, value);
+                writer.WriteEndObject();
+                writer.WriteString("at", c.At);
+                break;
             case JobInterrupted i:
                 Start(writer, "jobInterrupted");
                 writer.WriteString("jobId", i.JobId);

@@ -51,6 +51,9 @@ public sealed class LiveReporter : IRunReporter
                 case Annotation a:
                     pending.Add($"{Prefix(a.JobId)} {style.Result(a.Level == "error" ? Result.Failure : Result.Cancelled, a.Level)}: {a.Message}");
                     break;
+                case JobCarried c:
+                    pending.Add($"{Prefix(c.JobId)} {style.Result(c.Result, c.Result.ToWire())}: carried from run {c.FromRunId}");
+                    break;
                 case JobInterrupted i:
                     pending.Add($"{Prefix(i.JobId)} {style.Result(Result.Cancelled, "interrupted")}: attempt {i.Attempt} died with its loom; running it again");
                     break;

@@ -26,6 +26,9 @@ public sealed class PlainReporter(TextWriter output, Style style) : IRunReporter
             case JobCancelling c:
                 output.WriteLine($"{Prefix(c.JobId)} cancelling: {c.Reason}");
                 break;
+            case JobCarried c:
+                output.WriteLine($"{Prefix(c.JobId)} {style.Result(c.Result, c.Result.ToWire())}: carried from run {c.FromRunId}");
+                break;
             case JobInterrupted i:
                 output.WriteLine($"{Prefix(i.JobId)} {style.Result(Result.Cancelled, "interrupted")}: attempt {i.Attempt} died with its loom; running it again");
                 break;

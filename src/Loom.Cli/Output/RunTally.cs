@@ -39,6 +39,9 @@ public sealed class RunTally
                 byId[f.JobId].Step = null;
                 byId[f.JobId].Reason = $"attempt failed ({f.Error ?? byId[f.JobId].Reason ?? f.Result.ToWire()}); retrying in {Style.Duration(f.RetryDelay)}";
                 break;
+            case JobCarried c:
+                byId[c.JobId].Finish(c.Result, $"carried from run {c.FromRunId}", TimeSpan.Zero);
+                break;
             case JobInterrupted i:
                 byId[i.JobId].State = JobLineState.Queued;
                 byId[i.JobId].Step = null;

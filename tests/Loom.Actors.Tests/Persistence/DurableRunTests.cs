@@ -92,7 +92,11 @@ public sealed class DurableRunTests : IDisposable
             Assert.Equal((runId, Result.Failure), (run.RunId, run.Result));
             var events = await journal.EventsAsync(runId);
             Assert.Equal(before.Events, events.Count);
-            Assert.IsType<RunStarted>(events[0]);
+            var defined = Assert.IsType<RunDefined>(events[0]);
+            Assert.Equal(Yaml, defined.WorkflowText);
+            Assert.Equal(Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(Yaml))), defined.WorkflowHash);
+            Assert.IsType<RunStarted>(events[1]);
+            Assert.Contains(events, e => e is StepProcessStarted { JobId: "build", Pid: > 1 });
             Assert.IsType<RunFinished>(events[^1]);
             await host.StopAsync();
         }

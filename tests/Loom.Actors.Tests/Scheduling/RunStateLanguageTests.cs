@@ -111,6 +111,63 @@ public sealed class RunStateLanguageTests
     }
 
     [Fact]
+    public void Resuming_a_replayed_run_queues_what_was_running_again_and_retry_does_not_count_the_interrupted_attempt()
+    {
+        var (state, events) = Start("""
+            jobs:
+              done: { steps: [{ run: x }] }
+              flaky:
+                retry: { max-attempts: 2, backoff-seconds: 1 }
+                steps: [{ run: x }]
+              later: { needs: [done, flaky], steps: [{ run: x }] }
+            """);
+        events.AddRange(state.Handle(new SchedulerProtocol.StepProcessStarted("flaky", 0, 4242, 99), Now));
+        events.AddRange(Finish(state, "done", Result.Success));
+
+        // The process died here; a new state replays the journal, then resumes.
+        var replayed = new RunState(state.Plan);
+        foreach (var e in events)
+            replayed.Apply(e);
+        Assert.Equal(new Loom.Actors.Execution.ProcessIdentity(4242, 99), replayed["flaky"].Process);
+        var resumed = replayed.Handle(SchedulerProtocol.Resume.Instance, Now);
+        Assert.Equal(("flaky", 1), resumed.OfType<JobInterrupted>().Select(i => (i.JobId, i.Attempt)).Single());
+        Assert.Equal(2, resumed.OfType<JobStarted>().Single().Attempt);
+        Assert.Null(replayed["flaky"].Process);
+        Assert.DoesNotContain(resumed.OfType<JobStarted>(), s => s.JobId == "done");
+
+        // Attempt 2 is the first that counts: a failure is retried once more.
+        var failed = Finish(replayed, "flaky", Result.Failure).OfType<JobFinished>().Single();
+        Assert.True(failed.Retrying);
+        Assert.Equal(3, replayed.Handle(new SchedulerProtocol.RetryDue("flaky"), Now).OfType<JobStarted>().Single().Attempt);
+        Assert.Equal(["later"], Started(Finish(replayed, "flaky", Result.Success)));
+    }
+
+    [Fact]
+    public void A_carried_job_is_done_without_running_and_its_dependents_read_its_outputs()
+    {
+        var loaded = WorkflowLoader.Load("w.yml", """
+            jobs:
+              plan:
+                outputs: { n: "${{ steps.x.outputs.n }}" }
+                steps: [{ id: x, run: x }]
+              use:
+                needs: plan
+                if: needs.plan.outputs.n == '3'
+                steps: [{ run: x }]
+            """);
+        var carried = new Dictionary<string, CarriedJob> { ["plan"] = new("old-run", Result.Success, new Dictionary<string, string> { ["n"] = "3" }) };
+        var state = new RunState(RunPlan.Create("r2", loaded.Workflow!, [], 4, carried: carried));
+        var events = state.Handle(new SchedulerProtocol.Start(Akka.Actor.ActorRefs.Nobody), Now);
+        Assert.Equal(("plan", "old-run"), events.OfType<JobCarried>().Select(c => (c.JobId, c.FromRunId)).Single());
+        Assert.Equal(["use"], Started(events));
+        Assert.Equal(Result.Success, Finish(state, "use", Result.Success).OfType<RunFinished>().Single().Result);
+
+        var error = Assert.Throws<ArgumentException>(() => RunPlan.Create("r3", loaded.Workflow!, [], 4,
+            carried: new Dictionary<string, CarriedJob> { ["use"] = carried["plan"] }));
+        Assert.Contains("cannot carry job 'use' without 'plan'", error.Message);
+    }
+
+    [Fact]
     public void Retry_runs_a_failed_job_again_after_its_backoff_until_max_attempts()
     {
         var (state, events) = Start("""

@@ -26,6 +26,14 @@ public sealed class SerializationTests() : TestKit(Config)
         var env = new Dictionary<string, string> { ["A"] = "1" };
         var step = new StepSpec(0, "ver", "Compute ${{ matrix.os }}", "Compute", "echo hi", "bash", "src", env, "success()", new Setting<double>(0.5, null), new Setting<bool>(false, "${{ matrix.experimental }}"));
         yield return new RunStarted("r1", "ci", ["a", "b"], 4, At);
+        yield return new RunDefined("/ws/.loom.yml", ".loom.yml", "ab12", "jobs: {}", ["a"], 2, true,
+            RunContexts.Empty with { Vars = new Dictionary<string, string> { ["V"] = "1" } }, At)
+        {
+            Carried = new Dictionary<string, CarriedJob> { ["b"] = new("r0", Result.Success, new Dictionary<string, string>()) },
+        };
+        yield return new StepProcessStarted("a", 1, 4242, 123456, At);
+        yield return new JobInterrupted("a", 1, At);
+        yield return new JobCarried("a", Result.Success, new Dictionary<string, string> { ["v"] = "1" }, "r0", At);
         yield return new JobQueued("a", At);
         yield return new JobStarted("a", 2, At);
         yield return new MatrixExpanded("m", [new MatrixCell("m (linux)", "{\"os\":\"linux\"}")], At);
@@ -51,6 +59,9 @@ public sealed class SerializationTests() : TestKit(Config)
         yield return new SchedulerProtocol.StepSummary("a", "# Done");
         yield return new SchedulerProtocol.RetryDue("a");
         yield return SchedulerProtocol.Advance.Instance;
+        yield return SchedulerProtocol.Resume.Instance;
+        yield return new SchedulerProtocol.StepProcessStarted("a", 0, 4242, 123456);
+        yield return new SchedulerProtocol.Start(probe, Resume: true);
         yield return SchedulerProtocol.GetStatus.Instance;
         yield return new SchedulerProtocol.RunStatus("r1", true, false, null, 12, [new UnitStatus("a", Loom.Actors.Scheduling.JobPhase.Done, Result.Failure, "exit code 3", TimeSpan.FromSeconds(1), 2, 1)]);
         yield return new RunnerProtocol.RunJob("r1", "/ws", new JobSpec("a (x)", "a", 1, env, 360, [step], env, "{\"matrix\":{\"os\":\"x\"}}", env));
