@@ -127,11 +127,11 @@ public sealed class JsonReporter(TextWriter output) : IRunReporter
                 Start(writer, "jobCarried");
                 writer.WriteString("jobId", c.JobId);
                 writer.WriteString("result", c.Result.ToWire());
-                writer.WriteString("fromRunId", c.FromRunId);
                 writer.WriteStartObject("outputs");
                 foreach (var (name, value) in c.Outputs)
                     writer.WriteString(name, value);
                 writer.WriteEndObject();
+                writer.WriteString("fromRunId", c.FromRunId);
                 writer.WriteString("at", c.At);
                 break;
             case JobInterrupted i:

@@ -30,6 +30,8 @@ public sealed class JsonReporterTests
         new JobFinished("a", Result.Failure, false, "exit code 1", TimeSpan.FromSeconds(2), At, new Dictionary<string, string> { ["v"] = Awkward }, true, TimeSpan.FromSeconds(4)),
         new MatrixExpanded("m", [new MatrixCell("m (linux, 8)", "{}"), new MatrixCell("m (mac, 8)", "{}")], At),
         new JobCancelling("m (mac, 8)", "cancelled by fail-fast: 'm (linux, 8)' failed", At),
+        new JobInterrupted("a", 1, At),
+        new JobCarried("c", Result.Success, new Dictionary<string, string> { ["v"] = "1" }, "r0", At),
         new Annotation("a", 0, "error", Awkward, "src/a.cs", 3, 5, "Title", At),
         new Annotation("a", 1, "notice", "note", null, null, null, null, At),
         new StepSummary("a", "# Done\n" + Awkward, At),
