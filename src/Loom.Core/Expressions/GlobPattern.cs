@@ -13,13 +13,20 @@ internal sealed class GlobPattern
 {
     private readonly Regex regex;
 
-    private GlobPattern(Regex regex, bool isExclusion)
+    private GlobPattern(Regex regex, bool isExclusion, string literalFolder)
     {
         this.regex = regex;
         IsExclusion = isExclusion;
+        LiteralFolder = literalFolder;
     }
 
     public bool IsExclusion { get; }
+
+    /// <summary>
+    /// The folder every match lies under ('/'-separated, "" for the workspace): the leading segments before the first
+    /// wildcard, less the last segment, which may name a file. A walk that starts there finds every match.
+    /// </summary>
+    public string LiteralFolder { get; }
 
     /// <summary>Whether <paramref name="relativePath"/> (with '/' separators) matches.</summary>
     public bool Matches(string relativePath) => regex.IsMatch(relativePath);
@@ -44,7 +51,9 @@ internal sealed class GlobPattern
             return null;
         try
         {
-            return new GlobPattern(new Regex(ToRegex(segments), RegexOptions.NonBacktracking | RegexOptions.CultureInvariant), isExclusion);
+            var regex = new Regex(ToRegex(segments), RegexOptions.NonBacktracking | RegexOptions.CultureInvariant);
+            var literal = segments[..^1].TakeWhile(s => s.IndexOfAny(['*', '?', '[']) < 0);
+            return new GlobPattern(regex, isExclusion, string.Join('/', literal));
         }
         catch (ArgumentException e)
         {
