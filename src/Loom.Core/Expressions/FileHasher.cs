@@ -11,11 +11,11 @@ internal static class FileHasher
 {
     public static string Hash(string workspace, IEnumerable<string> patterns)
     {
-        var globs = patterns.Select(p => GlobPattern.Create(p, workspace)).OfType<GlobPattern>().ToArray();
-        if (globs.Length == 0 || !Directory.Exists(workspace))
+        var globs = GlobList.Create(patterns, workspace);
+        if (globs.IsEmpty || !Directory.Exists(workspace))
             return "";
         var selected = RelativeFiles(workspace)
-            .Where(path => IsSelected(path, globs))
+            .Where(globs.Selects)
             .Order(StringComparer.Ordinal)
             .ToList();
         if (selected.Count == 0)
@@ -27,17 +27,6 @@ internal static class FileHasher
             SHA256.HashData(stream, digests.AsSpan(i * SHA256.HashSizeInBytes, SHA256.HashSizeInBytes));
         }
         return Convert.ToHexStringLower(SHA256.HashData(digests));
-    }
-
-    private static bool IsSelected(string path, GlobPattern[] globs)
-    {
-        var selected = false;
-        foreach (var glob in globs)
-        {
-            if (glob.IsExclusion == selected && glob.Matches(path))
-                selected = !glob.IsExclusion;
-        }
-        return selected;
     }
 
     private static bool LinksToFile(FileInfo link)
