@@ -89,7 +89,7 @@ public sealed class LoomGuardian : UntypedActor
         try
         {
             var maxParallel = request.MaxParallel ?? workflow.MaxParallel ?? Environment.ProcessorCount;
-            plan = RunPlan.Create(request.RunId, workflow, request.Jobs, maxParallel, maxJobs, request.Carried);
+            plan = RunPlan.Create(request.RunId, workflow, request.Jobs, maxParallel, maxJobs, request.Carried, readCache: !request.NoCache);
         }
         catch (ArgumentException e)
         {
@@ -97,7 +97,7 @@ public sealed class LoomGuardian : UntypedActor
             return;
         }
         var definition = new RunEvents.RunDefined(request.WorkflowPath, request.DisplayPath, Hash(loaded.Result.Text ?? ""), loaded.Result.Text ?? "",
-            request.Jobs, request.MaxParallel, request.SkipUses, request.Contexts with { Secrets = RunContexts.Empty.Secrets }, DateTimeOffset.UtcNow) { Carried = request.Carried };
+            request.Jobs, request.MaxParallel, request.SkipUses, request.Contexts with { Secrets = RunContexts.Empty.Secrets }, DateTimeOffset.UtcNow) { Carried = request.Carried, NoCache = request.NoCache };
         var scheduler = Context.ActorOf(SchedulerActor.Props(plan, request.Workspace, request.Contexts, persistence, definition), "run-" + request.RunId);
         Context.Watch(scheduler);
         runs[request.RunId] = scheduler;

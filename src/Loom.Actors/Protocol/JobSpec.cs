@@ -22,7 +22,28 @@ public sealed record JobSpec(
     IReadOnlyList<StepSpec> Steps,
     IReadOnlyDictionary<string, string> Outputs,
     string ContextsJson,
-    IReadOnlyDictionary<string, string> Secrets);
+    IReadOnlyDictionary<string, string> Secrets)
+{
+    /// <summary>For a <c>cache: true</c> job: what its cache key covers; null for other jobs.</summary>
+    public CacheRequest? Cache { get; init; }
+}
+
+/// <summary>
+/// What a cached job's key is made of, worked out by the scheduler once the job's needs are done (the runner
+/// hashes the <paramref name="Inputs"/> files then, as they really are).
+/// </summary>
+/// <param name="Definition">The job as it runs: step templates, timeout, outputs, and the contexts they may read (never per-run values).</param>
+/// <param name="Read">False under <c>--no-cache</c>: the job runs whatever the cache holds, and its result is saved.</param>
+public sealed record CacheRequest(
+    IReadOnlyList<KeyValuePair<string, string>> Definition,
+    IReadOnlyList<IReadOnlyDictionary<string, string>> StepEnvs,
+    IReadOnlyList<string> Inputs,
+    IReadOnlyList<string> Produces,
+    IReadOnlyList<NeedOutcome> Needs,
+    bool Read);
+
+/// <summary>A needed job (or matrix cell) as a cache key sees it: its own key when it has one, else its result and outputs.</summary>
+public sealed record NeedOutcome(string JobId, string? CacheKey, Result Result, IReadOnlyDictionary<string, string> Outputs);
 
 /// <param name="Name">A template; null when the step has none (then <paramref name="Title"/> is the first line of run).</param>
 public sealed record StepSpec(

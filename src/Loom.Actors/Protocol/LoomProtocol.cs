@@ -30,6 +30,9 @@ public static class LoomProtocol
         /// <summary>Jobs not to run: taken as done, with their results and outputs from earlier runs. Closed under needs.</summary>
         public IReadOnlyDictionary<string, CarriedJob> Carried { get; init; } = CarriedJob.None;
 
+        /// <summary><c>--no-cache</c>: run <c>cache: true</c> jobs whatever the cache holds (their results are still saved).</summary>
+        public bool NoCache { get; init; }
+
         /// <summary>Go on with run <see cref="RunId"/> from its journal (see <see cref="SchedulerProtocol.Start.Resume"/>).</summary>
         public bool Resume { get; init; }
 

@@ -35,6 +35,9 @@ public static class RunEvents
     {
         /// <summary>Jobs taken as done from earlier runs (<c>loom retry</c>, watch cycles).</summary>
         public IReadOnlyDictionary<string, CarriedJob> Carried { get; init; } = CarriedJob.None;
+
+        /// <summary>Started with <c>--no-cache</c>.</summary>
+        public bool NoCache { get; init; }
     }
 
     public sealed record RunStarted(string RunId, string Workflow, IReadOnlyList<string> Jobs, int MaxParallel, DateTimeOffset At) : IRunEvent, IRunNotification;
@@ -80,6 +83,8 @@ public static class RunEvents
 
     /// <param name="Outputs">The job's <c>outputs</c>, evaluated after its steps (secrets masked).</param>
     /// <param name="Retrying">The attempt failed and <c>retry</c> will run the job again after <paramref name="RetryDelay"/>.</param>
+    /// <param name="CacheKey">A <c>cache: true</c> job's key; null otherwise.</param>
+    /// <param name="CachedFrom">Set when the job did not run: its produced files and outputs were restored from that run's cache entry.</param>
     public sealed record JobFinished(
         string JobId,
         Result Result,
@@ -89,7 +94,9 @@ public static class RunEvents
         DateTimeOffset At,
         IReadOnlyDictionary<string, string>? Outputs = null,
         bool Retrying = false,
-        TimeSpan RetryDelay = default) : IRunEvent, IRunNotification;
+        TimeSpan RetryDelay = default,
+        string? CacheKey = null,
+        string? CachedFrom = null) : IRunEvent, IRunNotification;
 
     public sealed record RunCancelling(string Reason, DateTimeOffset At) : IRunEvent, IRunNotification;
 

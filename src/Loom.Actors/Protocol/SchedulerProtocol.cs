@@ -36,7 +36,10 @@ public static class SchedulerProtocol
 
     public sealed record StepFinished(string JobId, int Step, Result Outcome, Result Conclusion, int? ExitCode, TimeSpan Duration, string? Error) : ILoomMessage;
 
-    public sealed record JobFinished(string JobId, Result Result, bool TimedOut, string? Error, TimeSpan Duration, IReadOnlyDictionary<string, string>? Outputs = null) : ILoomMessage;
+    /// <param name="CacheKey">A <c>cache: true</c> job's key (what its dependents' keys cover); null otherwise.</param>
+    /// <param name="CachedFrom">The run whose cached result this is, when the job was not run but restored.</param>
+    public sealed record JobFinished(string JobId, Result Result, bool TimedOut, string? Error, TimeSpan Duration, IReadOnlyDictionary<string, string>? Outputs = null,
+        string? CacheKey = null, string? CachedFrom = null) : ILoomMessage;
 
     public sealed record Annotation(string JobId, int Step, string Level, string Message, string? File, int? Line, int? Column, string? Title) : ILoomMessage;
 

@@ -31,6 +31,7 @@ public sealed class RunnerActor : UntypedActor, IWithTimers
     private bool anyStepFailed;
     private bool cancelled;
     private bool timedOut;
+    private string? cacheKey;
 
     public RunnerActor(IActorRef scheduler, JobFilesPool folders)
     {
@@ -61,6 +62,14 @@ public sealed class RunnerActor : UntypedActor, IWithTimers
             case JobTimeout:
                 Cancel(timeout: true);
                 break;
+            case JobCache.Checked check:
+                OnCacheChecked(check);
+                break;
+            case CacheSaved saved:
+                if (saved.Refusal is { } refusal)
+                    Warn(refusal);
+                Report(saved.Finished);
+                break;
             default:
                 Unhandled(message);
                 break;
@@ -78,8 +87,38 @@ public sealed class RunnerActor : UntypedActor, IWithTimers
         reader = new JobFileReader(files);
         contexts = new StepContexts(run.Job, run.Workspace);
         Timers.StartSingleTimer(nameof(JobTimeout), JobTimeout.Instance, TimeSpan.FromMinutes(run.Job.TimeoutMinutes));
-        RunNextStep();
+        if (run.Job.Cache is not { } cache)
+        {
+            RunNextStep();
+            return;
+        }
+        // Hashing the inputs and restoring an entry is file work: off this thread.
+        var job = run.Job;
+        Task.Run(() => JobCache.Check(job, cache, run.Workspace))
+            .PipeTo(Self, failure: e => new JobCache.Checked(null, null, $"not cached: {e.Message}"));
     }
+
+    private void OnCacheChecked(JobCache.Checked check)
+    {
+        cacheKey = check.Key;
+        if (check.Problem is { } problem)
+            Warn(problem);
+        if (cancelled)
+        {
+            Finish();
+            return;
+        }
+        if (check.Hit is not { } hit)
+        {
+            RunNextStep();
+            return;
+        }
+        Timers.CancelAll();
+        Report(new SchedulerProtocol.JobFinished(Job.Id, Result.Success, false, null, jobClock.Elapsed, hit.Outputs, cacheKey, hit.RunId));
+    }
+
+    private void Warn(string message) =>
+        scheduler.Tell(new SchedulerProtocol.Annotation(Job.Id, 0, "warning", Mask(message), null, null, null, "cache"));
 
     private void RunNextStep()
     {
@@ -231,7 +270,21 @@ public sealed class RunnerActor : UntypedActor, IWithTimers
             masked[name] = masker.Mask(value);
         if (contexts.Summary is { Length: > 0 } summary)
             scheduler.Tell(new SchedulerProtocol.StepSummary(Job.Id, MaskLines(summary)));
-        scheduler.Tell(new SchedulerProtocol.JobFinished(Job.Id, result, timedOut, error is null ? null : Mask(error), jobClock.Elapsed, masked));
+        var finished = new SchedulerProtocol.JobFinished(Job.Id, result, timedOut, error is null ? null : Mask(error), jobClock.Elapsed, masked, cacheKey);
+        if (result != Result.Success || cacheKey is null || Job.Cache is not { } cache)
+        {
+            Report(finished);
+            return;
+        }
+        // What the job produced is saved before it is reported done: a dependent's key may name this job's.
+        var (job, key, runId, workspace) = (Job, cacheKey, request!.RunId, request.Workspace);
+        Task.Run(() => JobCache.Save(job, cache, key, runId, masked, workspace))
+            .PipeTo(Self, success: refusal => new CacheSaved(finished, refusal), failure: e => new CacheSaved(finished, $"not cached: {e.Message}"));
+    }
+
+    private void Report(SchedulerProtocol.JobFinished finished)
+    {
+        scheduler.Tell(finished);
         Context.Stop(Self);
     }
 
@@ -253,6 +306,8 @@ public sealed class RunnerActor : UntypedActor, IWithTimers
     }
 
     private sealed record StepExited(StepSpec Step, ResolvedStep Resolved, StepExit Exit);
+
+    private sealed record CacheSaved(SchedulerProtocol.JobFinished Finished, string? Refusal);
 
     private sealed class JobTimeout
     {

@@ -198,7 +198,60 @@ public sealed class JobExpressions
             new("matrix", unit.Matrix ?? ExpressionValue.Null),
             new("strategy", StrategyContext(unit.Node, state, unit)),
         ]).ToJson();
-        return new JobSpec(unit.Id, job.Id, unit.Attempt + 1, env, timeout, steps, job.Outputs, contextJson, run.Secrets);
+        return new JobSpec(unit.Id, job.Id, unit.Attempt + 1, env, timeout, steps, job.Outputs, contextJson, run.Secrets)
+        {
+            Cache = job.Cache ? CacheRequestOf(job, unit, state, steps, env, timeout) : null,
+        };
+    }
+
+    /// <summary>
+    /// A cached job's key covers its steps as written (templates: their values follow from the contexts below),
+    /// its evaluated env and timeout, its outputs, and the contexts its expressions may read, less what changes
+    /// every run (<c>loom.run_id</c>, <c>loom.run_number</c>) and less <c>needs</c>, which the needs' own
+    /// fingerprints cover. A <c>loom</c> value (the commit's sha, the ref, ...) counts only when the job's
+    /// text names it, so a new commit does not invalidate every job. Secrets never go in: rotating one does
+    /// not invalidate the cache.
+    /// </summary>
+    private CacheRequest CacheRequestOf(Job job, UnitState unit, RunState state, StepSpec[] steps, Dictionary<string, string> env, double timeout)
+    {
+        var definition = new List<KeyValuePair<string, string>>
+        {
+            new("timeout-minutes", timeout.ToString("R", System.Globalization.CultureInfo.InvariantCulture)),
+            new("env", ExpressionValue.FromStrings(env).ToJson()),
+        };
+        foreach (var step in steps)
+        {
+            var at = $"steps[{step.Index}].";
+            definition.Add(new(at + "run", step.Run));
+            definition.Add(new(at + "shell", step.Shell ?? ""));
+            definition.Add(new(at + "working-directory", step.WorkingDirectory ?? ""));
+            definition.Add(new(at + "if", step.If));
+            definition.Add(new(at + "continue-on-error", step.ContinueOnError.Expression ?? step.ContinueOnError.Value.ToString()));
+            definition.Add(new(at + "timeout-minutes", step.TimeoutMinutes is { } t ? t.Expression ?? t.Value.ToString("R", System.Globalization.CultureInfo.InvariantCulture) : ""));
+        }
+        foreach (var (name, template) in job.Outputs.OrderBy(o => o.Key, StringComparer.Ordinal))
+            definition.Add(new("outputs." + name, template));
+        var text = string.Join('\n', job.Steps.SelectMany(s => new[] { s.Run, s.Name ?? "", s.Shell ?? "", s.WorkingDirectory ?? "", s.If.Text }.Concat(s.Env.Values))
+            .Concat(job.Env.Values).Concat(plan.Workflow.Env.Values).Concat(job.Outputs.Values));
+        var loomContext = loom.Properties.Where(p => p.Key is not ("run_id" or "run_number") && text.Contains("." + p.Key, StringComparison.Ordinal));
+        definition.Add(new("contexts", ExpressionValue.FromObject([
+            new("loom", ExpressionValue.FromObject(loomContext.Append(new("job", ExpressionValue.FromString(job.Id))))),
+            new("vars", ExpressionValue.FromStrings(run.Vars)),
+            new("inputs", ExpressionValue.FromStrings(run.Inputs)),
+            new("runner", RunnerContext.Value),
+            new("matrix", unit.Matrix ?? ExpressionValue.Null),
+        ]).ToJson()));
+
+        var needs = new List<NeedOutcome>();
+        foreach (var node in plan.Graph.NeedsOf(unit.Node))
+        {
+            var need = state.Jobs[node];
+            if (need.Units.Count == 0)
+                needs.Add(new NeedOutcome(need.Id, null, need.Result ?? Result.Skipped, UnitState.Empty));
+            foreach (var done in need.Units)
+                needs.Add(new NeedOutcome(done.Id, done.CacheKey, done.Result ?? Result.Skipped, done.Outputs));
+        }
+        return new CacheRequest(definition, steps.Select(s => s.Env).ToArray(), job.Inputs, job.Produces, needs, plan.ReadCache);
     }
 
     private static bool StepsUseExpressions(Job job)

@@ -33,6 +33,9 @@ public sealed class RunPlan
     /// <summary>Jobs taken as done from earlier runs (see <see cref="Protocol.CarriedJob"/>).</summary>
     public IReadOnlyDictionary<string, Protocol.CarriedJob> Carried { get; private init; } = Protocol.CarriedJob.None;
 
+    /// <summary>Whether <c>cache: true</c> jobs may be restored from the cache (false under <c>--no-cache</c>; results are still saved).</summary>
+    public bool ReadCache { get; private init; } = true;
+
     /// <summary>Jobs on long chains start first when slots are scarce: the number of jobs on the longest path from here to a sink.</summary>
     public IReadOnlyList<int> Priority { get; }
 
@@ -40,7 +43,7 @@ public sealed class RunPlan
     /// <param name="maxJobs">The job limit, matrix cells included; null for the default.</param>
     /// <param name="carried">Jobs not to run (their needs must be carried too); null for none.</param>
     public static RunPlan Create(string runId, Workflow workflow, IReadOnlyCollection<string> targets, int maxParallel, int? maxJobs = null,
-        IReadOnlyDictionary<string, Protocol.CarriedJob>? carried = null)
+        IReadOnlyDictionary<string, Protocol.CarriedJob>? carried = null, bool readCache = true)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(maxParallel, 1);
         var graph = JobGraph.FromWorkflow(workflow);
@@ -62,7 +65,7 @@ public sealed class RunPlan
                 if (!carried.ContainsKey(graph.Ids[need]))
                     throw new ArgumentException($"cannot carry job '{id}' without '{graph.Ids[need]}', which it needs");
         }
-        return new RunPlan(runId, workflow, jobs, graph, maxParallel) { MaxJobs = maxJobs ?? Core.Parsing.ParseLimits.Default.MaxJobs, Carried = carried };
+        return new RunPlan(runId, workflow, jobs, graph, maxParallel) { MaxJobs = maxJobs ?? Core.Parsing.ParseLimits.Default.MaxJobs, Carried = carried, ReadCache = readCache };
     }
 
     private static int[] LongestPathToSink(JobGraph graph)

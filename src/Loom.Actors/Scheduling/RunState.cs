@@ -34,6 +34,9 @@ public sealed class UnitState(string id, int node, int cell, ExpressionValue? ma
     /// <summary>Attempts cut short by the death of their <c>loom</c> (see <see cref="JobInterrupted"/>): not counted by <c>retry</c>.</summary>
     public int Interrupted { get; internal set; }
 
+    /// <summary>The cache key of a <c>cache: true</c> unit once it finished: what its dependents' keys cover.</summary>
+    public string? CacheKey { get; internal set; }
+
     /// <summary>The process of the step running now, as journaled: what a resumed run kills.</summary>
     public Execution.ProcessIdentity? Process { get; internal set; }
     public IReadOnlyDictionary<string, string> Outputs { get; internal set; } = Empty;
@@ -285,6 +288,7 @@ public sealed class RunState
                 unit.Process = null;
                 unit.Outputs = finished.Outputs ?? UnitState.Empty;
                 unit.Result = finished.Result;
+                unit.CacheKey = finished.CacheKey;
                 if (finished.Retrying)
                     unit.Phase = JobPhase.Retrying;
                 else
@@ -436,7 +440,7 @@ public sealed class RunState
         var counted = unit.Attempt - unit.Interrupted;
         var retry = failed && !Cancelled && !unit.ContinueOnError && job.Retry is { } policy && counted < policy.MaxAttempts;
         var delay = retry ? job.Retry!.DelayBefore(counted + 1) : TimeSpan.Zero;
-        events.Add(new JobFinished(f.JobId, f.Result, f.TimedOut, f.Error, f.Duration, now, f.Outputs, retry, delay));
+        events.Add(new JobFinished(f.JobId, f.Result, f.TimedOut, f.Error, f.Duration, now, f.Outputs, retry, delay, f.CacheKey, f.CachedFrom));
         if (!failed || retry || unit.ContinueOnError || unit.Matrix is null || !expressions.FailFast(unit.Node, this))
             return;
         // fail-fast: the first failed cell cancels its siblings.

@@ -13,6 +13,7 @@ public static class HelpText
         "runs" => Runs,
         "show" => Show,
         "retry" => Retry,
+        "cache" => Cache,
         _ => null,
     };
 
@@ -41,6 +42,7 @@ public static class HelpText
           runs       list the runs recorded in this workspace, newest first
           show       show one recorded run: each job's result, duration and reason
           retry      run a finished run again, keeping the jobs that succeeded
+          cache      list or clear the content-hash cache of 'cache: true' jobs
 
         Options:
           -h, --help     show help (also after a command: loom run --help)
@@ -64,6 +66,7 @@ public static class HelpText
 
         Options:
           --resume [RUN]         go on with the latest interrupted run, or with RUN
+          --no-cache             run 'cache: true' jobs whatever the cache holds (their results are still saved)
           -j, --max-parallel N   most jobs at once (default: the file's max-parallel, else the processor count)
           --job ID               run this job and what it needs; repeat for several
           --json                 one JSON object per event and output line (NDJSON)
@@ -138,6 +141,16 @@ public static class HelpText
         Starts a new run of RUN's recorded workflow and inputs that keeps every job that succeeded
         (with its outputs, 'carried from run RUN') and runs the failed, cancelled and skipped jobs and
         everything that depends on them. Secrets are read again (LOOM_SECRET_*, --secrets-file).
+
+        """;
+
+    public const string Cache = """
+        Usage: loom cache ls|clear [--file FILE]
+
+        A 'cache: true' job is skipped when its key is in the cache: its produced files ('produces')
+        and outputs are restored and it reports 'cached'. The key covers the job's definition, its
+        env, the files its 'inputs' select (hashed after its needs ran) and its needs' keys or results.
+        ls lists the entries (job, key, files, size, when, from which run); clear removes them all.
 
         """;
 

@@ -9,7 +9,7 @@ namespace Loom.Cli.Commands;
 
 public static class RunCommand
 {
-    private static readonly HashSet<string> Flags = ["--json", "--plain", "--no-color", "--skip-uses"];
+    private static readonly HashSet<string> Flags = ["--json", "--plain", "--no-color", "--skip-uses", "--no-cache"];
     private static readonly HashSet<string> Values = new(WorkflowFiles.LimitOptions.Concat(RunInputs.ValueOptions)) { "--max-parallel", "--job" };
     private static readonly Dictionary<string, string> Aliases = new() { ["-j"] = "--max-parallel" };
 
@@ -60,6 +60,7 @@ public static class RunCommand
             {
                 Contexts = await contextsRead!,
                 SkipUses = line.Has("--skip-uses"),
+                NoCache = line.Has("--no-cache"),
             };
         }
         using var runLock = RunLock.TryAcquire(workspace, runId, out var holder)
@@ -167,6 +168,7 @@ public static class RunCommand
             Contexts = defined.Contexts with { Secrets = RunInputs.Secrets(line) },
             SkipUses = defined.SkipUses,
             WorkflowText = defined.WorkflowText,
+            NoCache = defined.NoCache,
             Resume = true,
         };
     }
@@ -199,6 +201,7 @@ public static class RunCommand
             Contexts = defined.Contexts with { Loom = loomContext, Secrets = RunInputs.Secrets(line) },
             SkipUses = defined.SkipUses,
             WorkflowText = defined.WorkflowText,
+            NoCache = line.Has("--no-cache"),
             Carried = carried,
         };
     }

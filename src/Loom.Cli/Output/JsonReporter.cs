@@ -108,6 +108,8 @@ public sealed class JsonReporter(TextWriter output) : IRunReporter
                     writer.WriteNull("outputs");
                 writer.WriteBoolean("retrying", f.Retrying);
                 writer.WriteString("retryDelay", Duration(f.RetryDelay));
+                WriteNullable(writer, "cacheKey", f.CacheKey);
+                WriteNullable(writer, "cachedFrom", f.CachedFrom);
                 break;
             case MatrixExpanded m:
                 Start(writer, "matrixExpanded");

@@ -63,6 +63,9 @@ public sealed class LiveReporter : IRunReporter
                 case StepFinished s when s.Outcome == Result.Failure:
                     pending.Add($"{Prefix(s.JobId)} {style.Result(Result.Failure, $"step {s.Step + 1} failed")}{(s.Error ?? (s.ExitCode is { } code ? $" (exit code {code})" : ""))}");
                     break;
+                case JobFinished { CachedFrom: { } source } f:
+                    pending.Add($"{Prefix(f.JobId)} {style.Result(f.Result, "cached")} {style.Dim($"from run {source}")}");
+                    break;
                 case JobFinished f:
                     pending.Add($"{Prefix(f.JobId)} {style.Result(f.Result, Style.Symbol(f.Result))} {style.Dim(Style.Duration(f.Duration))}{(f.Error is null ? "" : $" {f.Error}")}");
                     break;

@@ -52,6 +52,9 @@ public sealed class PlainReporter(TextWriter output, Style style) : IRunReporter
             case JobSkipped s:
                 output.WriteLine($"{Prefix(s.JobId)} {style.Result(s.Result, s.Result.ToWire())}: {s.Reason}");
                 break;
+            case JobFinished { CachedFrom: { } source } f:
+                output.WriteLine($"{Prefix(f.JobId)} {style.Result(f.Result, "cached")} (from run {source}) in {Style.Duration(f.Duration)}");
+                break;
             case JobFinished f:
                 output.WriteLine($"{Prefix(f.JobId)} {style.Result(f.Result, f.Result.ToWire())} in {Style.Duration(f.Duration)}{(f.Error is null ? "" : $": {f.Error}")}");
                 break;

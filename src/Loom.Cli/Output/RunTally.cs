@@ -76,6 +76,9 @@ public sealed class RunTally
                 byId[s.JobId].Finish(s.Result, s.Reason, TimeSpan.Zero);
                 byId[s.JobId].Cause = s.Cause;
                 break;
+            case JobFinished { CachedFrom: { } source } f:
+                byId[f.JobId].Finish(f.Result, $"cached from run {source}", f.Duration);
+                break;
             case JobFinished f:
                 byId[f.JobId].Finish(f.Result, f.Error ?? byId[f.JobId].Reason, f.Duration);
                 break;

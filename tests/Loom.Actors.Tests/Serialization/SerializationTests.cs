@@ -65,6 +65,12 @@ public sealed class SerializationTests() : TestKit(Config)
         yield return SchedulerProtocol.GetStatus.Instance;
         yield return new SchedulerProtocol.RunStatus("r1", true, false, null, 12, [new UnitStatus("a", Loom.Actors.Scheduling.JobPhase.Done, Result.Failure, "exit code 3", TimeSpan.FromSeconds(1), 2, 1)]);
         yield return new RunnerProtocol.RunJob("r1", "/ws", new JobSpec("a (x)", "a", 1, env, 360, [step], env, "{\"matrix\":{\"os\":\"x\"}}", env));
+        yield return new RunnerProtocol.RunJob("r1", "/ws", new JobSpec("b", "b", 1, env, 360, [step], env, "{}", env)
+        {
+            Cache = new CacheRequest([new("steps[0].run", "make")], [env], ["src/**"], ["out/**"],
+                [new NeedOutcome("a", new string('f', 64), Result.Success, env), new NeedOutcome("c", null, Result.Skipped, env)], Read: true),
+        });
+        yield return new SchedulerProtocol.JobFinished("b", Result.Success, false, null, TimeSpan.Zero, env, new string('f', 64), "r0");
         yield return new RunnerProtocol.CancelJob("user");
         yield return new LoomProtocol.SubmitRun("r1", "/ws/.loom.yml", ".loom.yml", "/ws", ["a"], 2, probe)
         {

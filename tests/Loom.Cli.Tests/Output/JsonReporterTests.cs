@@ -31,6 +31,7 @@ public sealed class JsonReporterTests
         new MatrixExpanded("m", [new MatrixCell("m (linux, 8)", "{}"), new MatrixCell("m (mac, 8)", "{}")], At),
         new JobCancelling("m (mac, 8)", "cancelled by fail-fast: 'm (linux, 8)' failed", At),
         new JobInterrupted("a", 1, At),
+        new JobFinished("c", Result.Success, false, null, TimeSpan.FromSeconds(0.01), At, new Dictionary<string, string>(), false, default, new string('a', 64), "r0"),
         new JobCarried("c", Result.Success, new Dictionary<string, string> { ["v"] = "1" }, "r0", At),
         new Annotation("a", 0, "error", Awkward, "src/a.cs", 3, 5, "Title", At),
         new Annotation("a", 1, "notice", "note", null, null, null, null, At),
