@@ -44,6 +44,9 @@ public sealed record LoomPersistenceOptions
     /// <summary>A snapshot store plugin of the host (full HOCON path); null for the actor system's default. Not with <see cref="SqliteFolder"/>.</summary>
     public string? SnapshotPluginId { get; set; }
 
+    /// <summary>A run's scheduler saves a snapshot of its state every this many events (0: never), so a long run recovers fast.</summary>
+    public int SnapshotEvery { get; set; } = 1000;
+
     /// <summary>Start the journal and snapshot store as the actor system starts, on another thread, so the first run does not wait for them.</summary>
     public bool WarmUp { get; set; } = true;
 
@@ -78,6 +81,7 @@ public sealed class LoomPersistenceOptionsValidator : AbstractValidator<LoomPers
     public LoomPersistenceOptionsValidator()
     {
         RuleFor(o => o.BusyTimeout).InclusiveBetween(TimeSpan.Zero, TimeSpan.FromHours(1));
+        RuleFor(o => o.SnapshotEvery).GreaterThanOrEqualTo(0);
         RuleFor(o => o.SqliteFolder)
             .Must(Path.IsPathRooted).When(o => o.SqliteFolder is not null)
             .WithMessage("'Sqlite Folder' must be a rooted path.");

@@ -74,6 +74,10 @@ public sealed class JobState(int index, string id)
         internal set => reason = value;
     }
 
+    // What a snapshot keeps: the job's own phase and reason, not those it shows through its single unit.
+    internal JobPhase OwnPhase => phase;
+    internal string? OwnReason => reason;
+
     public bool TimedOut => units.Any(u => u.TimedOut);
 
     /// <summary>The one unit of a job without a matrix.</summary>
@@ -98,7 +102,7 @@ public sealed class JobState(int index, string id)
 /// events (readied jobs, free slots, the end of the run) is decided by processing
 /// <see cref="SchedulerProtocol.Advance"/> until it yields nothing: <see cref="Handle"/> does that loop.
 /// </summary>
-public sealed class RunState
+public sealed partial class RunState
 {
     private readonly RunPlan plan;
     private readonly JobExpressions expressions;

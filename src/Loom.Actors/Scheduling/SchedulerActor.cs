@@ -28,8 +28,9 @@ namespace Loom.Actors.Scheduling;
 /// write that records it; a crash in that window loses the last few events, never reorders them.
 /// <see cref="RunEvents.RunFinished"/> reaches the subscriber only once every event is written
 /// (<c>DeferAsync</c>), so a <c>loom run</c> that has printed its result has journaled the whole run.
-/// Recovery replays the events through <c>RunState.Apply</c>; no snapshots yet (a run's events are
-/// bounded by its jobs; watch mode will need them).
+/// Recovery restores the latest snapshot (<see cref="RunSnapshot"/>, saved every
+/// <c>SnapshotEvery</c> events once all of them are written) and replays the events after it through
+/// <c>RunState.Apply</c>.
 /// </remarks>
 public sealed class SchedulerActor : UntypedPersistentActor, IWithTimers
 {
@@ -40,9 +41,11 @@ public sealed class SchedulerActor : UntypedPersistentActor, IWithTimers
     private readonly JobFilesPool folders = new();
     private readonly string persistenceId;
     private readonly RunDefined? definition;
+    private readonly int snapshotEvery;
     private IActorRef subscriber = ActorRefs.Nobody;
-    // What the journal held, for the subscriber of a resumed run; dropped once sent.
-    private List<IRunNotification>? recovered = [];
+    // Events handed to the journal and not yet written, and events since the last snapshot.
+    private int unwritten;
+    private int sinceSnapshot;
 
     /// <param name="definition">What the run was started with, journaled as its first event; null journals none.</param>
     public SchedulerActor(RunPlan plan, string workspace, RunContexts contexts, LoomPersistenceOptions? persistence = null, RunDefined? definition = null)
@@ -55,6 +58,7 @@ public sealed class SchedulerActor : UntypedPersistentActor, IWithTimers
             JournalPluginId = journal;
         if (persistence?.EffectiveSnapshotPluginId is { } snapshots)
             SnapshotPluginId = snapshots;
+        snapshotEvery = persistence?.SnapshotEvery ?? 0;
     }
 
     public ITimerScheduler Timers { get; set; } = null!;
@@ -70,10 +74,11 @@ public sealed class SchedulerActor : UntypedPersistentActor, IWithTimers
     {
         switch (message)
         {
+            case SnapshotOffer { Snapshot: RunSnapshot snapshot }:
+                state.Restore(snapshot);
+                break;
             case IRunEvent e:
                 state.Apply(e);
-                if (e is IRunNotification notification)
-                    recovered?.Add(notification);
                 break;
             case RecoveryCompleted when LastSequenceNr > 0:
                 log.Info("Run {0} recovered from its journal at event {1} ({2})", state.Plan.RunId, LastSequenceNr, state.Finished ? "finished" : "not finished");
@@ -110,6 +115,15 @@ public sealed class SchedulerActor : UntypedPersistentActor, IWithTimers
             case Terminated terminated:
                 OnRunnerTerminated(terminated);
                 break;
+            case SaveSnapshotSuccess saved:
+                DeleteSnapshots(new SnapshotSelectionCriteria(saved.Metadata.SequenceNr - 1));
+                break;
+            case SaveSnapshotFailure failed:
+                // Recovery replays more events instead: slower, never wrong.
+                log.Warning("Run {0}: snapshot at event {1} not saved: {2}", state.Plan.RunId, failed.Metadata.SequenceNr, failed.Cause.Message);
+                break;
+            case DeleteSnapshotsSuccess or DeleteSnapshotsFailure:
+                break;
             case SchedulerProtocol.GetStatus:
                 Sender.Tell(Status());
                 break;
@@ -130,8 +144,6 @@ public sealed class SchedulerActor : UntypedPersistentActor, IWithTimers
     private void Start(SchedulerProtocol.Start start)
     {
         subscriber = start.Subscriber;
-        var journaled = recovered;
-        recovered = null;
         var runId = state.Plan.RunId;
         if (LastSequenceNr == 0 && start.Resume)
         {
@@ -146,7 +158,10 @@ public sealed class SchedulerActor : UntypedPersistentActor, IWithTimers
         if (LastSequenceNr == 0)
         {
             if (definition is not null)
+            {
+                unwritten++;
                 PersistAsync(definition, Written);
+            }
             Handle(start);
             return;
         }
@@ -155,10 +170,8 @@ public sealed class SchedulerActor : UntypedPersistentActor, IWithTimers
             Refuse($"run {runId} is already finished ({state.RunResult?.ToWire()})");
             return;
         }
-        // Resume: the subscriber first hears what happened before, then what the dead run left running is
-        // killed (a pid reused since is left alone) and queued again.
-        foreach (var notification in journaled ?? [])
-            subscriber.Tell(notification);
+        // Resume (the subscriber read what happened before from the journal): what the dead run left running
+        // is killed (a pid reused since is left alone) and queued again.
         foreach (var unit in state.RunningUnits())
         {
             if (unit.Process is not { } process)
@@ -181,6 +194,8 @@ public sealed class SchedulerActor : UntypedPersistentActor, IWithTimers
         var events = state.Handle(command, DateTimeOffset.UtcNow);
         if (events.Count == 0)
             return;
+        unwritten += events.Count;
+        sinceSnapshot += events.Count;
         PersistAllAsync(Journaled(events), Written);
         foreach (var e in events)
         {
@@ -199,9 +214,16 @@ public sealed class SchedulerActor : UntypedPersistentActor, IWithTimers
             yield return e is RunStarted or RunFinished ? new Tagged(e, [LoomPersistenceOptions.RunTag]) : e;
     }
 
-    // The state was applied before the write; nothing is left to do once it is journaled.
-    private static void Written(object _)
+    /// <summary>
+    /// The state was applied before the write. A snapshot is taken only when every applied event is written, so
+    /// it never gets ahead of the journal; older snapshots are deleted once it is saved.
+    /// </summary>
+    private void Written(object _)
     {
+        if (--unwritten > 0 || snapshotEvery <= 0 || sinceSnapshot < snapshotEvery)
+            return;
+        sinceSnapshot = 0;
+        SaveSnapshot(state.ToSnapshot());
     }
 
     private void Publish(IRunEvent e) => subscriber.Tell(e);

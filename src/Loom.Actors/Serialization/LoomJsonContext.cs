@@ -47,6 +47,7 @@ namespace Loom.Actors.Serialization;
 [JsonSerializable(typeof(SchedulerProtocol.GetStatus))]
 [JsonSerializable(typeof(SchedulerProtocol.RunStatus))]
 [JsonSerializable(typeof(SchedulerProtocol.Advance))]
+[JsonSerializable(typeof(RunSnapshot))]
 [JsonSerializable(typeof(RunnerProtocol.RunJob))]
 [JsonSerializable(typeof(RunnerProtocol.CancelJob))]
 internal sealed partial class LoomJsonContext : JsonSerializerContext;

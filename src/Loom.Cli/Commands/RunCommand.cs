@@ -45,9 +45,10 @@ public static class RunCommand
         await using var loom = await EmbeddedLoom.StartAsync(workspace, limits);
         var (subscriber, notifications) = loom.Subscribe();
         LoomProtocol.SubmitRun submit;
+        IReadOnlyList<IRunEvent> before = [];
         if (resume)
         {
-            submit = await ResumedRunAsync(loom, workspace, resumeId, line, subscriber);
+            (submit, before) = await ResumedRunAsync(loom, workspace, resumeId, line, subscriber);
             runId = submit.RunId;
         }
         else if (retryOf is not null)
@@ -74,6 +75,8 @@ public static class RunCommand
         using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, Cancel);
         using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, Cancel);
 
+        foreach (var notification in before.OfType<IRunNotification>())
+            reporter.Handle(notification);
         loom.Guardian.Tell(submit);
         Result? result = null;
         while (await WaitAsync(notifications, forceQuit.Token))
@@ -149,8 +152,11 @@ public static class RunCommand
         return (rest.ToArray(), resume, runId);
     }
 
-    /// <summary>The run to go on with: <paramref name="runId"/>, or the newest run that did not finish and that no live loom holds.</summary>
-    private static async Task<LoomProtocol.SubmitRun> ResumedRunAsync(EmbeddedLoom loom, string workspace, string? runId, CommandLine line, IActorRef subscriber)
+    /// <summary>
+    /// The run to go on with: <paramref name="runId"/>, or the newest run that did not finish and that no live loom
+    /// holds; with its journaled events, which the reporter is shown first.
+    /// </summary>
+    private static async Task<(LoomProtocol.SubmitRun Submit, IReadOnlyList<IRunEvent> Before)> ResumedRunAsync(EmbeddedLoom loom, string workspace, string? runId, CommandLine line, IActorRef subscriber)
     {
         var journal = loom.History();
         var runs = await journal.RunsAsync();
@@ -160,9 +166,10 @@ public static class RunCommand
               ?? throw new UsageException($"no interrupted run to resume in {RunHistory.JournalPath(workspace)} (see 'loom runs')");
         if (run.Result is { } result)
             throw new UsageException($"run {run.RunId} finished ({result.ToWire()}): nothing to resume; 'loom retry {run.RunId}' runs its failed jobs again");
-        var defined = (await journal.EventsAsync(run.RunId)).OfType<RunEvents.RunDefined>().FirstOrDefault()
+        var events = await journal.EventsAsync(run.RunId);
+        var defined = events.OfType<RunEvents.RunDefined>().FirstOrDefault()
             ?? throw new UsageException($"run {run.RunId} was recorded without its definition and cannot be resumed");
-        return new LoomProtocol.SubmitRun(run.RunId, defined.WorkflowPath, defined.DisplayPath, workspace, defined.Jobs,
+        var submit = new LoomProtocol.SubmitRun(run.RunId, defined.WorkflowPath, defined.DisplayPath, workspace, defined.Jobs,
             line.PositiveInt("--max-parallel") ?? defined.MaxParallel, subscriber)
         {
             Contexts = defined.Contexts with { Secrets = RunInputs.Secrets(line) },
@@ -171,6 +178,7 @@ public static class RunCommand
             NoCache = defined.NoCache,
             Resume = true,
         };
+        return (submit, events);
     }
 
     /// <summary>A new run of <paramref name="retryOf"/>'s recorded definition, carrying its jobs that succeeded.</summary>

@@ -45,9 +45,12 @@ public sealed class DurableRunTests : IDisposable
               - run: echo never
         """;
 
-    [Fact]
-    public async Task A_runs_events_survive_an_actor_system_restart_and_rebuild_the_same_state()
+    [Theory]
+    [InlineData(1000)]
+    [InlineData(4)]
+    public async Task A_runs_events_survive_an_actor_system_restart_and_rebuild_the_same_state(int snapshotEvery)
     {
+        this.snapshotEvery = snapshotEvery;
         var path = Path.Combine(workspace, ".loom.yml");
         await File.WriteAllTextAsync(path, Yaml);
         const string runId = "durable-1";
@@ -107,9 +110,21 @@ public sealed class DurableRunTests : IDisposable
         await using var command = connection.CreateCommand();
         command.CommandText = "PRAGMA journal_mode";
         Assert.Equal("wal", (string?)await command.ExecuteScalarAsync());
+
+        await using var snapshots = new SqliteConnection($"Data Source={Path.Combine(Folder, LoomPersistenceOptions.SnapshotFile)}");
+        await snapshots.OpenAsync();
+        await using var count = snapshots.CreateCommand();
+        count.CommandText = "SELECT count(*) FROM snapshot";
+        var saved = (long)(await count.ExecuteScalarAsync())!;
+        if (snapshotEvery > before.Events)
+            Assert.Equal(0, saved);
+        else
+            Assert.InRange(saved, 1, 2);
     }
 
-    private LoomPersistenceOptions Options() => new() { SqliteFolder = Folder };
+    private int snapshotEvery = 1000;
+
+    private LoomPersistenceOptions Options() => new() { SqliteFolder = Folder, SnapshotEvery = snapshotEvery };
 
     private async Task<IHost> StartAsync()
     {

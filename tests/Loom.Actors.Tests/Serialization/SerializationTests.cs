@@ -60,6 +60,14 @@ public sealed class SerializationTests() : TestKit(Config)
         yield return new SchedulerProtocol.RetryDue("a");
         yield return SchedulerProtocol.Advance.Instance;
         yield return SchedulerProtocol.Resume.Instance;
+        yield return new RunSnapshot(true, false, false, null, At, false,
+        [
+            new JobSnapshot("a", Loom.Actors.Scheduling.JobPhase.Running, null, null, null, false,
+            [
+                new UnitSnapshot("a (1)", 0, "{\"n\":1}", Loom.Actors.Scheduling.JobPhase.Running, null, null, false, false, null, At,
+                    TimeSpan.Zero, "build", 1, 2, 1, new Dictionary<string, string> { ["v"] = "1" }, null, 4242, 99),
+            ]),
+        ]);
         yield return new SchedulerProtocol.StepProcessStarted("a", 0, 4242, 123456);
         yield return new SchedulerProtocol.Start(probe, Resume: true);
         yield return SchedulerProtocol.GetStatus.Instance;
