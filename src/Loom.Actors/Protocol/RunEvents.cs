@@ -56,12 +56,6 @@ public static class RunEvents
     public sealed record JobStarted(string JobId, int Attempt, DateTimeOffset At, string? Title = null) : IRunEvent, IRunNotification;
 
     /// <summary>
-    /// A step's process started: its pid and start time (clock ticks after boot), so a resumed run can kill
-    /// what is left of it after <c>loom</c> was killed, and never a process that reused the pid.
-    /// </summary>
-    public sealed record StepProcessStarted(string JobId, int Step, int Pid, long StartTimeTicks, DateTimeOffset At) : IRunEvent;
-
-    /// <summary>
     /// The job was running when its <c>loom</c> died; the resumed run killed what was left of its processes and
     /// queued it again. The attempt counts as neither a success nor a failure (<c>retry</c> does not count it).
     /// </summary>
@@ -77,7 +71,11 @@ public static class RunEvents
     /// <param name="Cause">The need whose result made this job skip, for <c>loom why</c>; null when its own <c>if</c> was false.</param>
     public sealed record JobSkipped(string JobId, Result Result, string Reason, DateTimeOffset At, string? Cause = null) : IRunEvent, IRunNotification;
 
-    public sealed record StepStarted(string JobId, int Step, string Title, DateTimeOffset At) : IRunEvent, IRunNotification;
+    /// <param name="Pid">
+    /// The step's process and its start time (clock ticks after boot): a resumed run kills what is left of it after
+    /// <c>loom</c> was killed, and never a process that reused the pid. Null when the step never started a process.
+    /// </param>
+    public sealed record StepStarted(string JobId, int Step, string Title, DateTimeOffset At, int? Pid = null, long ProcessStartTicks = 0) : IRunEvent, IRunNotification;
 
     public sealed record StepFinished(string JobId, int Step, Result Outcome, Result Conclusion, int? ExitCode, TimeSpan Duration, string? Error, DateTimeOffset At) : IRunEvent, IRunNotification;
 

@@ -26,10 +26,8 @@ public static class SchedulerProtocol
     public sealed record WorkflowFileChanged(string Path) : ILoomMessage;
 
     // Reports from a runner about its job.
-    public sealed record StepStarted(string JobId, int Step, string Title) : ILoomMessage;
-
-    /// <summary>A step's process started (its identity survives a pid reused after a crash).</summary>
-    public sealed record StepProcessStarted(string JobId, int Step, int Pid, long StartTimeTicks) : ILoomMessage;
+    /// <param name="Pid">The step's process, once started (null when it never started); with its start time in clock ticks after boot.</param>
+    public sealed record StepStarted(string JobId, int Step, string Title, int? Pid = null, long ProcessStartTicks = 0) : ILoomMessage;
 
     /// <param name="Group">The <c>::group::</c> the line was printed in, if any.</param>
     public sealed record StepOutput(string JobId, int Step, string Line, string? Group = null) : ILoomMessage;

@@ -163,12 +163,14 @@ public sealed class RunnerActor : UntypedActor, IWithTimers
             ReportStep(step, Result.Failure, Failed(step), null, TimeSpan.Zero, Mask(e.Message));
             return false;
         }
-        scheduler.Tell(new SchedulerProtocol.StepStarted(Job.Id, step.Index, masker.Mask(resolved.Title)));
         var launch = new StepLaunch(resolved.Run, resolved.Shell, resolved.WorkingDirectory, resolved.Environment, resolved.Timeout);
         var relay = output = new StepOutputRelay(scheduler, Job.Id, step.Index, masker);
         current = StepProcess.Start(launch, relay.Relay);
-        if (current.Identity is { } process)
-            scheduler.Tell(new SchedulerProtocol.StepProcessStarted(Job.Id, step.Index, process.Pid, process.StartTimeTicks));
+        // One message names the step and its process (what a resumed run kills); the lines it printed
+        // meanwhile were held by the relay so that they follow it.
+        var process = current.Identity;
+        scheduler.Tell(new SchedulerProtocol.StepStarted(Job.Id, step.Index, masker.Mask(resolved.Title), process?.Pid, process?.StartTimeTicks ?? 0));
+        relay.Announced();
         current.Completion.PipeTo(Self, success: exit => new StepExited(step, resolved, exit), failure: e => new StepExited(step, resolved, new StepExit(-1, false, false, TimeSpan.Zero, e.Message)));
         return true;
     }

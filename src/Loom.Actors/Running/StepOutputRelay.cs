@@ -7,16 +7,45 @@ namespace Loom.Actors.Running;
 /// <summary>
 /// Takes one step's lines on its output thread: workflow commands are acted on, every text is masked,
 /// and what is left goes to the scheduler. Remembers whether a line failed the step (a disabled command).
+/// Lines that come before the runner has announced the step (<see cref="Announced"/>) wait, so that the
+/// scheduler hears of the step first.
 /// </summary>
 internal sealed class StepOutputRelay(IActorRef scheduler, string jobId, int step, SecretMasker masker)
 {
     private readonly StepOutputProcessor processor = new(masker);
+    private readonly Lock gate = new();
+    private List<string>? early = [];
     private volatile bool failedStep;
     private string? group;
 
     public bool FailedStep => failedStep;
 
+    /// <summary>The runner has told the scheduler the step started: lines held until now go, in order, and the next ones at once.</summary>
+    public void Announced()
+    {
+        lock (gate)
+        {
+            var held = early!;
+            early = null;
+            foreach (var raw in held)
+                Send(raw);
+        }
+    }
+
     public void Relay(string raw)
+    {
+        lock (gate)
+        {
+            if (early is not null)
+            {
+                early.Add(raw);
+                return;
+            }
+            Send(raw);
+        }
+    }
+
+    private void Send(string raw)
     {
         var line = processor.Process(raw);
         if (line.FailsStep)

@@ -180,10 +180,7 @@ public sealed partial class RunState
                 events.Add(new RunCancelling(cancel.Reason, now));
                 break;
             case SchedulerProtocol.StepStarted s when IsRunning(s.JobId):
-                events.Add(new StepStarted(s.JobId, s.Step, s.Title, now));
-                break;
-            case SchedulerProtocol.StepProcessStarted s when IsRunning(s.JobId):
-                events.Add(new StepProcessStarted(s.JobId, s.Step, s.Pid, s.StartTimeTicks, now));
+                events.Add(new StepStarted(s.JobId, s.Step, s.Title, now, s.Pid, s.ProcessStartTicks));
                 break;
             case SchedulerProtocol.Resume when Started:
                 Resume(now, events);
@@ -257,13 +254,11 @@ public sealed partial class RunState
             }
             case StepStarted step:
                 units[step.JobId].CurrentStep = step.Title;
+                units[step.JobId].Process = step.Pid is { } pid ? new Execution.ProcessIdentity(pid, step.ProcessStartTicks) : null;
                 break;
             case StepFinished step:
                 units[step.JobId].StepsFinished++;
                 units[step.JobId].Process = null;
-                break;
-            case StepProcessStarted process:
-                units[process.JobId].Process = new Execution.ProcessIdentity(process.Pid, process.StartTimeTicks);
                 break;
             case JobInterrupted interrupted:
             {

@@ -102,7 +102,7 @@ public sealed class SchedulerActor : UntypedPersistentActor, IWithTimers
             case SchedulerProtocol.StepSummary summary:
                 subscriber.Tell(new StepSummary(summary.JobId, summary.Markdown, DateTimeOffset.UtcNow));
                 break;
-            case SchedulerProtocol.StepStarted or SchedulerProtocol.StepProcessStarted or SchedulerProtocol.StepFinished or SchedulerProtocol.JobFinished or SchedulerProtocol.Cancel or SchedulerProtocol.RetryDue:
+            case SchedulerProtocol.StepStarted or SchedulerProtocol.StepFinished or SchedulerProtocol.JobFinished or SchedulerProtocol.Cancel or SchedulerProtocol.RetryDue:
                 Handle((ILoomMessage)message);
                 break;
             case SchedulerProtocol.Start start:

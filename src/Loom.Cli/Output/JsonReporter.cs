@@ -62,6 +62,11 @@ public sealed class JsonReporter(TextWriter output) : IRunReporter
                 writer.WriteNumber("step", s.Step);
                 writer.WriteString("title", s.Title);
                 writer.WriteString("at", s.At);
+                if (s.Pid is { } pid)
+                    writer.WriteNumber("pid", pid);
+                else
+                    writer.WriteNull("pid");
+                writer.WriteNumber("processStartTicks", s.ProcessStartTicks);
                 break;
             case StepFinished s:
                 Start(writer, "stepFinished");

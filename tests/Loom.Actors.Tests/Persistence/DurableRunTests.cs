@@ -99,7 +99,7 @@ public sealed class DurableRunTests : IDisposable
             Assert.Equal(Yaml, defined.WorkflowText);
             Assert.Equal(Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(Yaml))), defined.WorkflowHash);
             Assert.IsType<RunStarted>(events[1]);
-            Assert.Contains(events, e => e is StepProcessStarted { JobId: "build", Pid: > 1 });
+            Assert.Contains(events, e => e is StepStarted { JobId: "build", Pid: > 1 });
             Assert.IsType<RunFinished>(events[^1]);
             await host.StopAsync();
         }

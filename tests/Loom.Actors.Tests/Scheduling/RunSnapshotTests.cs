@@ -32,7 +32,7 @@ public sealed class RunSnapshotTests
     private static readonly ILoomMessage[] Commands =
     [
         new SchedulerProtocol.Start(Akka.Actor.ActorRefs.Nobody),
-        new SchedulerProtocol.StepProcessStarted("a", 0, 4242, 7),
+        new SchedulerProtocol.StepStarted("a", 0, "x", 4242, 7),
         new SchedulerProtocol.JobFinished("a", Result.Success, false, null, TimeSpan.FromSeconds(1)),
         new SchedulerProtocol.StepStarted("b (1)", 0, "x"),
         new SchedulerProtocol.JobFinished("flaky", Result.Failure, false, "exit code 1", TimeSpan.FromSeconds(1)),

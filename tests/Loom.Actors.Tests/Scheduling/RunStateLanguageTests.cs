@@ -121,7 +121,7 @@ public sealed class RunStateLanguageTests
                 steps: [{ run: x }]
               later: { needs: [done, flaky], steps: [{ run: x }] }
             """);
-        events.AddRange(state.Handle(new SchedulerProtocol.StepProcessStarted("flaky", 0, 4242, 99), Now));
+        events.AddRange(state.Handle(new SchedulerProtocol.StepStarted("flaky", 0, "x", 4242, 99), Now));
         events.AddRange(Finish(state, "done", Result.Success));
 
         // The process died here; a new state replays the journal, then resumes.

@@ -31,7 +31,7 @@ public sealed class SerializationTests() : TestKit(Config)
         {
             Carried = new Dictionary<string, CarriedJob> { ["b"] = new("r0", Result.Success, new Dictionary<string, string>()) },
         };
-        yield return new StepProcessStarted("a", 1, 4242, 123456, At);
+        yield return new StepStarted("a", 1, "build", At, 4242, 123456);
         yield return new JobInterrupted("a", 1, At);
         yield return new JobCarried("a", Result.Success, new Dictionary<string, string> { ["v"] = "1" }, "r0", At);
         yield return new JobQueued("a", At);
@@ -68,7 +68,7 @@ public sealed class SerializationTests() : TestKit(Config)
                     TimeSpan.Zero, "build", 1, 2, 1, new Dictionary<string, string> { ["v"] = "1" }, null, 4242, 99),
             ]),
         ]);
-        yield return new SchedulerProtocol.StepProcessStarted("a", 0, 4242, 123456);
+        yield return new SchedulerProtocol.StepStarted("a", 0, "build", 4242, 123456);
         yield return new SchedulerProtocol.Start(probe, Resume: true);
         yield return SchedulerProtocol.GetStatus.Instance;
         yield return new SchedulerProtocol.RunStatus("r1", true, false, null, 12, [new UnitStatus("a", Loom.Actors.Scheduling.JobPhase.Done, Result.Failure, "exit code 3", TimeSpan.FromSeconds(1), 2, 1)]);
