@@ -10,8 +10,8 @@ using Loom.Actors.Protocol;
 namespace Loom.Actors.Serialization;
 
 /// <summary>
-/// JSON for every <see cref="ILoomMessage"/>, with the type's short name as manifest, so messages
-/// and journal entries stay readable and never fall back to Akka's Newtonsoft default.
+/// Every <see cref="ILoomMessage"/>, with the type's short name as manifest, never through Akka's Newtonsoft
+/// default: a run's journaled events and snapshots in a hand-written binary format, other messages as JSON.
 /// </summary>
 /// <remarks>
 /// Akka creates its serializers when the actor system starts, but a single-node <c>loom run</c>
@@ -32,12 +32,18 @@ public sealed class LoomMessageSerializer : SerializerWithStringManifest
     /// <summary>Every message type this serializer knows; a test round-trips each.</summary>
     public static IEnumerable<Type> MessageTypes => Manifests.TypesByManifest.Values;
 
-    public override byte[] ToBinary(object obj) => JsonSerializer.SerializeToUtf8Bytes(obj, obj.GetType(), Options);
+    /// <summary>A run's events and snapshots in the journal's binary format (<see cref="RunEventCodec"/>); other messages as JSON.</summary>
+    public override byte[] ToBinary(object obj) =>
+        RunEventCodec.Handles(obj) ? RunEventCodec.Write(obj) : JsonSerializer.SerializeToUtf8Bytes(obj, obj.GetType(), Options);
 
-    public override object FromBinary(byte[] bytes, string manifest) =>
-        Manifests.TypesByManifest.TryGetValue(manifest, out var type)
-            ? JsonSerializer.Deserialize(bytes, type, Options) ?? throw new SerializationException($"null payload for {manifest}")
-            : throw new SerializationException($"unknown Loom message manifest '{manifest}'");
+    public override object FromBinary(byte[] bytes, string manifest)
+    {
+        if (!Manifests.TypesByManifest.TryGetValue(manifest, out var type))
+            throw new SerializationException($"unknown Loom message manifest '{manifest}'");
+        if (typeof(IRunEvent).IsAssignableFrom(type) || type == typeof(RunSnapshot))
+            return RunEventCodec.Read(type, bytes);
+        return JsonSerializer.Deserialize(bytes, type, Options) ?? throw new SerializationException($"null payload for {manifest}");
+    }
 
     // Created by whichever thread needs it first; a spare one from a race is harmless.
     private JsonSerializerOptions Options => options ??= new JsonSerializerOptions
