@@ -35,6 +35,9 @@ public static class RunEvents
     {
         /// <summary>Jobs taken as done from earlier runs (<c>loom retry</c>, watch cycles).</summary>
         public IReadOnlyDictionary<string, CarriedJob> Carried { get; init; } = CarriedJob.None;
+
+        /// <summary>The folder of the run's step logs (<c>Scheduling.RunLogFiles</c> names its files); null when none are kept.</summary>
+        public string? LogsFolder { get; init; }
     }
 
     public sealed record RunStarted(string RunId, string Workflow, IReadOnlyList<string> Jobs, int MaxParallel, DateTimeOffset At) : IRunEvent, IRunNotification;
