@@ -34,6 +34,9 @@ public static class Program
                 "runs" => await HistoryCommands.RunsAsync(rest),
                 "show" => await HistoryCommands.ShowAsync(rest),
                 "retry" => await RunCommand.RetryAsync(rest),
+                "logs" => await LogsCommand.ExecuteAsync(rest),
+                "cancel" => await RunControlCommands.CancelAsync(rest),
+                "prune" => await RunControlCommands.PruneAsync(rest),
                 _ => throw new UsageException($"unknown command '{args[0]}' (see 'loom --help')"),
             };
         }
