@@ -73,6 +73,22 @@ public sealed class JobExpressions
         return (group, cancel);
     }
 
+    /// <summary>A job-level <c>concurrency</c> group of <paramref name="unit"/>, evaluated; the group as written when it cannot be.</summary>
+    public string JobGroupOf(UnitState unit, RunState state)
+    {
+        var group = plan.Jobs[unit.Node].Concurrency!.Group;
+        if (!Templates.HasExpression(group))
+            return group;
+        try
+        {
+            return Templates.String(group, UnitContexts(unit, state));
+        }
+        catch (ExpressionException)
+        {
+            return group;
+        }
+    }
+
     public bool ContinueOnError(int node, ExpressionValue? matrix, RunState state)
     {
         var setting = plan.Jobs[node].ContinueOnError;
