@@ -68,6 +68,10 @@ public static class HelpText
         with the run as it was started (even if the file changed since): what succeeded is kept, what
         was running is killed if anything is left of it and runs again.
 
+        What the steps print is kept in .loom/runs/RUN/logs (see 'loom logs'; 16 MiB per job attempt,
+        LOOM_MAX_LOG_BYTES to change it). A workflow with 'concurrency' waits for the running run of its
+        group, in any loom process of this workspace, or cancels it with cancel-in-progress.
+
         Options:
           --resume [RUN]         go on with the latest interrupted run, or with RUN
           -j, --max-parallel N   most jobs at once (default: the file's max-parallel, else the processor count)
