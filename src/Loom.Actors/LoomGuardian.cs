@@ -18,6 +18,9 @@ public sealed class LoomGuardian : UntypedActor
     private readonly IActorRef watcher;
     private readonly int maxJobs;
     private readonly LoomPersistenceOptions persistence;
+    private readonly LoomStepLogOptions stepLogs;
+    // Runs waiting for their concurrency group (LoomProtocol.RunHeld) until they are released.
+    private readonly Dictionary<string, PreparedRun> held = new(StringComparer.Ordinal);
     private readonly Dictionary<string, IActorRef> runs = new(StringComparer.Ordinal);
     private readonly Dictionary<string, IActorRef> subscribers = new(StringComparer.Ordinal);
 
@@ -26,6 +29,7 @@ public sealed class LoomGuardian : UntypedActor
         watcher = Context.ActorOf(WatcherActor.Props(options.Limits), "watcher");
         maxJobs = options.Limits.MaxJobs;
         persistence = options.Persistence;
+        stepLogs = options.StepLogs;
     }
 
     public static Props Props(LoomOptions options) => ActorProps.Of(() => new LoomGuardian(options));
@@ -35,7 +39,7 @@ public sealed class LoomGuardian : UntypedActor
         switch (message)
         {
             case LoomProtocol.SubmitRun submit:
-                if (runs.ContainsKey(submit.RunId))
+                if (runs.ContainsKey(submit.RunId) || held.ContainsKey(submit.RunId))
                     submit.Subscriber.Tell(new LoomProtocol.RunRejected(submit.RunId, [$"run '{submit.RunId}' is already going on"]));
                 else
                     watcher.Tell(new WatcherProtocol.Load(submit));
@@ -48,9 +52,16 @@ public sealed class LoomGuardian : UntypedActor
                 if (subscribers.Remove(refused.RunId, out var refusedSubscriber))
                     refusedSubscriber.Tell(refused);
                 break;
+            case LoomProtocol.ReleaseRun release:
+                if (held.Remove(release.RunId, out var prepared))
+                    Launch(prepared);
+                break;
             case LoomProtocol.CancelRun cancel:
                 if (runs.TryGetValue(cancel.RunId, out var running))
                     running.Tell(new SchedulerProtocol.Cancel(cancel.Reason));
+                // A held run never started: nothing was journaled, nothing is left to do.
+                else if (held.Remove(cancel.RunId, out var waiting))
+                    waiting.Request.Subscriber.Tell(new LoomProtocol.RunRejected(cancel.RunId, [$"run {cancel.RunId} was cancelled before it started ({cancel.Reason})"]));
                 break;
             case Terminated t:
                 foreach (var (runId, scheduler) in runs)
@@ -97,15 +108,49 @@ public sealed class LoomGuardian : UntypedActor
             return;
         }
         var definition = new RunEvents.RunDefined(request.WorkflowPath, request.DisplayPath, Hash(loaded.Result.Text ?? ""), loaded.Result.Text ?? "",
-            request.Jobs, request.MaxParallel, request.SkipUses, request.Contexts with { Secrets = RunContexts.Empty.Secrets }, DateTimeOffset.UtcNow) { Carried = request.Carried, NoCache = request.NoCache };
-        var scheduler = Context.ActorOf(SchedulerActor.Props(plan, request.Workspace, request.Contexts, persistence, definition), "run-" + request.RunId);
+            request.Jobs, request.MaxParallel, request.SkipUses, request.Contexts with { Secrets = RunContexts.Empty.Secrets }, DateTimeOffset.UtcNow)
+        {
+            Carried = request.Carried,
+            NoCache = request.NoCache,
+            LogsFolder = stepLogs.FolderOf(request.RunId),
+        };
+        var prepared = new PreparedRun(request, plan, definition, loaded.Result.Warnings.Select(w => w.ToString()).ToList());
+        if (request.HoldForGroup && workflow.Concurrency is not null)
+        {
+            (string Group, bool CancelInProgress)? group;
+            var expressions = new JobExpressions(plan, request.Contexts);
+            try
+            {
+                group = expressions.WorkflowConcurrency();
+            }
+            catch (Loom.Core.Expressions.ExpressionException e)
+            {
+                request.Subscriber.Tell(new LoomProtocol.RunRejected(request.RunId, [expressions.Mask($"concurrency: {e.Message}")]));
+                return;
+            }
+            if (group is { } g)
+            {
+                held[request.RunId] = prepared;
+                request.Subscriber.Tell(new LoomProtocol.RunHeld(request.RunId, g.Group, g.CancelInProgress));
+                return;
+            }
+        }
+        Launch(prepared);
+    }
+
+    private void Launch(PreparedRun run)
+    {
+        var request = run.Request;
+        var scheduler = Context.ActorOf(SchedulerActor.Props(run.Plan, request.Workspace, request.Contexts, persistence, run.Definition, stepLogs), "run-" + request.RunId);
         Context.Watch(scheduler);
         runs[request.RunId] = scheduler;
         subscribers[request.RunId] = request.Subscriber;
         watcher.Tell(new WatcherProtocol.WatchDuringRun(request.WorkflowPath, request.DisplayPath, scheduler));
-        request.Subscriber.Tell(new LoomProtocol.RunAccepted(request.RunId, scheduler, loaded.Result.Warnings.Select(w => w.ToString()).ToList()));
+        request.Subscriber.Tell(new LoomProtocol.RunAccepted(request.RunId, scheduler, run.Warnings));
         scheduler.Tell(new SchedulerProtocol.Start(request.Subscriber, request.Resume));
     }
+
+    private sealed record PreparedRun(LoomProtocol.SubmitRun Request, RunPlan Plan, RunEvents.RunDefined Definition, IReadOnlyList<string> Warnings);
 
     private static string Hash(string text) => Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(text)));
 }

@@ -53,6 +53,9 @@ public sealed class EmbeddedLoom : IAsyncDisposable
 
     public static string JournalFolder(string workspace) => Path.Combine(workspace, ".loom");
 
+    /// <summary>One folder per run: its lock, owner and step logs (<c>.loom/runs/&lt;id&gt;/logs</c>).</summary>
+    public static string RunsFolder(string workspace) => Path.Combine(JournalFolder(workspace), "runs");
+
     /// <summary>The run history, read through Akka.Persistence.Query from the workspace's journal.</summary>
     public RunJournal History() => new(System, LoomPersistenceOptions.SqliteQueryPluginId);
 
@@ -60,11 +63,13 @@ public sealed class EmbeddedLoom : IAsyncDisposable
     public static Task<EmbeddedLoom> StartHistoryAsync(string workspace) =>
         StartAsync(workspace, akka => akka.WithLoomSerialization().WithLoomPersistence(Persistence(workspace)), run: false);
 
-    public static Task<EmbeddedLoom> StartAsync(string workspace, ParseLimits limits) =>
+    /// <param name="maxLogBytes">The most output kept per step log file.</param>
+    public static Task<EmbeddedLoom> StartAsync(string workspace, ParseLimits limits, long maxLogBytes = LoomStepLogOptions.DefaultMaxFileBytes) =>
         StartAsync(workspace, akka => akka.WithLoom(options =>
         {
             options.Limits = limits;
             options.Persistence = Persistence(workspace);
+            options.StepLogs = new LoomStepLogOptions { RunsFolder = RunsFolder(workspace), MaxFileBytes = maxLogBytes };
         }), run: true);
 
     private static async Task<EmbeddedLoom> StartAsync(string workspace, Action<AkkaConfigurationBuilder> configure, bool run)

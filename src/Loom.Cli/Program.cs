@@ -35,6 +35,9 @@ public static class Program
                 "show" => await HistoryCommands.ShowAsync(rest),
                 "retry" => await RunCommand.RetryAsync(rest),
                 "cache" => CacheCommand.Execute(rest),
+                "logs" => await LogsCommand.ExecuteAsync(rest),
+                "cancel" => await RunControlCommands.CancelAsync(rest),
+                "prune" => await RunControlCommands.PruneAsync(rest),
                 _ => throw new UsageException($"unknown command '{args[0]}' (see 'loom --help')"),
             };
         }

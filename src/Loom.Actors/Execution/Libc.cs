@@ -8,6 +8,7 @@ internal static unsafe partial class Libc
     private const string Lib = "libc";
 
     public const int SIGKILL = 9;
+    public const int SIGTERM = 15;
     public const int ESRCH = 3;
     public const int EINTR = 4;
     public const int EAGAIN = 11;

@@ -30,6 +30,9 @@ public static unsafe class ProcessTree
         KillSession(leader.Pid, leader.StartTimeTicks);
     }
 
+    /// <summary>SIGTERM to one process (a <c>loom</c> that holds a run cancels it and exits); false when there is no such process.</summary>
+    public static bool Terminate(int pid) => pid > 1 && Libc.kill(pid, Libc.SIGTERM) == 0;
+
     /// <summary>SIGKILL to process group <paramref name="pgid"/>; never to Loom's own group or init.</summary>
     internal static void SignalGroup(int pgid)
     {

@@ -13,6 +13,28 @@ public sealed class LoomOptions
 
     /// <summary>Where runs are journaled.</summary>
     public LoomPersistenceOptions Persistence { get; set; } = new();
+
+    /// <summary>Where each run keeps its steps' output.</summary>
+    public LoomStepLogOptions StepLogs { get; set; } = new();
+}
+
+/// <summary>
+/// Step logs: every line a job's steps print (secrets masked) in <c>&lt;RunsFolder&gt;/&lt;run-id&gt;/logs/&lt;unit&gt;.&lt;attempt&gt;.log</c>,
+/// a file only for a job that printed something (see <c>RunLogWriter</c>). The folder is recorded in the run's
+/// <c>RunDefined</c> event.
+/// </summary>
+public sealed record LoomStepLogOptions
+{
+    public const long DefaultMaxFileBytes = 16 * 1024 * 1024;
+
+    /// <summary>A rooted folder (for <c>loom run</c>: <c>&lt;workspace&gt;/.loom/runs</c>); null keeps no step logs.</summary>
+    public string? RunsFolder { get; set; }
+
+    /// <summary>The most output kept per log file; what follows is counted, not kept, and a last line says so.</summary>
+    public long MaxFileBytes { get; set; } = DefaultMaxFileBytes;
+
+    /// <summary>The logs folder of run <paramref name="runId"/>; null when no step logs are kept.</summary>
+    public string? FolderOf(string runId) => RunsFolder is null ? null : Path.Combine(RunsFolder, runId, "logs");
 }
 
 /// <summary>
@@ -73,6 +95,18 @@ public sealed class LoomOptionsValidator : AbstractValidator<LoomOptions>
         RuleFor(o => o.Limits.MaxJobs).GreaterThan(0);
         RuleFor(o => o.Limits.MaxNodes).GreaterThan(0);
         RuleFor(o => o.Persistence).NotNull().SetValidator(new LoomPersistenceOptionsValidator());
+        RuleFor(o => o.StepLogs).NotNull().SetValidator(new LoomStepLogOptionsValidator());
+    }
+}
+
+public sealed class LoomStepLogOptionsValidator : AbstractValidator<LoomStepLogOptions>
+{
+    public LoomStepLogOptionsValidator()
+    {
+        RuleFor(o => o.MaxFileBytes).InclusiveBetween(1024, 1L << 40);
+        RuleFor(o => o.RunsFolder)
+            .Must(Path.IsPathRooted).When(o => o.RunsFolder is not null)
+            .WithMessage("'Runs Folder' must be a rooted path.");
     }
 }
 

@@ -1,4 +1,5 @@
 using Akka.Actor;
+using Akka.Persistence;
 using Akka.Persistence.Query;
 using Akka.Streams;
 using Akka.Streams.Dsl;
@@ -49,6 +50,27 @@ public sealed class RunJournal(ActorSystem system, string queryPluginId)
             .OrderByDescending(r => r.StartedAt)
             .ThenByDescending(r => r.RunId, StringComparer.Ordinal)
             .ToList();
+    }
+
+    /// <summary>
+    /// Deletes a run's events and snapshots through Akka.Persistence's own protocol (<see cref="DeleteMessagesTo"/> to the
+    /// journal, <see cref="DeleteSnapshots"/> to the snapshot store), so it works with any plugin: the run is gone from
+    /// every query. The caller makes sure no scheduler writes the run meanwhile.
+    /// </summary>
+    public async Task DeleteAsync(string runId, LoomPersistenceOptions persistence, TimeSpan timeout)
+    {
+        var plugins = Akka.Persistence.Persistence.Instance.Apply(system);
+        var persistenceId = SchedulerActor.PersistenceIdOf(runId);
+        var deleted = await plugins.JournalFor(persistence.EffectiveJournalPluginId)
+            .Ask<object>(replyTo => new DeleteMessagesTo(persistenceId, long.MaxValue, replyTo), timeout, CancellationToken.None)
+            .ConfigureAwait(false);
+        if (deleted is DeleteMessagesFailure failure)
+            throw new IOException($"could not delete the events of run {runId}: {failure.Cause.Message}", failure.Cause);
+        var snapshots = await plugins.SnapshotStoreFor(persistence.EffectiveSnapshotPluginId)
+            .Ask<object>(new DeleteSnapshots(persistenceId, SnapshotSelectionCriteria.Latest), timeout)
+            .ConfigureAwait(false);
+        if (snapshots is DeleteSnapshotsFailure snapshotFailure)
+            throw new IOException($"could not delete the snapshots of run {runId}: {snapshotFailure.Cause.Message}", snapshotFailure.Cause);
     }
 
     /// <summary>A run's events in the order they happened; empty when no run has that id.</summary>

@@ -38,7 +38,19 @@ public static class LoomProtocol
 
         /// <summary><c>--skip-uses</c>: leave <c>uses:</c> steps out with a warning instead of refusing the file.</summary>
         public bool SkipUses { get; init; }
+
+        /// <summary>
+        /// A run whose workflow has a <c>concurrency</c> group waits, after <see cref="RunHeld"/>, for <see cref="ReleaseRun"/>:
+        /// the submitter keeps runs of one group apart (<c>loom run</c> with a lock file per group).
+        /// </summary>
+        public bool HoldForGroup { get; init; }
     }
+
+    /// <summary>The run's evaluated <c>concurrency</c> group: nothing runs (or is journaled) until <see cref="ReleaseRun"/>.</summary>
+    public sealed record RunHeld(string RunId, string Group, bool CancelInProgress) : IRunNotification;
+
+    /// <summary>Start a held run (<see cref="RunHeld"/>): its group is free.</summary>
+    public sealed record ReleaseRun(string RunId) : ILoomMessage;
 
     /// <param name="Warnings">What loading the file warned of, as <c>file:line:col: warning: ...</c> lines.</param>
     public sealed record RunAccepted(string RunId, IActorRef Scheduler, IReadOnlyList<string> Warnings) : IRunNotification;

@@ -38,6 +38,9 @@ public static class RunEvents
 
         /// <summary>Started with <c>--no-cache</c>.</summary>
         public bool NoCache { get; init; }
+
+        /// <summary>The folder of the run's step logs (<c>Scheduling.RunLogFiles</c> names its files); null when none are kept.</summary>
+        public string? LogsFolder { get; init; }
     }
 
     public sealed record RunStarted(string RunId, string Workflow, IReadOnlyList<string> Jobs, int MaxParallel, DateTimeOffset At) : IRunEvent, IRunNotification;

@@ -58,6 +58,37 @@ public sealed class JobExpressions
         }
     }
 
+    /// <summary>The workflow's <c>concurrency</c> group and <c>cancel-in-progress</c>, evaluated; null without one (or with an empty group).</summary>
+    /// <exception cref="ExpressionException">An expression of either fails.</exception>
+    public (string Group, bool CancelInProgress)? WorkflowConcurrency()
+    {
+        if (plan.Workflow.Concurrency is not { } concurrency)
+            return null;
+        var group = Templates.String(concurrency.Group, runContexts);
+        if (group.Length == 0)
+            return null;
+        var cancel = concurrency.CancelInProgress.Expression is { } expression
+            ? Templates.Value(expression, runContexts).IsTruthy
+            : concurrency.CancelInProgress.Value;
+        return (group, cancel);
+    }
+
+    /// <summary>A job-level <c>concurrency</c> group of <paramref name="unit"/>, evaluated; the group as written when it cannot be.</summary>
+    public string JobGroupOf(UnitState unit, RunState state)
+    {
+        var group = plan.Jobs[unit.Node].Concurrency!.Group;
+        if (!Templates.HasExpression(group))
+            return group;
+        try
+        {
+            return Templates.String(group, UnitContexts(unit, state));
+        }
+        catch (ExpressionException)
+        {
+            return group;
+        }
+    }
+
     public bool ContinueOnError(int node, ExpressionValue? matrix, RunState state)
     {
         var setting = plan.Jobs[node].ContinueOnError;

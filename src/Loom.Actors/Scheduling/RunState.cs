@@ -112,6 +112,8 @@ public sealed partial class RunState
     // by ReadyToRun, while a SortedSet of tuples is JIT-compiled at every start (some 50 methods).
     private readonly SortedSet<UnitState> queue;
     private readonly SortedSet<JobState> ready = new(Comparer<JobState>.Create(static (a, b) => a.Index.CompareTo(b.Index)));
+    // Whether any job has a job-level concurrency group: only then does dispatch look at groups.
+    private readonly bool jobGroups;
     private int doneCount;
     private int doneWithoutUnits;
     private bool workflowFailed;
@@ -122,6 +124,7 @@ public sealed partial class RunState
         expressions = new JobExpressions(plan, contexts ?? RunContexts.Empty);
         queue = new SortedSet<UnitState>(new DispatchOrder(plan));
         jobs = new JobState[plan.Jobs.Count];
+        jobGroups = plan.Jobs.Any(j => j.Concurrency is not null);
         for (var i = 0; i < jobs.Length; i++)
             jobs[i] = new JobState(i, plan.Jobs[i].Id) { RemainingNeeds = plan.Graph.NeedsOf(i).Count };
     }
@@ -545,12 +548,16 @@ public sealed partial class RunState
         if (free <= 0 || queue.Count == 0)
             return;
         Dictionary<int, int>? startedPerJob = null;
+        var busyGroups = jobGroups ? RunningGroups() : null;
         foreach (var unit in queue)
         {
             if (free == 0)
                 break;
             var node = unit.Node;
             var job = jobs[node];
+            // Units of one job-level concurrency group never run at the same time; the next waits its turn in the queue.
+            if (busyGroups is not null && plan.Jobs[node].Concurrency is not null && !busyGroups.Add(expressions.JobGroupOf(unit, this)))
+                continue;
             if (expressions.MaxParallelCells(node, this) is { } limit)
             {
                 startedPerJob ??= [];
@@ -562,6 +569,15 @@ public sealed partial class RunState
             events.Add(new JobStarted(unit.Id, unit.Attempt + 1, now, expressions.TitleOf(unit, this)));
             free--;
         }
+    }
+
+    private HashSet<string> RunningGroups()
+    {
+        var groups = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var unit in units.Values)
+            if (unit.Phase == JobPhase.Running && plan.Jobs[unit.Node].Concurrency is not null)
+                groups.Add(expressions.JobGroupOf(unit, this));
+        return groups;
     }
 
     private StatusContext StatusOf(int index)

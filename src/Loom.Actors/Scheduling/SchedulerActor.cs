@@ -42,17 +42,22 @@ public sealed class SchedulerActor : UntypedPersistentActor, IWithTimers
     private readonly string persistenceId;
     private readonly RunDefined? definition;
     private readonly int snapshotEvery;
+    private readonly RunLogWriter? logs;
     private IActorRef subscriber = ActorRefs.Nobody;
     // Events handed to the journal and not yet written, and events since the last snapshot.
     private int unwritten;
     private int sinceSnapshot;
 
     /// <param name="definition">What the run was started with, journaled as its first event; null journals none.</param>
-    public SchedulerActor(RunPlan plan, string workspace, RunContexts contexts, LoomPersistenceOptions? persistence = null, RunDefined? definition = null)
+    /// <param name="stepLogs">Where the steps' output is kept; null keeps none.</param>
+    public SchedulerActor(RunPlan plan, string workspace, RunContexts contexts, LoomPersistenceOptions? persistence = null, RunDefined? definition = null,
+        LoomStepLogOptions? stepLogs = null)
     {
         state = new RunState(plan, contexts);
         this.workspace = workspace;
         this.definition = definition;
+        if (stepLogs?.FolderOf(plan.RunId) is { } logFolder)
+            logs = new RunLogWriter(logFolder, stepLogs.MaxFileBytes, log);
         persistenceId = PersistenceIdOf(plan.RunId);
         if (persistence?.EffectiveJournalPluginId is { } journal)
             JournalPluginId = journal;
@@ -67,8 +72,9 @@ public sealed class SchedulerActor : UntypedPersistentActor, IWithTimers
 
     public static string PersistenceIdOf(string runId) => "run-" + runId;
 
-    public static Props Props(RunPlan plan, string workspace, RunContexts contexts, LoomPersistenceOptions? persistence = null, RunDefined? definition = null) =>
-        ActorProps.Of(() => new SchedulerActor(plan, workspace, contexts, persistence, definition));
+    public static Props Props(RunPlan plan, string workspace, RunContexts contexts, LoomPersistenceOptions? persistence = null, RunDefined? definition = null,
+        LoomStepLogOptions? stepLogs = null) =>
+        ActorProps.Of(() => new SchedulerActor(plan, workspace, contexts, persistence, definition, stepLogs));
 
     protected override void OnRecover(object message)
     {
@@ -95,6 +101,14 @@ public sealed class SchedulerActor : UntypedPersistentActor, IWithTimers
         {
             case SchedulerProtocol.StepOutput o:
                 subscriber.Tell(new OutputLine(o.JobId, o.Step, o.Line, DateTimeOffset.UtcNow, o.Group));
+                if (logs is not null)
+                    KeepLine(o);
+                break;
+            case FlushLogs:
+                logs?.Flush();
+                break;
+            case LogsClosed closed:
+                Publish(closed.Finished);
                 break;
             case SchedulerProtocol.Annotation a:
                 subscriber.Tell(new Annotation(a.JobId, a.Step, a.Level, a.Message, a.File, a.Line, a.Column, a.Title, DateTimeOffset.UtcNow));
@@ -200,7 +214,7 @@ public sealed class SchedulerActor : UntypedPersistentActor, IWithTimers
         foreach (var e in events)
         {
             if (e is RunFinished)
-                DeferAsync(e, Publish);
+                DeferAsync(e, Finish);
             else if (e is IRunNotification)
                 subscriber.Tell(e);
             React(e);
@@ -228,6 +242,37 @@ public sealed class SchedulerActor : UntypedPersistentActor, IWithTimers
 
     private void Publish(IRunEvent e) => subscriber.Tell(e);
 
+    /// <summary>The run's last event goes out once its step logs are on disk too: <c>loom logs</c> after <c>loom run</c> reads them whole.</summary>
+    private void Finish(IRunEvent finished)
+    {
+        if (logs is not { Started: true })
+        {
+            Publish(finished);
+            return;
+        }
+        Timers.Cancel(FlushLogs.Instance);
+        logs.CloseAllAsync().PipeTo(Self, success: () => new LogsClosed(finished), failure: _ => new LogsClosed(finished));
+    }
+
+    private void KeepLine(SchedulerProtocol.StepOutput o)
+    {
+        var unit = state[o.JobId];
+        var first = !logs!.Started;
+        logs.Write(o.JobId, unit.Attempt, o.Step, unit.CurrentStep, o.Line);
+        // Buffered lines reach the file at least this often, for 'loom logs --follow'; a run without output has no timer.
+        if (first)
+            Timers.StartPeriodicTimer(FlushLogs.Instance, FlushLogs.Instance, FlushInterval);
+    }
+
+    private static readonly TimeSpan FlushInterval = TimeSpan.FromMilliseconds(500);
+
+    private sealed class FlushLogs
+    {
+        public static readonly FlushLogs Instance = new();
+    }
+
+    private sealed record LogsClosed(IRunEvent Finished);
+
     private SchedulerProtocol.RunStatus Status()
     {
         var jobs = new List<UnitStatus>();
@@ -251,6 +296,7 @@ public sealed class SchedulerActor : UntypedPersistentActor, IWithTimers
             case JobFinished finished:
                 if (runners.Remove(finished.JobId, out var done))
                     Context.Unwatch(done);
+                logs?.Close(finished.JobId);
                 if (finished.Retrying)
                     Timers.StartSingleTimer(finished.JobId, new SchedulerProtocol.RetryDue(finished.JobId), finished.RetryDelay);
                 break;
@@ -270,7 +316,12 @@ public sealed class SchedulerActor : UntypedPersistentActor, IWithTimers
         }
     }
 
-    protected override void PostStop() => folders.Dispose();
+    protected override void PostStop()
+    {
+        folders.Dispose();
+        // A run stopped before its end keeps what its steps printed so far.
+        logs?.CloseAllAsync();
+    }
 
     private void StartRunner(JobStarted started)
     {

@@ -13,6 +13,8 @@ namespace Loom.Actors.Serialization;
 [JsonSerializable(typeof(LoomProtocol.RunAccepted))]
 [JsonSerializable(typeof(LoomProtocol.RunRejected))]
 [JsonSerializable(typeof(LoomProtocol.CancelRun))]
+[JsonSerializable(typeof(LoomProtocol.RunHeld))]
+[JsonSerializable(typeof(LoomProtocol.ReleaseRun))]
 [JsonSerializable(typeof(RunEvents.OutputLine))]
 [JsonSerializable(typeof(RunEvents.Annotation), TypeInfoPropertyName = "EventAnnotation")]
 [JsonSerializable(typeof(RunEvents.StepSummary), TypeInfoPropertyName = "EventStepSummary")]

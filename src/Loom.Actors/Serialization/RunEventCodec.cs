@@ -50,6 +50,7 @@ internal static class RunEventCodec
                         WriteMap(w, carried.Outputs);
                     }
                     w.Write(e.NoCache);
+                    WriteNullable(w, e.LogsFolder);
                     break;
                 case RunStarted e:
                     w.Write(e.RunId);
@@ -167,7 +168,7 @@ internal static class RunEventCodec
             var carried = new Dictionary<string, CarriedJob>(StringComparer.Ordinal);
             for (var count = r.ReadInt32(); count > 0; count--)
                 carried[r.ReadString()] = new CarriedJob(r.ReadString(), (Result)r.ReadByte(), ReadMap(r));
-            return defined with { Carried = carried, NoCache = r.ReadBoolean() };
+            return defined with { Carried = carried, NoCache = r.ReadBoolean(), LogsFolder = ReadNullableString(r) };
         }
         if (type == typeof(RunStarted))
             return new RunStarted(r.ReadString(), r.ReadString(), ReadList(r), r.ReadInt32(), ReadTime(r));

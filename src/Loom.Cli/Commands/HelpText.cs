@@ -14,6 +14,9 @@ public static class HelpText
         "show" => Show,
         "retry" => Retry,
         "cache" => Cache,
+        "logs" => Logs,
+        "cancel" => Cancel,
+        "prune" => Prune,
         _ => null,
     };
 
@@ -43,6 +46,9 @@ public static class HelpText
           show       show one recorded run: each job's result, duration and reason
           retry      run a finished run again, keeping the jobs that succeeded
           cache      list or clear the content-hash cache of 'cache: true' jobs
+          logs       print what a run's steps printed (--follow while it runs)
+          cancel     cancel a run going on in another loom process
+          prune      delete old runs: their journal events and step logs
 
         Options:
           -h, --help     show help (also after a command: loom run --help)
@@ -63,6 +69,10 @@ public static class HelpText
         Every run is journaled in .loom/ (see 'loom runs'). If loom is killed mid-run, --resume goes on
         with the run as it was started (even if the file changed since): what succeeded is kept, what
         was running is killed if anything is left of it and runs again.
+
+        What the steps print is kept in .loom/runs/RUN/logs (see 'loom logs'; 16 MiB per job attempt,
+        LOOM_MAX_LOG_BYTES to change it). A workflow with 'concurrency' waits for the running run of its
+        group, in any loom process of this workspace, or cancels it with cancel-in-progress.
 
         Options:
           --resume [RUN]         go on with the latest interrupted run, or with RUN
@@ -151,6 +161,47 @@ public static class HelpText
         and outputs are restored and it reports 'cached'. The key covers the job's definition, its
         env, the files its 'inputs' select (hashed after its needs ran) and its needs' keys or results.
         ls lists the entries (job, key, files, size, when, from which run); clear removes them all.
+
+        """;
+
+    public const string Logs = """
+        Usage: loom logs [RUN] [JOB] [--follow] [--file FILE]
+
+        Prints what the steps of the latest run (or RUN; 'latest' names the latest) printed, from its step
+        logs in .loom/runs/RUN/logs: every job attempt in the order they started, each line prefixed with
+        its job ([build], [build #2] for a second attempt), each step's first line preceded by '> step'.
+        JOB limits it to one job (a matrix job: all its cells). Secrets are masked as in the run's output;
+        past 16 MiB per job attempt (LOOM_MAX_LOG_BYTES when the run was started) lines are counted, not kept.
+
+        Options:
+          -f, --follow           keep printing new lines until the run ends
+          --file FILE            the workflow file (default .loom.yml) whose workspace keeps the runs
+
+        """;
+
+    public const string Cancel = """
+        Usage: loom cancel RUN [--file FILE]
+
+        Cancels a run going on in another loom process of this workspace ('latest' names the latest run):
+        sends that process SIGTERM, as Ctrl-C would (always() and cancelled() steps still run), and waits
+        until it has stopped. The run is recorded as cancelled. Exits 2 when the run is not going on.
+
+        Options:
+          --file FILE            the workflow file (default .loom.yml) whose workspace keeps the runs
+
+        """;
+
+    public const string Prune = """
+        Usage: loom prune [--keep N] [--older-than AGE] [--file FILE]
+
+        Deletes finished and interrupted runs: their journal events and snapshots and their folders in
+        .loom/runs (step logs). A run going on is never deleted. Prints each run it removes.
+
+        Options:
+          --keep N               keep the newest N runs, delete the others
+          --older-than AGE       delete runs started more than AGE ago: 90s, 30m, 12h, 7d, 2w
+                                 (with --keep too: only runs beyond the newest N and older than AGE)
+          --file FILE            the workflow file (default .loom.yml) whose workspace keeps the runs
 
         """;
 

@@ -42,7 +42,7 @@ public static class RunCommand
         // (e.g. CoordinatedShutdown's exit line, whatever stdout-loglevel says): send that nowhere.
         var stdout = new StreamWriter(Console.OpenStandardOutput(), bufferSize: 64 * 1024) { AutoFlush = false };
         Console.SetOut(TextWriter.Null);
-        await using var loom = await EmbeddedLoom.StartAsync(workspace, limits);
+        await using var loom = await EmbeddedLoom.StartAsync(workspace, limits, MaxLogBytes());
         var (subscriber, notifications) = loom.Subscribe();
         LoomProtocol.SubmitRun submit;
         IReadOnlyList<IRunEvent> before = [];
@@ -64,6 +64,8 @@ public static class RunCommand
                 NoCache = line.Has("--no-cache"),
             };
         }
+        // Runs of one concurrency group wait for each other: the guardian holds the run until its group is free.
+        submit = submit with { HoldForGroup = true };
         using var runLock = RunLock.TryAcquire(workspace, runId, out var holder)
             ?? throw new UsageException($"run {runId} is going on in {holder}; two loom processes never write one run");
         await using var reporter = ChooseReporter(line, stdout);
@@ -72,6 +74,8 @@ public static class RunCommand
         // A second signal stops waiting for always()/cancelled() work: disposing the actor system
         // stops every runner, and a stopping runner kills its step's process group.
         using var forceQuit = new CancellationTokenSource();
+        using var groupWait = new CancellationTokenSource();
+        GroupLock? groupLock = null;
         using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, Cancel);
         using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, Cancel);
 
@@ -79,31 +83,52 @@ public static class RunCommand
             reporter.Handle(notification);
         loom.Guardian.Tell(submit);
         Result? result = null;
-        while (await WaitAsync(notifications, forceQuit.Token))
+        try
         {
-            while (notifications.TryRead(out var batch))
+            while (await WaitAsync(notifications, forceQuit.Token))
             {
-                foreach (var notification in batch)
+                while (notifications.TryRead(out var batch))
                 {
-                    switch (notification)
+                    foreach (var notification in batch)
                     {
-                        case LoomProtocol.RunRejected rejected:
-                            reporter.Flush();
-                            foreach (var error in rejected.Errors)
-                                Console.Error.WriteLine(error);
-                            return ExitCodes.Usage;
-                        case LoomProtocol.RunAccepted accepted:
-                            foreach (var warning in accepted.Warnings)
-                                Console.Error.WriteLine(warning);
-                            break;
-                        case RunEvents.RunFinished finished:
-                            result = finished.Result;
-                            break;
+                        switch (notification)
+                        {
+                            case LoomProtocol.RunRejected rejected:
+                                reporter.Flush();
+                                foreach (var error in rejected.Errors)
+                                    Console.Error.WriteLine(error);
+                                return ExitCodes.Usage;
+                            case LoomProtocol.RunAccepted accepted:
+                                foreach (var warning in accepted.Warnings)
+                                    Console.Error.WriteLine(warning);
+                                break;
+                            case RunEvents.RunFinished finished:
+                                result = finished.Result;
+                                break;
+                            case LoomProtocol.RunHeld held:
+                                reporter.Handle(held);
+                                reporter.Flush();
+                                try
+                                {
+                                    groupLock = await GroupLock.AcquireAsync(workspace, held.Group, held.RunId, held.CancelInProgress, Console.Error.WriteLine, groupWait.Token);
+                                }
+                                catch (OperationCanceledException)
+                                {
+                                    // Interrupted while waiting: the run never started and nothing was journaled.
+                                    return interruption;
+                                }
+                                loom.Guardian.Tell(new LoomProtocol.ReleaseRun(held.RunId));
+                                continue;
+                        }
+                        reporter.Handle(notification);
                     }
-                    reporter.Handle(notification);
                 }
+                reporter.Flush();
             }
-            reporter.Flush();
+        }
+        finally
+        {
+            groupLock?.Dispose();
         }
 
         return interruption != 0 ? interruption
@@ -119,6 +144,7 @@ public static class RunCommand
                 loom.Guardian.Tell(new LoomProtocol.CancelRun(runId, context.Signal == PosixSignal.SIGINT ? "interrupted (SIGINT); again to stop at once" : "terminated (SIGTERM)"));
             else
                 forceQuit.Cancel();
+            groupWait.Cancel();
         }
     }
 
@@ -212,6 +238,16 @@ public static class RunCommand
             NoCache = line.Has("--no-cache"),
             Carried = carried,
         };
+    }
+
+    /// <summary><c>LOOM_MAX_LOG_BYTES</c>: the most output kept per step log file (default 16 MiB; at least 1024).</summary>
+    private static long MaxLogBytes()
+    {
+        if (Environment.GetEnvironmentVariable("LOOM_MAX_LOG_BYTES") is not { Length: > 0 } text)
+            return Loom.Actors.Hosting.LoomStepLogOptions.DefaultMaxFileBytes;
+        return long.TryParse(text, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var bytes) && bytes >= 1024
+            ? bytes
+            : throw new UsageException($"LOOM_MAX_LOG_BYTES must be a whole number of bytes, at least 1024, not '{text}'");
     }
 
     private static async Task<bool> WaitAsync<T>(System.Threading.Channels.ChannelReader<T> reader, CancellationToken token)

@@ -1,11 +1,9 @@
 namespace Loom.Cli.History;
 
 /// <summary>
-/// Held by the <c>loom</c> process that runs a run, for as long as it runs it: <c>.loom/runs/&lt;id&gt;/lock</c>,
-/// opened without sharing (an advisory <c>flock</c> on Linux; the holder's pid is in <c>owner</c> beside it, since
-/// .NET cannot read a file another process holds so). The kernel lets
-/// go of it when the process dies, even by <c>kill -9</c>: a run without its last event and without a held
-/// lock was interrupted; with a held lock it is still going on, and no second process may write it.
+/// Held by the <c>loom</c> process that runs a run, for as long as it runs it: <c>.loom/runs/&lt;id&gt;/lock</c>
+/// (see <see cref="LockFiles"/>; the holder's pid is in <c>owner</c> beside it). A run without its last event and
+/// without a held lock was interrupted; with a held lock it is still going on, and no second process may write it.
 /// </summary>
 public sealed class RunLock : IDisposable
 {
@@ -13,7 +11,7 @@ public sealed class RunLock : IDisposable
 
     private RunLock(FileStream file) => this.file = file;
 
-    public static string FolderOf(string workspace, string runId) => Path.Combine(workspace, ".loom", "runs", runId);
+    public static string FolderOf(string workspace, string runId) => Path.Combine(EmbeddedLoom.RunsFolder(workspace), runId);
 
     /// <summary>Takes the run's lock; null when another process holds it (<paramref name="holder"/> names it).</summary>
     public static RunLock? TryAcquire(string workspace, string runId, out string holder)
@@ -21,51 +19,24 @@ public sealed class RunLock : IDisposable
         holder = "";
         var folder = FolderOf(workspace, runId);
         Directory.CreateDirectory(folder);
-        var path = Path.Combine(folder, "lock");
-        try
+        if (LockFiles.TryTake(Path.Combine(folder, "lock")) is not { } file)
         {
-            var file = new FileStream(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None, 1, FileOptions.None);
-            File.WriteAllText(Path.Combine(folder, "owner"), Environment.ProcessId.ToString(System.Globalization.CultureInfo.InvariantCulture));
-            return new RunLock(file);
-        }
-        catch (IOException)
-        {
-            holder = ReadHolder(folder);
+            holder = LockFiles.ReadPid(Path.Combine(folder, "owner")) is { } pid ? $"pid {pid}" : "another loom process";
             return null;
         }
+        File.WriteAllText(Path.Combine(folder, "owner"), Environment.ProcessId.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        return new RunLock(file);
     }
 
     /// <summary>Whether a live process runs <paramref name="runId"/> now.</summary>
-    public static bool IsHeld(string workspace, string runId)
-    {
-        var path = Path.Combine(FolderOf(workspace, runId), "lock");
-        if (!File.Exists(path))
-            return false;
-        try
-        {
-            using var probe = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.None);
-            return false;
-        }
-        catch (FileNotFoundException)
-        {
-            return false;
-        }
-        catch (IOException)
-        {
-            return true;
-        }
-    }
+    public static bool IsHeld(string workspace, string runId) => LockFiles.IsHeld(Path.Combine(FolderOf(workspace, runId), "lock"));
 
-    private static string ReadHolder(string folder)
+    /// <summary>The pid of the process that holds the run's lock, checked to have the lock open; null when none does.</summary>
+    public static int? Holder(string workspace, string runId)
     {
-        try
-        {
-            return "pid " + File.ReadAllText(Path.Combine(folder, "owner")).Trim();
-        }
-        catch (IOException)
-        {
-            return "another loom process";
-        }
+        var folder = FolderOf(workspace, runId);
+        var path = Path.Combine(folder, "lock");
+        return LockFiles.IsHeld(path) && LockFiles.ReadPid(Path.Combine(folder, "owner")) is { } pid && LockFiles.IsOpenIn(pid, path) ? pid : null;
     }
 
     public void Dispose() => file.Dispose();

@@ -212,6 +212,12 @@ public sealed class JsonReporter(TextWriter output) : IRunReporter
                 writer.WriteString("path", w.Path);
                 writer.WriteString("at", w.At);
                 break;
+            case LoomProtocol.RunHeld h:
+                Start(writer, "runHeld");
+                writer.WriteString("runId", h.RunId);
+                writer.WriteString("group", h.Group);
+                writer.WriteBoolean("cancelInProgress", h.CancelInProgress);
+                break;
             case LoomProtocol.RunRejected r:
                 Start(writer, "runRejected");
                 writer.WriteString("runId", r.RunId);

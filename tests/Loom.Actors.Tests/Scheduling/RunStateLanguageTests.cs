@@ -243,4 +243,27 @@ public sealed class RunStateLanguageTests
         var events = Finish(state, "build (mac)", Result.Success, new() { ["size"] = "2" });
         Assert.Equal(["report"], Started(events));
     }
+
+    [Fact]
+    public void Units_of_one_job_level_concurrency_group_take_turns_while_other_jobs_run_beside_them()
+    {
+        var (state, events) = Start("""
+            jobs:
+              deploy:
+                concurrency: target-${{ matrix.env }}
+                strategy: { matrix: { env: [a, a, b] } }
+                steps: [ { run: 'true' } ]
+              migrate:
+                concurrency: target-a
+                steps: [ { run: 'true' } ]
+              lint:
+                steps: [ { run: 'true' } ]
+            """);
+        // One unit of target-a and one of target-b, and the job without a group; never two of target-a.
+        Assert.Equal(["deploy (a)", "deploy (b)", "lint"], Started(events).Order());
+        var next = Finish(state, "deploy (a)", Result.Success);
+        Assert.Equal(["deploy (a) #2"], Started(next));
+        Assert.Empty(Started(Finish(state, "deploy (b)", Result.Success)));
+        Assert.Equal(["migrate"], Started(Finish(state, "deploy (a) #2", Result.Success)));
+    }
 }

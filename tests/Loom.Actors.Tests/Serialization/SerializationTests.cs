@@ -30,6 +30,7 @@ public sealed class SerializationTests() : TestKit(Config)
             RunContexts.Empty with { Vars = new Dictionary<string, string> { ["V"] = "1" } }, At)
         {
             Carried = new Dictionary<string, CarriedJob> { ["b"] = new("r0", Result.Success, new Dictionary<string, string>()) },
+            LogsFolder = "/ws/.loom/runs/r1/logs",
         };
         yield return new StepStarted("a", 1, "build", At, 4242, 123456);
         yield return new JobInterrupted("a", 1, At);
@@ -84,10 +85,13 @@ public sealed class SerializationTests() : TestKit(Config)
         {
             Contexts = new RunContexts(env, "{}", env, env, env),
             SkipUses = true,
+            HoldForGroup = true,
         };
         yield return new LoomProtocol.RunAccepted("r1", probe, ["x:1:1: warning: skipped"]);
         yield return new LoomProtocol.RunRejected("r1", ["x:1:1: error: bad"]);
         yield return new LoomProtocol.CancelRun("r1", "user");
+        yield return new LoomProtocol.RunHeld("r1", "deploy-main", true);
+        yield return new LoomProtocol.ReleaseRun("r1");
     }
 
     [Fact]

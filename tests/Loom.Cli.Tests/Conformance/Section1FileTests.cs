@@ -194,7 +194,7 @@ public sealed class Section1FileTests
         }
     }
 
-    [Fact(Skip = "concurrency groups across processes arrive with durable runs (issue 4); until then the key is validated and accepted")]
+    [Fact]
     public async Task Runs_of_one_concurrency_group_do_not_overlap()
     {
         using var ws = new Workspace("""
@@ -219,7 +219,7 @@ public sealed class Section1FileTests
         Assert.All(seen, file => Assert.True(File.ReadAllText(file) == "", $"{Path.GetFileName(file)} overlapped {File.ReadAllText(file)}"));
     }
 
-    [Fact(Skip = "cancel-in-progress arrives with durable runs (issue 4); until then the key is validated and accepted")]
+    [Fact]
     public async Task Cancel_in_progress_cancels_the_older_run_of_the_group()
     {
         using var ws = new Workspace("""

@@ -42,6 +42,7 @@ public sealed class JsonReporterTests
         new OutputLine("a", 0, "", At),
         new WorkflowChanged(".loom.yml", At),
         new LoomProtocol.RunRejected("r1", ["a.yml:1:1: error one", Awkward]),
+        new LoomProtocol.RunHeld("r1", "deploy-" + Awkward, true),
     ];
 
     public static TheoryData<int> Indexes()
