@@ -139,6 +139,9 @@ public sealed partial class RunState
     public DateTimeOffset? StartedAt { get; private set; }
     public int Running { get; private set; }
 
+    /// <summary>How many units (jobs, or matrix cells) the run has so far: what a snapshot's size grows with.</summary>
+    public int UnitCount => units.Count;
+
     /// <summary>A unit by the id events use (a job's id, or a matrix cell's id).</summary>
     public UnitState this[string unitId] => units[unitId];
 

@@ -230,11 +230,19 @@ public sealed class SchedulerActor : UntypedPersistentActor, IWithTimers
 
     /// <summary>
     /// The state was applied before the write. A snapshot is taken only when every applied event is written, so
-    /// it never gets ahead of the journal; older snapshots are deleted once it is saved.
+    /// it never gets ahead of the journal, and no more often than every ten events per unit (a snapshot's size
+    /// grows with the run's units: so its cost per event stays small); older snapshots are deleted once it is
+    /// saved, and all of them once the run is finished (nothing recovers a finished run).
     /// </summary>
-    private void Written(object _)
+    private void Written(object written)
     {
-        if (--unwritten > 0 || snapshotEvery <= 0 || sinceSnapshot < snapshotEvery)
+        unwritten--;
+        if ((written is Tagged tagged ? tagged.Payload : written) is RunFinished)
+        {
+            DeleteSnapshots(SnapshotSelectionCriteria.Latest);
+            return;
+        }
+        if (unwritten > 0 || snapshotEvery <= 0 || sinceSnapshot < Math.Max(snapshotEvery, 10 * state.UnitCount) || state.Finished)
             return;
         sinceSnapshot = 0;
         SaveSnapshot(state.ToSnapshot());
