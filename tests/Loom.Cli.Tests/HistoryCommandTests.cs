@@ -41,6 +41,7 @@ public sealed class HistoryCommandTests
         var (showExit, show, showErr) = await LoomProcess.RunAsync(ws.Root, "show", newest);
         Assert.True(showExit == 0, showErr);
         Assert.Contains($"run {newest} (history): failure", show);
+        Assert.Matches($@".loom.yml \(sha256 [0-9a-f]{{12}}\), started by {Environment.UserName}", show);
         Assert.Matches(@"build\s+success\s+\d+\.\d+s", show);
         Assert.Matches(@"test\s+failure\s+\d+\.\d+s\s+step 'check' failed: exit code 4", show);
         Assert.Matches(@"deploy\s+skipped\s+.*needs 'test', which failed", show);

@@ -40,9 +40,15 @@ public static class HistoryCommands
         var runId = line.File;
         var loaded = await RunHistory.LoadAsync(workspace, runId)
             ?? throw new UsageException(runId is null ? $"no run recorded in {RunHistory.JournalPath(workspace)} yet" : $"no run '{runId}' in {RunHistory.JournalPath(workspace)} (see 'loom runs')");
-        var (run, tally) = loaded;
+        var (run, tally, defined) = loaded;
         var took = run.Duration is { } d ? $" in {Style.Duration(d)}" : "";
         Console.Out.WriteLine($"run {run.RunId} ({run.Workflow}): {ResultOf(run)}{took}, started {Started(run)}");
+        if (defined is not null)
+        {
+            var by = defined.Contexts.Loom.TryGetValue("actor", out var actor) && actor.Length > 0 ? $" by {actor}" : "";
+            var commit = defined.Contexts.Loom.TryGetValue("sha", out var sha) && sha.Length >= 8 ? $" at commit {sha[..8]}" : "";
+            Console.Out.WriteLine($"{defined.DisplayPath} (sha256 {defined.WorkflowHash[..Math.Min(12, defined.WorkflowHash.Length)]}), started{by}{commit}");
+        }
         var width = Math.Min(40, Math.Max(3, tally.Jobs.Count == 0 ? 3 : tally.Jobs.Max(j => j.Id.Length)));
         Console.Out.WriteLine($"{"job".PadRight(width)}  {"result",-10}  {"time",8}  detail");
         foreach (var job in tally.Jobs)

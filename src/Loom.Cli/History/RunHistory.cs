@@ -27,7 +27,7 @@ public static class RunHistory
 
     /// <summary>One run's events folded into what the summary shows; null when there is no such run.</summary>
     /// <param name="runId">A run id, or null for the newest run.</param>
-    public static async Task<(RunSummary Run, RunTally Tally)?> LoadAsync(string workspace, string? runId)
+    public static async Task<(RunSummary Run, RunTally Tally, RunEvents.RunDefined? Defined)?> LoadAsync(string workspace, string? runId)
     {
         if (!Exists(workspace))
             return null;
@@ -38,11 +38,14 @@ public static class RunHistory
         if (run is null)
             return null;
         var tally = new RunTally();
+        RunEvents.RunDefined? defined = null;
         foreach (var e in await journal.EventsAsync(run.RunId))
         {
             if (e is IRunNotification notification)
                 tally.Apply(notification);
+            else if (e is RunEvents.RunDefined definition)
+                defined = definition;
         }
-        return (run, tally);
+        return (run, tally, defined);
     }
 }
