@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs every test of Loom: unit, actor, end-to-end (real processes) and the live view under a
-# real pseudo-terminal. Installs what the tests drive (tmux, python3, PowerShell) when it is missing.
+# real pseudo-terminal. Installs what the tests drive (tmux, python3, PowerShell, PostgreSQL) when it is
+# missing, and starts a throwaway PostgreSQL server for the run store's tests (tests/postgres.sh).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -15,6 +16,8 @@ export PATH="$PATH:$HOME/.dotnet/tools"
 if ! need pwsh; then
   dotnet tool install --global PowerShell --version 7.6.9 >/dev/null
 fi
+
+source tests/postgres.sh
 
 results="$(mktemp -d)"
 status=0

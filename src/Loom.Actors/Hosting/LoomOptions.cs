@@ -1,4 +1,5 @@
 using FluentValidation;
+using Loom.Actors.Persistence;
 using Loom.Core.Parsing;
 
 namespace Loom.Actors.Hosting;
@@ -40,13 +41,18 @@ public sealed record LoomStepLogOptions
 /// <summary>
 /// Where each run's events are journaled (one persistence id per run, <c>run-&lt;id&gt;</c>).
 /// With <see cref="SqliteFolder"/> set, <c>WithLoom</c> adds Loom's embedded store: SQLite through
-/// Loom's own SQLite journal plugin (<c>SqliteRunStore</c>), <c>journal.db</c> and <c>snapshots.db</c> in that folder. Without it Loom uses
-/// the host's plugins: <see cref="JournalPluginId"/>/<see cref="SnapshotPluginId"/>, or the actor system's defaults.
+/// Loom's own SQLite journal plugin (<c>SqliteRunStore</c>), <c>journal.db</c> and <c>snapshots.db</c> in that folder.
+/// With <see cref="PostgresConnectionString"/> set, it adds Akka.Persistence.Sql on that PostgreSQL database
+/// (<c>PostgresRunStore</c>). With neither Loom uses the host's plugins: <see cref="JournalPluginId"/>/<see cref="SnapshotPluginId"/>,
+/// or the actor system's defaults.
 /// </summary>
 public sealed record LoomPersistenceOptions
 {
     /// <summary>The plugin identifier of the embedded SQLite store (<c>akka.persistence.journal.loom-sqlite</c>, ...).</summary>
     public const string SqlitePluginIdentifier = "loom-sqlite";
+
+    /// <summary>The plugin identifier of the PostgreSQL store (<c>akka.persistence.journal.loom-postgres</c>, ...).</summary>
+    public const string PostgresPluginIdentifier = "loom-postgres";
 
     /// <summary>The tag of the first and the last event of every run, which <c>loom runs</c> reads.</summary>
     public const string RunTag = "loom-run";
@@ -56,6 +62,9 @@ public sealed record LoomPersistenceOptions
 
     /// <summary>A rooted folder (for <c>loom run</c>: <c>&lt;workspace&gt;/.loom</c>), created on first write; null for the host's plugins.</summary>
     public string? SqliteFolder { get; set; }
+
+    /// <summary>An Npgsql connection string: runs are journaled in that database (tables created on first use); null for none. Not with <see cref="SqliteFolder"/>.</summary>
+    public string? PostgresConnectionString { get; set; }
 
     /// <summary>How long a write waits for another process's lock on the SQLite files before it fails.</summary>
     public TimeSpan BusyTimeout { get; set; } = TimeSpan.FromSeconds(30);
@@ -72,13 +81,25 @@ public sealed record LoomPersistenceOptions
     /// <summary>Start the journal and snapshot store as the actor system starts, on another thread, so the first run does not wait for them.</summary>
     public bool WarmUp { get; set; } = true;
 
-    /// <summary>The journal plugin a run's scheduler uses: null means the system's default.</summary>
-    public string? EffectiveJournalPluginId => SqliteFolder is null ? JournalPluginId : "akka.persistence.journal." + SqlitePluginIdentifier;
+    /// <summary>The identifier of the store Loom brings itself; null when it uses the host's plugins.</summary>
+    public string? OwnPluginIdentifier =>
+        SqliteFolder is not null ? SqlitePluginIdentifier : PostgresConnectionString is not null ? PostgresPluginIdentifier : null;
 
-    public string? EffectiveSnapshotPluginId => SqliteFolder is null ? SnapshotPluginId : "akka.persistence.snapshot-store." + SqlitePluginIdentifier;
+    /// <summary>The journal plugin a run's scheduler uses: null means the system's default.</summary>
+    public string? EffectiveJournalPluginId => OwnPluginIdentifier is { } id ? "akka.persistence.journal." + id : JournalPluginId;
+
+    public string? EffectiveSnapshotPluginId => OwnPluginIdentifier is { } id ? "akka.persistence.snapshot-store." + id : SnapshotPluginId;
+
+    /// <summary>The read journal (Akka.Persistence.Query) of the store Loom brings; null with the host's plugins.</summary>
+    public string? OwnQueryPluginId => OwnPluginIdentifier is { } id ? QueryPluginIdOf(id) : null;
 
     /// <summary>The read journal of the embedded store (Akka.Persistence.Query).</summary>
-    public static string SqliteQueryPluginId => "akka.persistence.query.journal." + SqlitePluginIdentifier;
+    public static string SqliteQueryPluginId => QueryPluginIdOf(SqlitePluginIdentifier);
+
+    /// <summary>The read journal of the PostgreSQL store (Akka.Persistence.Query).</summary>
+    public static string PostgresQueryPluginId => QueryPluginIdOf(PostgresPluginIdentifier);
+
+    private static string QueryPluginIdOf(string id) => "akka.persistence.query.journal." + id;
 
     public const string JournalFile = "journal.db";
     public const string SnapshotFile = "snapshots.db";
@@ -119,10 +140,15 @@ public sealed class LoomPersistenceOptionsValidator : AbstractValidator<LoomPers
         RuleFor(o => o.SqliteFolder)
             .Must(Path.IsPathRooted).When(o => o.SqliteFolder is not null)
             .WithMessage("'Sqlite Folder' must be a rooted path.");
-        RuleFor(o => o.JournalPluginId).Null().When(o => o.SqliteFolder is not null)
-            .WithMessage("'Journal Plugin Id' names a host's journal: leave it empty with 'Sqlite Folder', which brings its own.");
-        RuleFor(o => o.SnapshotPluginId).Null().When(o => o.SqliteFolder is not null)
-            .WithMessage("'Snapshot Plugin Id' names a host's snapshot store: leave it empty with 'Sqlite Folder', which brings its own.");
+        RuleFor(o => o.PostgresConnectionString).Null().When(o => o.SqliteFolder is not null)
+            .WithMessage("'Postgres Connection String' and 'Sqlite Folder' each choose the run store: set one of them.");
+        RuleFor(o => o.PostgresConnectionString).NotEmpty().Must(PostgresRunStore.IsValidConnectionString)
+            .When(o => o.PostgresConnectionString is not null)
+            .WithMessage("'Postgres Connection String' must be an Npgsql connection string naming a host.");
+        RuleFor(o => o.JournalPluginId).Null().When(o => o.OwnPluginIdentifier is not null)
+            .WithMessage("'Journal Plugin Id' names a host's journal: leave it empty with 'Sqlite Folder' or 'Postgres Connection String', which bring their own.");
+        RuleFor(o => o.SnapshotPluginId).Null().When(o => o.OwnPluginIdentifier is not null)
+            .WithMessage("'Snapshot Plugin Id' names a host's snapshot store: leave it empty with 'Sqlite Folder' or 'Postgres Connection String', which bring their own.");
         RuleFor(o => o.JournalPluginId).NotEmpty().When(o => o.JournalPluginId is not null);
         RuleFor(o => o.SnapshotPluginId).NotEmpty().When(o => o.SnapshotPluginId is not null);
     }

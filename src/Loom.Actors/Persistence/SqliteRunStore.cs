@@ -14,8 +14,11 @@ namespace Loom.Actors.Persistence;
 /// </summary>
 public static class SqliteRunStore
 {
+    /// <summary>Registers the store <paramref name="options"/> choose: SQLite, PostgreSQL, or none (the host's plugins).</summary>
     public static AkkaConfigurationBuilder WithLoomPersistence(this AkkaConfigurationBuilder builder, LoomPersistenceOptions options)
     {
+        if (options.PostgresConnectionString is { } connectionString)
+            return builder.WithPostgresRunStore(connectionString);
         if (options.SqliteFolder is not { } folder)
             return builder;
         var journal = Quoted(Path.Combine(folder, LoomPersistenceOptions.JournalFile));

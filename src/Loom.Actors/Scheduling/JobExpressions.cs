@@ -266,7 +266,8 @@ public sealed class JobExpressions
             .Concat(job.Env.Values).Concat(plan.Workflow.Env.Values).Concat(job.Outputs.Values));
         var loomContext = loom.Properties.Where(p => p.Key is not ("run_id" or "run_number") && text.Contains("." + p.Key, StringComparison.Ordinal));
         definition.Add(new("contexts", ExpressionValue.FromObject([
-            new("loom", ExpressionValue.FromObject(loomContext.Append(new("job", ExpressionValue.FromString(job.Id))))),
+            // The pair typed: a package Akka.Persistence.Sql brings adds another Append that a bare new() cannot choose from.
+            new("loom", ExpressionValue.FromObject(loomContext.Append(new KeyValuePair<string, ExpressionValue>("job", ExpressionValue.FromString(job.Id))))),
             new("vars", ExpressionValue.FromStrings(run.Vars)),
             new("inputs", ExpressionValue.FromStrings(run.Inputs)),
             new("runner", RunnerContext.Value),

@@ -27,6 +27,31 @@ public sealed class LoomOptionsTests
         Assert.Contains("Journal Plugin Id", error.Message);
     }
 
+    [Theory]
+    [InlineData("/ws/.loom", "Host=db;Database=loom", "Sqlite Folder")]
+    [InlineData(null, "", "Postgres Connection String")]
+    [InlineData(null, "Database=loom", "naming a host")]
+    [InlineData(null, "Host=db;Nonsense=1", "naming a host")]
+    public void WithLoom_refuses_a_postgres_store_set_wrongly(string? folder, string connectionString, string message)
+    {
+        var builder = new AkkaConfigurationBuilder(new ServiceCollection(), "loom-options");
+        var error = Assert.Throws<ValidationException>(() =>
+            builder.WithLoom(o => o.Persistence = new LoomPersistenceOptions { SqliteFolder = folder, PostgresConnectionString = connectionString }));
+        Assert.Contains(message, error.Message);
+    }
+
+    [Fact]
+    public void A_postgres_store_is_valid_and_brings_its_own_plugins()
+    {
+        var persistence = new LoomPersistenceOptions { PostgresConnectionString = "Host=db;Port=5433;Username=loom;Database=runs" };
+        Assert.True(new LoomPersistenceOptionsValidator().Validate(persistence).IsValid);
+        Assert.Equal("akka.persistence.journal.loom-postgres", persistence.EffectiveJournalPluginId);
+        Assert.Equal("akka.persistence.snapshot-store.loom-postgres", persistence.EffectiveSnapshotPluginId);
+        Assert.Equal(LoomPersistenceOptions.PostgresQueryPluginId, persistence.OwnQueryPluginId);
+        var withHostJournal = persistence with { JournalPluginId = "akka.persistence.journal.mine" };
+        Assert.Contains(new LoomPersistenceOptionsValidator().Validate(withHostJournal).Errors, e => e.PropertyName == "JournalPluginId");
+    }
+
     [Fact]
     public void WithLoom_refuses_limits_out_of_range()
     {

@@ -6,14 +6,19 @@ using Loom.Actors.Protocol;
 using Loom.Actors.Scheduling;
 using Loom.Core.Model;
 using Loom.Core.Parsing;
+using Loom.Actors.Serialization;
 using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
+using Npgsql;
 using static Loom.Actors.Protocol.RunEvents;
 
 namespace Loom.Actors.Tests.Persistence;
 
-/// <summary>A run journaled to the embedded SQLite store, read back by a second actor system on the same files.</summary>
+/// <summary>
+/// A run journaled to a run store (the embedded SQLite one, or PostgreSQL through Akka.Persistence.Sql), read back by a
+/// second actor system on the same store.
+/// </summary>
 public sealed class DurableRunTests : IDisposable
 {
     private static readonly TimeSpan Patience = TimeSpan.FromSeconds(60);
@@ -46,11 +51,15 @@ public sealed class DurableRunTests : IDisposable
         """;
 
     [Theory]
-    [InlineData(1000)]
-    [InlineData(4)]
-    public async Task A_runs_events_survive_an_actor_system_restart_and_rebuild_the_same_state(int snapshotEvery)
+    [InlineData(RunStore.Sqlite, 1000)]
+    [InlineData(RunStore.Sqlite, 4)]
+    [PostgresData(1000)]
+    [PostgresData(4)]
+    public async Task A_runs_events_survive_an_actor_system_restart_and_rebuild_the_same_state(RunStore store, int snapshotEvery)
     {
         this.snapshotEvery = snapshotEvery;
+        await using var postgres = store == RunStore.Postgres ? await TestPostgres.CreateDatabaseAsync() : null;
+        postgresConnectionString = postgres?.ConnectionString;
         var path = Path.Combine(workspace, ".loom.yml");
         await File.WriteAllTextAsync(path, Yaml);
         const string runId = "durable-1";
@@ -90,7 +99,7 @@ public sealed class DurableRunTests : IDisposable
             Assert.Contains(after.Jobs, j => j is { Id: "deploy", Result: Result.Skipped });
 
             // The read side sees the same run.
-            var journal = new RunJournal(system, LoomPersistenceOptions.SqliteQueryPluginId);
+            var journal = new RunJournal(system, Options().OwnQueryPluginId!);
             var run = Assert.Single(await journal.RunsAsync());
             Assert.Equal((runId, Result.Failure), (run.RunId, run.Result));
             var events = await journal.EventsAsync(runId);
@@ -104,6 +113,41 @@ public sealed class DurableRunTests : IDisposable
             await host.StopAsync();
         }
 
+        // A finished run keeps no snapshot: they are deleted when it finishes.
+        const int expectedSnapshots = 0;
+        if (postgres is not null)
+            await AssertPostgresTablesAsync(postgres, before.Events, expectedSnapshots);
+        else
+            await AssertSqliteFilesAsync(expectedSnapshots);
+    }
+
+    /// <summary>Every event in Loom's own format (not Akka's Newtonsoft fallback), the run's tags in the tag table.</summary>
+    private static async Task AssertPostgresTablesAsync(TestPostgres postgres, long events, int expectedSnapshots)
+    {
+        await using var connection = await postgres.OpenAsync();
+        await using var journal = new NpgsqlCommand("SELECT identifier, manifest FROM journal ORDER BY sequence_number", connection);
+        var rows = new List<(int Serializer, string Manifest)>();
+        await using (var reader = await journal.ExecuteReaderAsync())
+            while (await reader.ReadAsync())
+                rows.Add((reader.GetInt32(0), reader.GetString(1)));
+        Assert.Equal(events, rows.Count);
+        Assert.All(rows, r => Assert.Equal(LoomMessageSerializer.Id, r.Serializer));
+        Assert.Equal(("RunEvents.RunDefined", "RunEvents.RunFinished"), (rows[0].Manifest, rows[^1].Manifest));
+
+        await using var tags = new NpgsqlCommand("SELECT count(*) FROM tags WHERE tag = @tag", connection);
+        tags.Parameters.AddWithValue("tag", LoomPersistenceOptions.RunTag);
+        Assert.Equal(2L, (long)(await tags.ExecuteScalarAsync())!);
+
+        await using var snapshots = new NpgsqlCommand("SELECT serializer_id, manifest FROM snapshot", connection);
+        var saved = new List<(int Serializer, string Manifest)>();
+        await using (var reader = await snapshots.ExecuteReaderAsync())
+            while (await reader.ReadAsync())
+                saved.Add((reader.GetInt32(0), reader.GetString(1)));
+        Assert.Equal(expectedSnapshots, saved.Count);
+    }
+
+    private async Task AssertSqliteFilesAsync(int expectedSnapshots)
+    {
         Assert.True(File.Exists(Path.Combine(Folder, LoomPersistenceOptions.JournalFile)));
         await using var connection = new SqliteConnection($"Data Source={Path.Combine(Folder, LoomPersistenceOptions.JournalFile)}");
         await connection.OpenAsync();
@@ -115,14 +159,17 @@ public sealed class DurableRunTests : IDisposable
         await snapshots.OpenAsync();
         await using var count = snapshots.CreateCommand();
         count.CommandText = "SELECT count(*) FROM snapshot";
-        // A finished run needs no snapshot: they are deleted when it finishes.
-        Assert.Equal(0L, (long)(await count.ExecuteScalarAsync())!);
+        Assert.Equal(expectedSnapshots, (long)(await count.ExecuteScalarAsync())!);
     }
 
-    [Fact]
-    public async Task A_run_stopped_mid_way_recovers_from_its_snapshot_and_the_events_after_it()
+    [Theory]
+    [InlineData(RunStore.Sqlite)]
+    [PostgresData]
+    public async Task A_run_stopped_mid_way_recovers_from_its_snapshot_and_the_events_after_it(RunStore store)
     {
         snapshotEvery = 4;
+        await using var postgres = store == RunStore.Postgres ? await TestPostgres.CreateDatabaseAsync() : null;
+        postgresConnectionString = postgres?.ConnectionString;
         var path = Path.Combine(workspace, ".loom.yml");
         // Enough events before `wait` for a snapshot (at least ten per unit), then `wait` runs until the host stops.
         await File.WriteAllTextAsync(path, """
@@ -145,7 +192,7 @@ public sealed class DurableRunTests : IDisposable
             guardian.Tell(new LoomProtocol.SubmitRun(runId, path, ".loom.yml", workspace, [], 4, subscriber.Ref));
             var scheduler = subscriber.ExpectMsg<LoomProtocol.RunAccepted>(Patience).Scheduler;
             subscriber.FishForMessage(m => m is StepStarted { JobId: "wait" }, Patience);
-            await AwaitSnapshotsAsync(expected: true);
+            await AwaitSnapshotAsync(postgres);
             before = await scheduler.Ask<SchedulerProtocol.RunStatus>(SchedulerProtocol.GetStatus.Instance, Patience);
             await host.StopAsync();
         }
@@ -162,30 +209,49 @@ public sealed class DurableRunTests : IDisposable
             Assert.Equal(before.Jobs, after.Jobs);
             await host.StopAsync();
         }
+        if (postgres is not null)
+        {
+            // Snapshots go through Loom's serializer too.
+            await using var connection = await postgres.OpenAsync();
+            await using var snapshots = new NpgsqlCommand("SELECT serializer_id, manifest FROM snapshot", connection);
+            await using var reader = await snapshots.ExecuteReaderAsync();
+            Assert.True(await reader.ReadAsync());
+            Assert.Equal((LoomMessageSerializer.Id, nameof(RunSnapshot)), (reader.GetInt32(0), reader.GetString(1)));
+        }
     }
 
-    private async Task AwaitSnapshotsAsync(bool expected)
+    private async Task AwaitSnapshotAsync(TestPostgres? postgres)
     {
         var deadline = DateTime.UtcNow + Patience;
-        while (true)
+        while (await SnapshotCountAsync(postgres) == 0)
         {
-            await using (var connection = new SqliteConnection($"Data Source={Path.Combine(Folder, LoomPersistenceOptions.SnapshotFile)}"))
-            {
-                await connection.OpenAsync();
-                await using var count = connection.CreateCommand();
-                count.CommandText = "SELECT count(*) FROM snapshot";
-                if ((long)(await count.ExecuteScalarAsync())! > 0 == expected)
-                    return;
-            }
             if (DateTime.UtcNow > deadline)
                 throw new TimeoutException("no snapshot was saved");
             await Task.Delay(20);
         }
     }
 
-    private int snapshotEvery = 1000;
+    private async Task<long> SnapshotCountAsync(TestPostgres? postgres)
+    {
+        if (postgres is not null)
+        {
+            await using var connection = await postgres.OpenAsync();
+            await using var count = new NpgsqlCommand("SELECT count(*) FROM snapshot", connection);
+            return (long)(await count.ExecuteScalarAsync())!;
+        }
+        await using var sqlite = new SqliteConnection($"Data Source={Path.Combine(Folder, LoomPersistenceOptions.SnapshotFile)}");
+        await sqlite.OpenAsync();
+        await using var command = sqlite.CreateCommand();
+        command.CommandText = "SELECT count(*) FROM snapshot";
+        return (long)(await command.ExecuteScalarAsync())!;
+    }
 
-    private LoomPersistenceOptions Options() => new() { SqliteFolder = Folder, SnapshotEvery = snapshotEvery };
+    private int snapshotEvery = 1000;
+    private string? postgresConnectionString;
+
+    private LoomPersistenceOptions Options() => postgresConnectionString is { } connectionString
+        ? new() { PostgresConnectionString = connectionString, SnapshotEvery = snapshotEvery }
+        : new() { SqliteFolder = Folder, SnapshotEvery = snapshotEvery };
 
     private async Task<IHost> StartAsync()
     {
