@@ -34,6 +34,7 @@ public static class Program
                 "runs" => await HistoryCommands.RunsAsync(rest),
                 "show" => await HistoryCommands.ShowAsync(rest),
                 "retry" => await RunCommand.RetryAsync(rest),
+                "watch" => await WatchCommand.ExecuteAsync(rest),
                 _ => throw new UsageException($"unknown command '{args[0]}' (see 'loom --help')"),
             };
         }

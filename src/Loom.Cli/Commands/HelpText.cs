@@ -13,6 +13,7 @@ public static class HelpText
         "runs" => Runs,
         "show" => Show,
         "retry" => Retry,
+        "watch" => WatchCommand.Help,
         _ => null,
     };
 
@@ -41,6 +42,7 @@ public static class HelpText
           runs       list the runs recorded in this workspace, newest first
           show       show one recorded run: each job's result, duration and reason
           retry      run a finished run again, keeping the jobs that succeeded
+          watch      run, then run again what each change of the files concerns
 
         Options:
           -h, --help     show help (also after a command: loom run --help)
