@@ -56,7 +56,7 @@ public sealed class WatchSessionActor : UntypedActor, IWithTimers
         source = FileChangeSource.Start(settings.Workspace, rules, change => self.Tell(change), new FileChangeSourceOptions { Poll = settings.Poll });
         var relative = Path.GetRelativePath(settings.Workspace, Path.GetFullPath(settings.WorkflowPath)).Replace('\\', '/');
         // A job's last writes reach us after its end: some milliseconds with native events, up to a polling round when polling.
-        var grace = source.IsPolling ? 2 * new FileChangeSourceOptions().PollingInterval + TimeSpan.FromMilliseconds(100) : TimeSpan.FromMilliseconds(250);
+        var grace = source.IsPolling ? 2 * new FileChangeSourceOptions().PollingInterval + TimeSpan.FromMilliseconds(100) : TimeSpan.FromMilliseconds(100);
         session = new WatchSession(sessionId, workflow, loaded.Text ?? "", settings.Workspace, rules, relative.StartsWith("../", StringComparison.Ordinal) ? null : relative,
             settings.OnBusy, settings.Debounce, grace, settings.KeepRuns, TimeProvider.System);
         if (source.FallbackReason is { } why)
