@@ -50,6 +50,22 @@ public sealed partial class WatchTests
     }
 
     [Fact]
+    public async Task Polling_finds_changes_too()
+    {
+        using var ws = NewWorkspace(Pipeline, "src", "test", "docs");
+        using var loom = Watch(ws, "--poll");
+        await CyclesEndedAsync(loom, 1);
+        Assert.Contains("(polling)", loom.Stdout);
+        // Past the polling grace (two rounds): a write right after a job counts as the job's own.
+        await Task.Delay(TimeSpan.FromMilliseconds(700));
+        await ChangeAsync(ws, "docs/readme.md");
+        await CyclesEndedAsync(loom, 2);
+        Assert.Equal(2, Runs(ws, "docs"));
+        Assert.Equal(1, Runs(ws, "build"));
+        await StopAsync(loom);
+    }
+
+    [Fact]
     public async Task A_job_without_inputs_runs_again_on_any_change_but_not_on_a_gitignored_one()
     {
         using var ws = NewWorkspace("""
