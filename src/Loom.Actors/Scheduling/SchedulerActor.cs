@@ -28,8 +28,8 @@ namespace Loom.Actors.Scheduling;
 /// write that records it; a crash in that window loses the last few events, never reorders them.
 /// <see cref="RunEvents.RunFinished"/> reaches the subscriber only once every event is written
 /// (<c>DeferAsync</c>), so a <c>loom run</c> that has printed its result has journaled the whole run.
-/// Recovery replays the events through <c>RunState.Apply</c>; no snapshots yet (a run's events are
-/// bounded by its jobs; watch mode will need them).
+/// Recovery replays the events through <c>RunState.Apply</c>; no snapshots (a run's events are
+/// bounded by its jobs, and a watch session runs one run per cycle, deleting old ones).
 /// </remarks>
 public sealed class SchedulerActor : UntypedPersistentActor, IWithTimers
 {

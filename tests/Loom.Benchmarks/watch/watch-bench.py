@@ -52,7 +52,8 @@ def main():
         f.write(WORKFLOW)
     starts = os.path.join(workspace, "starts.txt")
     journal = os.path.join(workspace, ".loom", "journal.db")
-    loom = subprocess.Popen([args.loom, "watch", "--plain"], cwd=workspace, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    args.loom = os.path.abspath(args.loom)
+    loom = subprocess.Popen([args.loom, "watch", "--plain"], cwd=workspace, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         wait_for(lambda: len(lines(starts)) == 1, "the first cycle")
         latencies = []
