@@ -284,6 +284,24 @@ public sealed partial class WatchTests
     }
 
     [Fact]
+    public async Task Json_prints_the_session_and_its_cycles_as_one_object_per_line()
+    {
+        using var ws = NewWorkspace(Pipeline, "src", "test", "docs");
+        using var loom = LoomProcess.Start(ws.Root, "watch", "--json");
+        await WaitForAsync(loom, () => loom.Stdout.Contains("\"event\":\"runFinished\""));
+        await ChangeAsync(ws, "docs/a.md");
+        await WaitForAsync(loom, () => Count(loom.Stdout, "\"event\":\"runFinished\"") == 2);
+        Assert.Equal(130, await StopAsync(loom));
+
+        var events = loom.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries)
+            .Select(l => System.Text.Json.JsonDocument.Parse(l).RootElement.GetProperty("event").GetString()).ToList();
+        Assert.Equal("watching", events[0]);
+        Assert.Equal(2, events.Count(e => e == "cycleStarting"));
+        Assert.Equal("watchEnded", events[^1]);
+        Assert.Contains("\"reasons\":[\"docs: docs/a.md changed\"]", loom.Stdout);
+    }
+
+    [Fact]
     public async Task An_invalid_workflow_at_the_start_is_an_error_and_nothing_runs()
     {
         using var ws = NewWorkspace("jobs:\n  a:\n    needs: nowhere\n    steps: [{ run: echo }]\n");

@@ -1,6 +1,5 @@
 using System.Globalization;
 using System.Runtime.InteropServices;
-using System.Text.Json;
 using Akka.Actor;
 using Loom.Actors.Protocol;
 using Loom.Cli.History;
@@ -140,15 +139,15 @@ public static class WatchCommand
     }
 
     /// <summary>
-    /// Each cycle through a reporter of its own (as one 'loom run' would show it), the session's own lines between:
-    /// plain text, or NDJSON objects with <c>"event"</c> <c>watching</c>, <c>cycle</c>, <c>busy</c>, <c>workflowReloaded</c>,
-    /// <c>workflowRejected</c>, <c>watchEnded</c>. Holds each cycle's run lock while it runs and deletes forgotten runs' folders.
+    /// Each cycle through a reporter of its own (as one 'loom run' would show it), the session's own lines between
+    /// (plain text, or the notifications as NDJSON). Holds each cycle's run lock while it runs and deletes forgotten runs' folders.
     /// </summary>
     private sealed class WatchOutput(CommandLine line, TextWriter stdout, string workspace) : IAsyncDisposable
     {
         private readonly bool json = line.Has("--json");
         private readonly List<string> deferred = [];
         private IRunReporter? reporter;
+        private JsonReporter? jsonLines;
         private RunLock? runLock;
 
         public bool CycleSeen { get; private set; }
@@ -158,53 +157,39 @@ public static class WatchCommand
             switch (notification)
             {
                 case Watching w:
-                    Say("watching", $"watching {w.Workspace}{(w.Polling ? $" (polling{(w.FallbackReason is { } why ? $": {why}" : "")})" : "")}; Ctrl-C to stop",
-                        j => { j.WriteString("workspace", w.Workspace); j.WriteBoolean("polling", w.Polling); });
+                    Say(w, $"watching {w.Workspace}{(w.Polling ? $" (polling{(w.FallbackReason is { } why ? $": {why}" : "")})" : "")}; Ctrl-C to stop");
                     break;
                 case CycleStarting c:
                     CycleSeen = true;
                     await EndCycleAsync();
                     runLock = RunLock.TryAcquire(workspace, c.RunId, out _);
-                    Say("cycle", c.Reasons.Count == 0
-                            ? $"cycle {c.Cycle} (run {c.RunId}): every job"
-                            : $"cycle {c.Cycle} (run {c.RunId}): {string.Join("; ", c.Reasons)}",
-                        j =>
-                        {
-                            j.WriteString("runId", c.RunId);
-                            j.WriteNumber("cycle", c.Cycle);
-                            WriteList(j, "reasons", c.Reasons);
-                            WriteList(j, "jobs", c.Jobs);
-                        });
+                    Say(c, $"cycle {c.Cycle} (run {c.RunId}): {(c.Reasons.Count == 0 ? "every job" : string.Join("; ", c.Reasons))}");
                     reporter = RunCommand.ChooseReporter(line, stdout);
                     break;
                 case ChangesWhileBusy b:
-                    Say("busy", $"{b.Action}: {string.Join("; ", b.Reasons)}", j => { j.WriteString("action", b.Action); WriteList(j, "reasons", b.Reasons); });
+                    Say(b, $"{b.Action}: {string.Join("; ", b.Reasons)}");
                     break;
                 case WorkflowReloaded r:
                     var what = r.Added.Count + r.Removed.Count + r.Changed.Count == 0
                         ? "no job changed"
                         : string.Join(", ", new[] { ("changed", r.Changed), ("added", r.Added), ("removed", r.Removed) }
                             .Where(p => p.Item2.Count > 0).Select(p => $"{p.Item1} {string.Join(" ", p.Item2)}"));
-                    Say("workflowReloaded", $"{r.Path} reloaded: {what}", j =>
-                    {
-                        j.WriteString("path", r.Path);
-                        WriteList(j, "added", r.Added);
-                        WriteList(j, "removed", r.Removed);
-                        WriteList(j, "changed", r.Changed);
-                    });
+                    Say(r, $"{r.Path} reloaded: {what}");
                     break;
                 case WorkflowRejected r:
                     foreach (var error in r.Errors)
                         Console.Error.WriteLine(error);
-                    Say("workflowRejected", $"{r.Path} has errors; the previous version stays in force", j => { j.WriteString("path", r.Path); WriteList(j, "errors", r.Errors); });
+                    Say(r, $"{r.Path} has errors; the previous version stays in force");
                     break;
                 case RunsForgotten f:
                     foreach (var runId in f.RunIds)
                         DeleteRunFolder(runId);
+                    if (json)
+                        Say(f, "");
                     break;
                 case WatchEnded e:
                     await EndCycleAsync();
-                    Say("watchEnded", $"watch ended: {e.Reason}", j => j.WriteString("reason", e.Reason));
+                    Say(e, $"watch ended: {e.Reason}");
                     break;
                 case LoomProtocol.RunRejected rejected:
                     foreach (var error in rejected.Errors)
@@ -246,29 +231,15 @@ public static class WatchCommand
             deferred.Clear();
         }
 
-        private void Say(string kind, string text, Action<Utf8JsonWriter> fields)
+        /// <summary>A session line: the notification itself under --json, else <paramref name="text"/>.</summary>
+        private void Say(IRunNotification notification, string text)
         {
             if (json)
-            {
-                using var buffer = new MemoryStream();
-                using (var writer = new Utf8JsonWriter(buffer))
-                {
-                    writer.WriteStartObject();
-                    writer.WriteString("event", kind);
-                    fields(writer);
-                    writer.WriteString("at", DateTimeOffset.UtcNow);
-                    writer.WriteEndObject();
-                }
-                stdout.WriteLine(System.Text.Encoding.UTF8.GetString(buffer.ToArray()));
-            }
+                (jsonLines ??= new JsonReporter(stdout)).Handle(notification);
             else if (reporter is LiveReporter)
-            {
                 deferred.Add("watch: " + text); // the live view owns the screen until its cycle ends
-            }
             else
-            {
                 stdout.WriteLine("watch: " + text);
-            }
         }
 
         private void DeleteRunFolder(string runId)
@@ -284,14 +255,6 @@ public static class WatchCommand
             {
                 Console.Error.WriteLine($"loom: warning: cannot delete {RunLock.FolderOf(workspace, runId)}: {e.Message}");
             }
-        }
-
-        private static void WriteList(Utf8JsonWriter writer, string name, IReadOnlyList<string> values)
-        {
-            writer.WriteStartArray(name);
-            foreach (var value in values)
-                writer.WriteStringValue(value);
-            writer.WriteEndArray();
         }
     }
 }
