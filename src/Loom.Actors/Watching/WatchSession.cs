@@ -91,6 +91,9 @@ public sealed class WatchSession
     /// <summary>The run of the cycle going on, if any.</summary>
     public string? RunningCycle => cycle?.RunId;
 
+    /// <summary>The running cycle is to be cancelled (restart).</summary>
+    public bool CancelRequested => cycle?.CancelRequested == true;
+
     /// <summary>Each job's latest result and outputs in this session: what a cycle that does not run it carries.</summary>
     public IReadOnlyDictionary<string, CarriedJob> Latest => latest;
 

@@ -92,6 +92,11 @@ public sealed class WatchSessionActor : UntypedActor, IWithTimers
                 subscriber.Tell(rejected);
                 CycleEnded(session);
                 break;
+            case RunEvents.RunStarted started when session is not null && (stopReason is not null || session.CancelRequested):
+                // A cancel sent before the guardian had the run's scheduler went nowhere: send it again.
+                subscriber.Tell(started);
+                Context.Parent.Tell(new LoomProtocol.CancelRun(started.RunId, stopReason ?? "restarting: files changed"));
+                break;
             case IRunNotification notification when session is not null:
                 session.Observe(notification);
                 subscriber.Tell(notification);
