@@ -23,10 +23,13 @@ public sealed class LoomGuardian : UntypedActor
     private readonly Dictionary<string, PreparedRun> held = new(StringComparer.Ordinal);
     private readonly Dictionary<string, IActorRef> runs = new(StringComparer.Ordinal);
     private readonly Dictionary<string, IActorRef> subscribers = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, (IActorRef Session, IActorRef Subscriber)> watches = new(StringComparer.Ordinal);
+    private readonly LoomOptions options;
 
     public LoomGuardian(LoomOptions options)
     {
         watcher = Context.ActorOf(WatcherActor.Props(options.Limits), "watcher");
+        this.options = options;
         maxJobs = options.Limits.MaxJobs;
         persistence = options.Persistence;
         stepLogs = options.StepLogs;
@@ -63,6 +66,25 @@ public sealed class LoomGuardian : UntypedActor
                 else if (held.Remove(cancel.RunId, out var waiting))
                     waiting.Request.Subscriber.Tell(new LoomProtocol.RunRejected(cancel.RunId, [$"run {cancel.RunId} was cancelled before it started ({cancel.Reason})"]));
                 break;
+            case WatchProtocol.StartWatch start:
+                StartWatch(start);
+                break;
+            case WatchProtocol.StopWatch stop:
+                if (watches.TryGetValue(stop.SessionId, out var watch))
+                    watch.Session.Forward(stop);
+                break;
+            case WatchProtocol.StopFinishedRun release:
+                // A watch cycle is over: its scheduler goes, or a long session would keep one per cycle.
+                subscribers.Remove(release.RunId);
+                if (runs.Remove(release.RunId, out var released))
+                {
+                    Context.Unwatch(released);
+                    Context.Stop(released);
+                }
+                break;
+            case Terminated t when WatchOf(t.ActorRef) is { } ended:
+                watches.Remove(ended.Key);
+                break;
             case Terminated t:
                 foreach (var (runId, scheduler) in runs)
                     if (scheduler.Equals(t.ActorRef))
@@ -85,8 +107,31 @@ public sealed class LoomGuardian : UntypedActor
         new OneForOneStrategy(e =>
         {
             log.Error(e, "A Loom actor failed");
+            // A failed session is stopped; its subscriber must not wait for a WatchEnded that never comes.
+            if (WatchOf(Sender) is { } failed)
+                failed.Value.Subscriber.Tell(new WatchProtocol.WatchEnded($"the watch session failed: {e.Message}", DateTimeOffset.UtcNow));
             return Sender.Equals(watcher) ? Directive.Restart : Directive.Stop;
         });
+
+    private void StartWatch(WatchProtocol.StartWatch start)
+    {
+        if (watches.ContainsKey(start.SessionId))
+        {
+            start.Subscriber.Tell(new LoomProtocol.RunRejected(start.SessionId, [$"watch session '{start.SessionId}' is already going on"]));
+            return;
+        }
+        var session = Context.ActorOf(WatchSessionActor.Props(start.SessionId, start.Settings, start.Subscriber, options.Limits, persistence), "watch-" + start.SessionId);
+        Context.Watch(session);
+        watches[start.SessionId] = (session, start.Subscriber);
+    }
+
+    private KeyValuePair<string, (IActorRef Session, IActorRef Subscriber)>? WatchOf(IActorRef actor)
+    {
+        foreach (var pair in watches)
+            if (pair.Value.Session.Equals(actor))
+                return pair;
+        return null;
+    }
 
     private void Loaded(WatcherProtocol.Loaded loaded)
     {

@@ -132,11 +132,13 @@ public sealed class EmbeddedLoom : IAsyncDisposable
     /// event, several per job. A run's last notification goes out at once with those before it.
     /// The channel also ends if the actor system terminates by itself, so the caller never waits forever.
     /// </summary>
-    public (IActorRef Subscriber, ChannelReader<IReadOnlyList<IRunNotification>> Notifications) Subscribe()
+    /// <param name="isLast">What ends the channel: by default a run's <c>RunFinished</c> or <c>RunRejected</c>.</param>
+    public (IActorRef Subscriber, ChannelReader<IReadOnlyList<IRunNotification>> Notifications) Subscribe(Func<IRunNotification, bool>? isLast = null)
     {
         var channel = Channel.CreateUnbounded<IReadOnlyList<IRunNotification>>(new UnboundedChannelOptions { SingleReader = true, SingleWriter = true });
         lifetime.ApplicationStopping.Register(() => channel.Writer.TryComplete());
-        var subscriber = System.ActorOf(ActorProps.Of(() => new ChannelSubscriber(channel.Writer)));
+        isLast ??= static n => n is RunEvents.RunFinished or LoomProtocol.RunRejected;
+        var subscriber = System.ActorOf(ActorProps.Of(() => new ChannelSubscriber(channel.Writer, isLast)));
         return (subscriber, channel.Reader);
     }
 
@@ -174,7 +176,7 @@ public sealed class EmbeddedLoom : IAsyncDisposable
         public void StopApplication() => stopping.Cancel();
     }
 
-    private sealed class ChannelSubscriber(ChannelWriter<IReadOnlyList<IRunNotification>> writer) : UntypedActor, IWithTimers
+    private sealed class ChannelSubscriber(ChannelWriter<IReadOnlyList<IRunNotification>> writer, Func<IRunNotification, bool> isLast) : UntypedActor, IWithTimers
     {
         private static readonly TimeSpan Window = TimeSpan.FromMilliseconds(10);
         private List<IRunNotification> batch = [];
@@ -185,10 +187,15 @@ public sealed class EmbeddedLoom : IAsyncDisposable
         {
             switch (message)
             {
-                case RunEvents.RunFinished or LoomProtocol.RunRejected:
-                    batch.Add((IRunNotification)message);
+                case IRunNotification last when isLast(last):
+                    batch.Add(last);
                     Send();
                     writer.TryComplete();
+                    break;
+                case RunEvents.RunFinished or LoomProtocol.RunRejected:
+                    // The end of one run of several (watch cycles): at once, like a last one.
+                    batch.Add((IRunNotification)message);
+                    Send();
                     break;
                 case IRunNotification notification:
                     batch.Add(notification);

@@ -38,6 +38,7 @@ public static class Program
                 "logs" => await LogsCommand.ExecuteAsync(rest),
                 "cancel" => await RunControlCommands.CancelAsync(rest),
                 "prune" => await RunControlCommands.PruneAsync(rest),
+                "watch" => await WatchCommand.ExecuteAsync(rest),
                 _ => throw new UsageException($"unknown command '{args[0]}' (see 'loom --help')"),
             };
         }

@@ -17,6 +17,7 @@ public static class HelpText
         "logs" => Logs,
         "cancel" => Cancel,
         "prune" => Prune,
+        "watch" => WatchCommand.Help,
         _ => null,
     };
 
@@ -49,6 +50,7 @@ public static class HelpText
           logs       print what a run's steps printed (--follow while it runs)
           cancel     cancel a run going on in another loom process
           prune      delete old runs: their journal events and step logs
+          watch      run, then run again what each change of the files concerns
 
         Options:
           -h, --help     show help (also after a command: loom run --help)

@@ -270,7 +270,7 @@ public static class RunCommand
         return Path.GetFileName(folder) == "workflows" && parent is { Name: ".github", Parent: { } root } ? root.FullName : folder;
     }
 
-    private static IRunReporter ChooseReporter(CommandLine line, TextWriter stdout)
+    internal static IRunReporter ChooseReporter(CommandLine line, TextWriter stdout)
     {
         if (line.Has("--json"))
             return new JsonReporter(stdout);

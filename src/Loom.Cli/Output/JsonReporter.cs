@@ -218,6 +218,51 @@ public sealed class JsonReporter(TextWriter output) : IRunReporter
                 writer.WriteString("group", h.Group);
                 writer.WriteBoolean("cancelInProgress", h.CancelInProgress);
                 break;
+            case WatchProtocol.Watching w:
+                Start(writer, "watching");
+                writer.WriteString("workspace", w.Workspace);
+                writer.WriteBoolean("polling", w.Polling);
+                WriteNullable(writer, "fallbackReason", w.FallbackReason);
+                writer.WriteString("at", w.At);
+                break;
+            case WatchProtocol.CycleStarting c:
+                Start(writer, "cycleStarting");
+                writer.WriteString("runId", c.RunId);
+                writer.WriteNumber("cycle", c.Cycle);
+                WriteList(writer, "reasons", c.Reasons);
+                WriteList(writer, "jobs", c.Jobs);
+                writer.WriteString("at", c.At);
+                break;
+            case WatchProtocol.ChangesWhileBusy b:
+                Start(writer, "changesWhileBusy");
+                writer.WriteString("action", b.Action);
+                WriteList(writer, "reasons", b.Reasons);
+                writer.WriteString("at", b.At);
+                break;
+            case WatchProtocol.WorkflowReloaded r:
+                Start(writer, "workflowReloaded");
+                writer.WriteString("path", r.Path);
+                WriteList(writer, "added", r.Added);
+                WriteList(writer, "removed", r.Removed);
+                WriteList(writer, "changed", r.Changed);
+                writer.WriteString("at", r.At);
+                break;
+            case WatchProtocol.WorkflowRejected r:
+                Start(writer, "workflowRejected");
+                writer.WriteString("path", r.Path);
+                WriteList(writer, "errors", r.Errors);
+                writer.WriteString("at", r.At);
+                break;
+            case WatchProtocol.RunsForgotten f:
+                Start(writer, "runsForgotten");
+                WriteList(writer, "runIds", f.RunIds);
+                writer.WriteString("at", f.At);
+                break;
+            case WatchProtocol.WatchEnded e:
+                Start(writer, "watchEnded");
+                writer.WriteString("reason", e.Reason);
+                writer.WriteString("at", e.At);
+                break;
             case LoomProtocol.RunRejected r:
                 Start(writer, "runRejected");
                 writer.WriteString("runId", r.RunId);
@@ -238,6 +283,14 @@ public sealed class JsonReporter(TextWriter output) : IRunReporter
     {
         writer.WriteStartObject();
         writer.WriteString("event", kind);
+    }
+
+    private static void WriteList(Utf8JsonWriter writer, string name, IReadOnlyList<string> values)
+    {
+        writer.WriteStartArray(name);
+        foreach (var value in values)
+            writer.WriteStringValue(value);
+        writer.WriteEndArray();
     }
 
     private static void WriteNullable(Utf8JsonWriter writer, string name, string? value)

@@ -49,6 +49,13 @@ public sealed class SerializationTests() : TestKit(Config)
         yield return new RunFinished(Result.Failure, TimeSpan.FromSeconds(4), At);
         yield return new OutputLine("a", 0, "hello \u00e9 \u2713", At);
         yield return new WorkflowChanged(".loom.yml", At);
+        yield return new WatchProtocol.Watching("/w", true, "inotify watch limit reached", At);
+        yield return new WatchProtocol.CycleStarting("s-2", 2, ["build: src/a.cs changed"], ["build", "test"], At);
+        yield return new WatchProtocol.ChangesWhileBusy("queued", ["test: test/a.cs changed"], At);
+        yield return new WatchProtocol.WorkflowReloaded(".loom.yml", ["new"], ["old"], ["build"], At);
+        yield return new WatchProtocol.WorkflowRejected(".loom.yml", [".loom.yml:3:5: error: bad"], At);
+        yield return new WatchProtocol.RunsForgotten(["s-1"], At);
+        yield return new WatchProtocol.WatchEnded("interrupted", At);
         yield return new SchedulerProtocol.Start(probe);
         yield return new SchedulerProtocol.Cancel("user");
         yield return new SchedulerProtocol.WorkflowFileChanged(".loom.yml");

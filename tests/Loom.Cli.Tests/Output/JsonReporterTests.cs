@@ -43,6 +43,14 @@ public sealed class JsonReporterTests
         new WorkflowChanged(".loom.yml", At),
         new LoomProtocol.RunRejected("r1", ["a.yml:1:1: error one", Awkward]),
         new LoomProtocol.RunHeld("r1", "deploy-" + Awkward, true),
+        new WatchProtocol.Watching("/w", true, null, At),
+        new WatchProtocol.Watching("/w", true, "inotify watch limit reached", At),
+        new WatchProtocol.CycleStarting("s-2", 2, ["build: src/a.cs changed", Awkward], ["build", "test"], At),
+        new WatchProtocol.ChangesWhileBusy("queued", ["test: test/a.cs changed"], At),
+        new WatchProtocol.WorkflowReloaded(".loom.yml", ["new"], [], ["build"], At),
+        new WatchProtocol.WorkflowRejected(".loom.yml", [".loom.yml:3:5: error: " + Awkward], At),
+        new WatchProtocol.RunsForgotten(["s-1"], At),
+        new WatchProtocol.WatchEnded("interrupted (SIGINT)", At),
     ];
 
     public static TheoryData<int> Indexes()
