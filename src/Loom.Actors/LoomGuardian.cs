@@ -186,7 +186,7 @@ public sealed class LoomGuardian : UntypedActor
     private void Launch(PreparedRun run)
     {
         var request = run.Request;
-        var scheduler = Context.ActorOf(SchedulerActor.Props(run.Plan, request.Workspace, request.Contexts, persistence, run.Definition, stepLogs), "run-" + request.RunId);
+        var scheduler = Context.ActorOf(SchedulerActor.Props(run.Plan, request.Workspace, request.Contexts, persistence, run.Definition, stepLogs, fresh: !request.Resume), "run-" + request.RunId);
         Context.Watch(scheduler);
         runs[request.RunId] = scheduler;
         subscribers[request.RunId] = request.Subscriber;

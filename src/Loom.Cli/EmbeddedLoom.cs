@@ -77,6 +77,8 @@ public sealed class EmbeddedLoom : IAsyncDisposable
         // On a spare core while the services are built and the system starts: the file logger (some
         // 20 ms to set up; the actor system's Serilog logger reads Log.Logger, so it is in place before
         // the system starts), then a head start for the parser.
+        if (run)
+            SqliteRunStore.Preopen(Persistence(workspace));
         var logger = new TaskCompletionSource<Serilog.Core.Logger>(TaskCreationOptions.RunContinuationsAsynchronously);
         _ = Task.Run(() =>
         {

@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using Microsoft.Data.Sqlite;
 
 namespace Loom.Actors.Persistence;
@@ -10,6 +11,17 @@ namespace Loom.Actors.Persistence;
 /// </summary>
 internal static class SqliteFile
 {
+    private static readonly ConcurrentDictionary<string, Task<SqliteConnection>> Preopened = new(StringComparer.Ordinal);
+
+    /// <summary>
+    /// Starts opening a plugin's file before the plugin exists (at process start, on a spare core: loading SQLite
+    /// and opening the file is then off the first run's path); the plugin takes it with <see cref="TakePreopened"/>.
+    /// </summary>
+    public static void Preopen(string path, TimeSpan busyTimeout, string schema) =>
+        Preopened.GetOrAdd(path, _ => Task.Run(() => Open(path, busyTimeout, schema)));
+
+    public static Task<SqliteConnection>? TakePreopened(string path) => Preopened.TryRemove(path, out var opening) ? opening : null;
+
     public static SqliteConnection Open(string path, TimeSpan busyTimeout, string schema)
     {
         if (Path.GetDirectoryName(path) is { Length: > 0 } folder)

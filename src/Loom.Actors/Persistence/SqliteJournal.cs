@@ -51,7 +51,7 @@ public sealed class SqliteJournal : AsyncWriteJournal
     public SqliteJournal(Config config)
     {
         serialization = Context.System.Serialization;
-        queue = new SqliteQueue(SqlitePluginSettings.From(config), Schema);
+        queue = new SqliteQueue(SqlitePluginSettings.From(config), Schema, preopened: true);
     }
 
     protected override async Task<IImmutableList<Exception>> WriteMessagesAsync(IEnumerable<AtomicWrite> messages, CancellationToken cancellationToken)

@@ -13,9 +13,11 @@ internal sealed class SqliteQueue : IDisposable
     private readonly Task<SqliteConnection> opened;
     private Task tail;
 
-    public SqliteQueue(SqlitePluginSettings settings, string schema)
+    /// <param name="preopened">Take the connection <see cref="SqliteFile.Preopen"/> started, if any (a plugin's writer; not a reader).</param>
+    public SqliteQueue(SqlitePluginSettings settings, string schema, bool preopened = false)
     {
-        opened = Task.Run(() => SqliteFile.Open(settings.Path, settings.BusyTimeout, schema));
+        opened = (preopened ? SqliteFile.TakePreopened(settings.Path) : null)
+            ?? Task.Run(() => SqliteFile.Open(settings.Path, settings.BusyTimeout, schema));
         tail = opened;
     }
 

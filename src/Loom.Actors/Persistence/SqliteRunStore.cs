@@ -45,6 +45,18 @@ public static class SqliteRunStore
     }
 
     /// <summary>
+    /// Opens the embedded store's two files ahead of its plugins, before the actor system exists: what a process
+    /// that is about to start a run calls first. The plugins take the connections when Akka creates them.
+    /// </summary>
+    public static void Preopen(LoomPersistenceOptions options)
+    {
+        if (options.SqliteFolder is not { } folder)
+            return;
+        SqliteFile.Preopen(Path.Combine(folder, LoomPersistenceOptions.JournalFile), options.BusyTimeout, SqliteJournal.Schema);
+        SqliteFile.Preopen(Path.Combine(folder, LoomPersistenceOptions.SnapshotFile), options.BusyTimeout, SqliteSnapshotStore.Schema);
+    }
+
+    /// <summary>
     /// Starts the run journal and snapshot store on a pool thread as the actor system starts (each opens its
     /// file on another), so the first run's scheduler finds them ready.
     /// </summary>

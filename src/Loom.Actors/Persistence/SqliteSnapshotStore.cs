@@ -12,7 +12,7 @@ namespace Loom.Actors.Persistence;
 /// </summary>
 public sealed class SqliteSnapshotStore : SnapshotStore
 {
-    private const string Schema = """
+    internal const string Schema = """
         CREATE TABLE IF NOT EXISTS snapshot (
           persistence_id TEXT NOT NULL,
           sequence_nr INTEGER NOT NULL,
@@ -33,7 +33,7 @@ public sealed class SqliteSnapshotStore : SnapshotStore
     public SqliteSnapshotStore(Config config)
     {
         serialization = Context.System.Serialization;
-        queue = new SqliteQueue(SqlitePluginSettings.From(config), Schema);
+        queue = new SqliteQueue(SqlitePluginSettings.From(config), Schema, preopened: true);
     }
 
     protected override Task<SelectedSnapshot> LoadAsync(string persistenceId, SnapshotSelectionCriteria criteria, CancellationToken cancellationToken) =>
