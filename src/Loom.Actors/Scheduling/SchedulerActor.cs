@@ -32,7 +32,7 @@ namespace Loom.Actors.Scheduling;
 /// <c>SnapshotEvery</c> events once all of them are written) and replays the events after it through
 /// <c>RunState.Apply</c>.
 /// </remarks>
-public sealed class SchedulerActor : UntypedPersistentActor, IWithTimers
+public sealed class SchedulerActor : ReceivePersistentActor, IWithTimers
 {
     private readonly RunState state;
     private readonly string workspace;
@@ -66,6 +66,42 @@ public sealed class SchedulerActor : UntypedPersistentActor, IWithTimers
         if (persistence?.EffectiveSnapshotPluginId is { } snapshots)
             SnapshotPluginId = snapshots;
         snapshotEvery = persistence?.SnapshotEvery ?? 0;
+
+        Recover<SnapshotOffer>(offer => offer.Snapshot is RunSnapshot, offer => state.Restore((RunSnapshot)offer.Snapshot));
+        Recover<IRunEvent>(state.Apply);
+        Recover<RecoveryCompleted>(_ => LastSequenceNr > 0, _ =>
+            log.Info("Run {0} recovered from its journal at event {1} ({2})", state.Plan.RunId, LastSequenceNr, state.Finished ? "finished" : "not finished"));
+
+        Command<SchedulerProtocol.StepOutput>(o =>
+        {
+            subscriber.Tell(new OutputLine(o.JobId, o.Step, o.Line, DateTimeOffset.UtcNow, o.Group));
+            if (logs is not null)
+                KeepLine(o);
+        });
+        Command<FlushLogs>(_ => logs?.Flush());
+        Command<LogsClosed>(closed => Publish(closed.Finished));
+        Command<SchedulerProtocol.Annotation>(a =>
+            subscriber.Tell(new Annotation(a.JobId, a.Step, a.Level, a.Message, a.File, a.Line, a.Column, a.Title, DateTimeOffset.UtcNow)));
+        Command<SchedulerProtocol.StepSummary>(summary => subscriber.Tell(new StepSummary(summary.JobId, summary.Markdown, DateTimeOffset.UtcNow)));
+        Command<SchedulerProtocol.StepStarted>(Handle);
+        Command<SchedulerProtocol.StepFinished>(Handle);
+        Command<SchedulerProtocol.JobFinished>(Handle);
+        Command<SchedulerProtocol.Cancel>(Handle);
+        Command<SchedulerProtocol.RetryDue>(Handle);
+        Command<SchedulerProtocol.Start>(Start);
+        Command<SchedulerProtocol.WorkflowFileChanged>(c =>
+        {
+            log.Info("Workflow file {0} changed during run {1}; the run keeps the version it started with", c.Path, state.Plan.RunId);
+            subscriber.Tell(new WorkflowChanged(c.Path, DateTimeOffset.UtcNow));
+        });
+        Command<Terminated>(OnRunnerTerminated);
+        Command<SaveSnapshotSuccess>(saved => DeleteSnapshots(new SnapshotSelectionCriteria(saved.Metadata.SequenceNr - 1)));
+        // Recovery replays more events instead: slower, never wrong.
+        Command<SaveSnapshotFailure>(failed =>
+            log.Warning("Run {0}: snapshot at event {1} not saved: {2}", state.Plan.RunId, failed.Metadata.SequenceNr, failed.Cause.Message));
+        Command<DeleteSnapshotsSuccess>(_ => { });
+        Command<DeleteSnapshotsFailure>(_ => { });
+        Command<SchedulerProtocol.GetStatus>(_ => Sender.Tell(Status()));
     }
 
     public ITimerScheduler Timers { get; set; } = null!;
@@ -83,76 +119,8 @@ public sealed class SchedulerActor : UntypedPersistentActor, IWithTimers
     /// <summary>A new run loads no snapshot and replays nothing: one round trip to the store instead of two before its first job.</summary>
     public override Recovery Recovery => fresh ? Recovery.None : base.Recovery;
 
-    protected override void OnRecover(object message)
-    {
-        switch (message)
-        {
-            case SnapshotOffer { Snapshot: RunSnapshot snapshot }:
-                state.Restore(snapshot);
-                break;
-            case IRunEvent e:
-                state.Apply(e);
-                break;
-            case RecoveryCompleted when LastSequenceNr > 0:
-                log.Info("Run {0} recovered from its journal at event {1} ({2})", state.Plan.RunId, LastSequenceNr, state.Finished ? "finished" : "not finished");
-                break;
-        }
-    }
-
     protected override void OnPersistFailure(Exception cause, object @event, long sequenceNr) =>
         log.Error(cause, "Run {0} could not journal event {1} ({2}); the run stops", state.Plan.RunId, sequenceNr, @event.GetType().Name);
-
-    protected override void OnCommand(object message)
-    {
-        switch (message)
-        {
-            case SchedulerProtocol.StepOutput o:
-                subscriber.Tell(new OutputLine(o.JobId, o.Step, o.Line, DateTimeOffset.UtcNow, o.Group));
-                if (logs is not null)
-                    KeepLine(o);
-                break;
-            case FlushLogs:
-                logs?.Flush();
-                break;
-            case LogsClosed closed:
-                Publish(closed.Finished);
-                break;
-            case SchedulerProtocol.Annotation a:
-                subscriber.Tell(new Annotation(a.JobId, a.Step, a.Level, a.Message, a.File, a.Line, a.Column, a.Title, DateTimeOffset.UtcNow));
-                break;
-            case SchedulerProtocol.StepSummary summary:
-                subscriber.Tell(new StepSummary(summary.JobId, summary.Markdown, DateTimeOffset.UtcNow));
-                break;
-            case SchedulerProtocol.StepStarted or SchedulerProtocol.StepFinished or SchedulerProtocol.JobFinished or SchedulerProtocol.Cancel or SchedulerProtocol.RetryDue:
-                Handle((ILoomMessage)message);
-                break;
-            case SchedulerProtocol.Start start:
-                Start(start);
-                break;
-            case SchedulerProtocol.WorkflowFileChanged c:
-                log.Info("Workflow file {0} changed during run {1}; the run keeps the version it started with", c.Path, state.Plan.RunId);
-                subscriber.Tell(new WorkflowChanged(c.Path, DateTimeOffset.UtcNow));
-                break;
-            case Terminated terminated:
-                OnRunnerTerminated(terminated);
-                break;
-            case SaveSnapshotSuccess saved:
-                DeleteSnapshots(new SnapshotSelectionCriteria(saved.Metadata.SequenceNr - 1));
-                break;
-            case SaveSnapshotFailure failed:
-                // Recovery replays more events instead: slower, never wrong.
-                log.Warning("Run {0}: snapshot at event {1} not saved: {2}", state.Plan.RunId, failed.Metadata.SequenceNr, failed.Cause.Message);
-                break;
-            case DeleteSnapshotsSuccess or DeleteSnapshotsFailure:
-                break;
-            case SchedulerProtocol.GetStatus:
-                Sender.Tell(Status());
-                break;
-            default:
-                Unhandled(message);
-                break;
-        }
-    }
 
     /// <summary>A runner that throws is stopped, never restarted: its job fails, the rest of the run goes on.</summary>
     protected override SupervisorStrategy SupervisorStrategy() =>
