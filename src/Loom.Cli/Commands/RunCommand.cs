@@ -140,11 +140,11 @@ public static class RunCommand
             // The run ends by itself once its steps are killed; the process must not die first.
             context.Cancel = true;
             Interlocked.CompareExchange(ref interruption, context.Signal == PosixSignal.SIGINT ? ExitCodes.Interrupted : ExitCodes.Terminated, 0);
+            SignalHandling.TryCancel(groupWait);
             if (Interlocked.Increment(ref signals) == 1)
                 loom.Guardian.Tell(new LoomProtocol.CancelRun(runId, context.Signal == PosixSignal.SIGINT ? "interrupted (SIGINT); again to stop at once" : "terminated (SIGTERM)"));
             else
-                forceQuit.Cancel();
-            groupWait.Cancel();
+                SignalHandling.TryCancel(forceQuit);
         }
     }
 

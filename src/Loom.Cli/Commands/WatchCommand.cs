@@ -102,7 +102,7 @@ public static class WatchCommand
             if (Interlocked.Increment(ref signals) == 1)
                 loom.Guardian.Tell(new StopWatch(sessionId, context.Signal == PosixSignal.SIGINT ? "interrupted (SIGINT); again to stop at once" : "terminated (SIGTERM)"));
             else
-                forceQuit.Cancel();
+                SignalHandling.TryCancel(forceQuit);
         }
     }
 
