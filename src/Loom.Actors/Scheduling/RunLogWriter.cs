@@ -104,7 +104,8 @@ public sealed class RunLogWriter(string folder, long maxFileBytes, ILoggingAdapt
             open[unitId] = unit = new UnitLog(Path.Combine(folder, RunLogFiles.NameOf(unitId, attempt)), attempt);
             Started = true;
         }
-        if (unit.Dropped > 0 || unit.Bytes + Encoding.UTF8.GetByteCount(line) + 1 > maxFileBytes)
+        var lineBytes = Encoding.UTF8.GetByteCount(line) + 1;
+        if (unit.Dropped > 0 || unit.Bytes + lineBytes > maxFileBytes)
         {
             // Once full, a file stays full: a later short line would read as if nothing were lost before it.
             unit.Dropped++;
@@ -117,7 +118,7 @@ public sealed class RunLogWriter(string folder, long maxFileBytes, ILoggingAdapt
             unit.Bytes += Encoding.UTF8.GetByteCount(header) + 1;
             unit.Pending.Append(header).Append('\n');
         }
-        unit.Bytes += Encoding.UTF8.GetByteCount(line) + 1;
+        unit.Bytes += lineBytes;
         unit.Pending.Append(line).Append('\n');
         if (unit.Pending.Length >= ChunkChars)
             Send(unit, close: false);

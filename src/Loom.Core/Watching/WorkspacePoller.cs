@@ -10,8 +10,10 @@ internal sealed class WorkspacePoller : IDisposable
     private readonly string workspace;
     private readonly IgnoreRules rules;
     private readonly Action<string> report;
+    // Never disposed: it has no timer, and the loop may still be reading its token when Dispose returns.
     private readonly CancellationTokenSource stop = new();
-    private readonly Task loop;
+    private readonly Lock gate = new();
+    private bool disposed;
     private Dictionary<string, FileStamp> previous;
 
     public WorkspacePoller(string workspace, IgnoreRules rules, TimeSpan interval, Action<string> report)
@@ -20,15 +22,15 @@ internal sealed class WorkspacePoller : IDisposable
         this.rules = rules;
         this.report = report;
         previous = Snapshot(); // the baseline: only what changes after this is reported
-        loop = Task.Run(() => Loop(interval, stop.Token));
+        _ = Task.Run(() => Loop(interval, stop.Token));
     }
 
+    /// <summary>Nothing is reported once this returns; a walk in progress finishes on its own thread, unheard (no waiting for it here).</summary>
     public void Dispose()
     {
+        lock (gate)
+            disposed = true;
         stop.Cancel();
-        // Wait for the loop so nothing is reported after Dispose returns; it ends at its next await.
-        loop.ContinueWith(_ => { }, TaskScheduler.Default).Wait();
-        stop.Dispose();
     }
 
     private async Task Loop(TimeSpan interval, CancellationToken cancel)
@@ -45,18 +47,27 @@ internal sealed class WorkspacePoller : IDisposable
         }
     }
 
+    private void Report(string path)
+    {
+        lock (gate)
+        {
+            if (!disposed)
+                report(path);
+        }
+    }
+
     private void Compare()
     {
         var current = Snapshot();
         foreach (var (path, stamp) in current)
         {
             if (!previous.TryGetValue(path, out var before) || before != stamp)
-                report(path);
+                Report(path);
         }
         foreach (var path in previous.Keys)
         {
             if (!current.ContainsKey(path))
-                report(path);
+                Report(path);
         }
         previous = current;
     }
