@@ -26,8 +26,12 @@ public sealed class LoomGuardian : UntypedActor
     private readonly Dictionary<string, (IActorRef Session, IActorRef Subscriber)> watches = new(StringComparer.Ordinal);
     private readonly LoomOptions options;
 
-    public LoomGuardian(LoomOptions options)
+    // On a cluster: where runs' jobs go (see RunnerProtocol.Dispatch); null runs them in this process.
+    private readonly IActorRef? dispatcher;
+
+    public LoomGuardian(LoomOptions options, IActorRef? dispatcher = null)
     {
+        this.dispatcher = dispatcher;
         watcher = Context.ActorOf(WatcherActor.Props(options.Limits), "watcher");
         this.options = options;
         maxJobs = options.Limits.MaxJobs;
@@ -35,7 +39,7 @@ public sealed class LoomGuardian : UntypedActor
         stepLogs = options.StepLogs;
     }
 
-    public static Props Props(LoomOptions options) => ActorProps.Of(() => new LoomGuardian(options));
+    public static Props Props(LoomOptions options, IActorRef? dispatcher = null) => ActorProps.Of(() => new LoomGuardian(options, dispatcher));
 
     protected override void OnReceive(object message)
     {
@@ -144,7 +148,7 @@ public sealed class LoomGuardian : UntypedActor
         RunPlan plan;
         try
         {
-            var maxParallel = request.MaxParallel ?? workflow.MaxParallel ?? Environment.ProcessorCount;
+            var maxParallel = request.MaxParallel ?? workflow.MaxParallel ?? options.DefaultMaxParallel ?? Environment.ProcessorCount;
             plan = RunPlan.Create(request.RunId, workflow, request.Jobs, maxParallel, maxJobs, request.Carried, readCache: !request.NoCache);
         }
         catch (ArgumentException e)
@@ -158,6 +162,7 @@ public sealed class LoomGuardian : UntypedActor
             Carried = request.Carried,
             NoCache = request.NoCache,
             LogsFolder = stepLogs.FolderOf(request.RunId),
+            Workspace = request.Workspace,
         };
         var prepared = new PreparedRun(request, plan, definition, loaded.Result.Warnings.Select(w => w.ToString()).ToList());
         if (request.HoldForGroup && workflow.Concurrency is not null)
@@ -186,11 +191,13 @@ public sealed class LoomGuardian : UntypedActor
     private void Launch(PreparedRun run)
     {
         var request = run.Request;
-        var scheduler = Context.ActorOf(SchedulerActor.Props(run.Plan, request.Workspace, request.Contexts, persistence, run.Definition, stepLogs, fresh: !request.Resume), "run-" + request.RunId);
+        var scheduler = Context.ActorOf(SchedulerActor.Props(run.Plan, request.Workspace, request.Contexts, persistence, run.Definition, stepLogs, fresh: !request.Resume, dispatcher), "run-" + request.RunId);
         Context.Watch(scheduler);
         runs[request.RunId] = scheduler;
         subscribers[request.RunId] = request.Subscriber;
-        watcher.Tell(new WatcherProtocol.WatchDuringRun(request.WorkflowPath, request.DisplayPath, scheduler));
+        // A cluster's run was sent as text: its file is on the submitter's machine.
+        if (dispatcher is null)
+            watcher.Tell(new WatcherProtocol.WatchDuringRun(request.WorkflowPath, request.DisplayPath, scheduler));
         request.Subscriber.Tell(new LoomProtocol.RunAccepted(request.RunId, scheduler, run.Warnings));
         scheduler.Tell(new SchedulerProtocol.Start(request.Subscriber, request.Resume));
     }

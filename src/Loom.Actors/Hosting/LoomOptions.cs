@@ -17,6 +17,12 @@ public sealed class LoomOptions
 
     /// <summary>Where each run keeps its steps' output.</summary>
     public LoomStepLogOptions StepLogs { get; set; } = new();
+
+    /// <summary>
+    /// How many jobs of a run may run at once when neither the request nor the workflow says: null for this machine's
+    /// processor count (a run on one machine); a cluster sets it high, as each node's capacity bounds what runs there.
+    /// </summary>
+    public int? DefaultMaxParallel { get; set; }
 }
 
 /// <summary>
@@ -115,6 +121,7 @@ public sealed class LoomOptionsValidator : AbstractValidator<LoomOptions>
         RuleFor(o => o.Limits.MaxAliasNodes).GreaterThan(0);
         RuleFor(o => o.Limits.MaxJobs).GreaterThan(0);
         RuleFor(o => o.Limits.MaxNodes).GreaterThan(0);
+        RuleFor(o => o.DefaultMaxParallel).GreaterThan(0).When(o => o.DefaultMaxParallel is not null);
         RuleFor(o => o.Persistence).NotNull().SetValidator(new LoomPersistenceOptionsValidator());
         RuleFor(o => o.StepLogs).NotNull().SetValidator(new LoomStepLogOptionsValidator());
     }

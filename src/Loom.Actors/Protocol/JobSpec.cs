@@ -26,6 +26,9 @@ public sealed record JobSpec(
 {
     /// <summary>For a <c>cache: true</c> job: what its cache key covers; null for other jobs.</summary>
     public CacheRequest? Cache { get; init; }
+
+    /// <summary>The job's <c>runs-on</c> labels, evaluated: on a cluster it runs only on a node that has all of them.</summary>
+    public IReadOnlyList<string> RunsOn { get; init; } = [];
 }
 
 /// <summary>

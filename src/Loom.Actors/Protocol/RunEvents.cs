@@ -41,6 +41,9 @@ public static class RunEvents
 
         /// <summary>The folder of the run's step logs (<c>Scheduling.RunLogFiles</c> names its files); null when none are kept.</summary>
         public string? LogsFolder { get; init; }
+
+        /// <summary>Where the run's steps run: a local folder, or on a cluster the run's files (<c>cluster:&lt;manifest hash&gt;</c>).</summary>
+        public string? Workspace { get; init; }
     }
 
     public sealed record RunStarted(string RunId, string Workflow, IReadOnlyList<string> Jobs, int MaxParallel, DateTimeOffset At) : IRunEvent, IRunNotification;

@@ -43,6 +43,12 @@ public static class SchedulerProtocol
 
     public sealed record StepSummary(string JobId, string Markdown) : ILoomMessage;
 
+    /// <summary>
+    /// The runner of attempt <paramref name="Attempt"/> is gone without a result (its node left the cluster or was drained):
+    /// the attempt is recorded as interrupted and the job queued again.
+    /// </summary>
+    public sealed record RunnerLost(string JobId, int Attempt, string Reason) : ILoomMessage;
+
     /// <summary>A failed job's <c>retry</c> backoff is over: queue its next attempt.</summary>
     public sealed record RetryDue(string JobId) : ILoomMessage;
 
@@ -66,10 +72,23 @@ public static class SchedulerProtocol
 /// <summary>One job or matrix cell in a <see cref="SchedulerProtocol.RunStatus"/>.</summary>
 public sealed record UnitStatus(string Id, Scheduling.JobPhase Phase, Result? Result, string? Reason, TimeSpan Duration, int Attempt, int StepsFinished);
 
-/// <summary>Messages to a <see cref="Running.RunnerActor"/>.</summary>
+/// <summary>Messages to a <see cref="Running.RunnerActor"/>, and to a dispatcher that places runners on other nodes.</summary>
 public static class RunnerProtocol
 {
     public sealed record RunJob(string RunId, string Workspace, JobSpec Job) : ILoomMessage;
+
+    /// <summary>
+    /// To a run's dispatcher (a cluster's): start a runner for <paramref name="Job"/> on a node that can take it; the runner
+    /// reports to <paramref name="Scheduler"/> as a local one does. A job that no node can run is answered with a failed
+    /// <see cref="SchedulerProtocol.JobFinished"/>; one whose node is lost, with <see cref="SchedulerProtocol.RunnerLost"/>.
+    /// </summary>
+    public sealed record Dispatch(string RunId, string Workspace, JobSpec Job, IActorRef Scheduler) : ILoomMessage;
+
+    /// <summary>To the dispatcher: cancel a dispatched job (like <see cref="CancelJob"/> to a local runner).</summary>
+    public sealed record Withdraw(string RunId, string UnitId, int Attempt, string Reason) : ILoomMessage;
+
+    /// <summary>To the dispatcher: the attempt is over (finished, lost or given up); its node's slot is free.</summary>
+    public sealed record Released(string RunId, string UnitId, int Attempt) : ILoomMessage;
 
     /// <summary>Kill the running step's process tree; steps with <c>always()</c>/<c>cancelled()</c> still run.</summary>
     public sealed record CancelJob(string Reason) : ILoomMessage;

@@ -229,10 +229,23 @@ public sealed class JobExpressions
             new("matrix", unit.Matrix ?? ExpressionValue.Null),
             new("strategy", StrategyContext(unit.Node, state, unit)),
         ]).ToJson();
-        return new JobSpec(unit.Id, job.Id, unit.Attempt + 1, env, timeout, steps, job.Outputs, contextJson, run.Secrets)
+        return new JobSpec(unit.Id, job.Id, unit.Attempt, env, timeout, steps, job.Outputs, contextJson, run.Secrets)
         {
             Cache = job.Cache ? CacheRequestOf(job, unit, state, steps, env, timeout) : null,
+            RunsOn = RunsOn(job, Contexts),
         };
+    }
+
+    /// <summary>The job's <c>runs-on</c> labels, evaluated (a cluster places it on a node that has all of them); most jobs have none.</summary>
+    private static IReadOnlyList<string> RunsOn(Job job, Func<EvaluationContext> contexts)
+    {
+        if (job.RunsOn.Count == 0)
+            return [];
+        var labels = new List<string>(job.RunsOn.Count);
+        foreach (var label in job.RunsOn)
+            if ((Templates.HasExpression(label) ? Templates.String(label, contexts()) : label) is { Length: > 0 } value)
+                labels.Add(value);
+        return labels;
     }
 
     /// <summary>

@@ -191,6 +191,9 @@ public sealed partial class RunState
             case SchedulerProtocol.Resume when Started:
                 Resume(now, events);
                 break;
+            case SchedulerProtocol.RunnerLost lost when IsRunning(lost.JobId) && units[lost.JobId].Attempt == lost.Attempt:
+                events.Add(new JobInterrupted(lost.JobId, lost.Attempt, now));
+                break;
             case SchedulerProtocol.StepFinished s when IsRunning(s.JobId):
                 events.Add(new StepFinished(s.JobId, s.Step, s.Outcome, s.Conclusion, s.ExitCode, s.Duration, s.Error, now));
                 break;

@@ -38,6 +38,9 @@ public sealed class SchedulerActor : ReceivePersistentActor, IWithTimers
     private readonly string workspace;
     private readonly ILoggingAdapter log = Context.GetLogger();
     private readonly Dictionary<string, IActorRef> runners = new(StringComparer.Ordinal);
+    // On a cluster: the dispatcher that places runners on nodes, and the attempt of each unit handed to it.
+    private readonly IActorRef? dispatcher;
+    private readonly Dictionary<string, int> dispatched = new(StringComparer.Ordinal);
     private readonly JobFilesPool folders = new();
     private readonly string persistenceId;
     private readonly RunDefined? definition;
@@ -51,9 +54,11 @@ public sealed class SchedulerActor : ReceivePersistentActor, IWithTimers
     /// <param name="definition">What the run was started with, journaled as its first event; null journals none.</param>
     /// <param name="stepLogs">Where the steps' output is kept; null keeps none.</param>
     /// <param name="fresh">A new run: nothing to replay (the journal is still asked for the run's highest event, so a run id in use is refused).</param>
+    /// <param name="dispatcher">On a cluster, where jobs go (<see cref="RunnerProtocol.Dispatch"/>) instead of child runners; null runs them here.</param>
     public SchedulerActor(RunPlan plan, string workspace, RunContexts contexts, LoomPersistenceOptions? persistence = null, RunDefined? definition = null,
-        LoomStepLogOptions? stepLogs = null, bool fresh = false)
+        LoomStepLogOptions? stepLogs = null, bool fresh = false, IActorRef? dispatcher = null)
     {
+        this.dispatcher = dispatcher;
         this.fresh = fresh;
         state = new RunState(plan, contexts);
         this.workspace = workspace;
@@ -88,6 +93,11 @@ public sealed class SchedulerActor : ReceivePersistentActor, IWithTimers
         Command<SchedulerProtocol.JobFinished>(Handle);
         Command<SchedulerProtocol.Cancel>(Handle);
         Command<SchedulerProtocol.RetryDue>(Handle);
+        Command<SchedulerProtocol.RunnerLost>(lost =>
+        {
+            log.Warning("Run {0}: the runner of {1} (attempt {2}) is gone: {3}; the job runs again", state.Plan.RunId, lost.JobId, lost.Attempt, lost.Reason);
+            Handle(lost);
+        });
         Command<SchedulerProtocol.Start>(Start);
         Command<SchedulerProtocol.WorkflowFileChanged>(c =>
         {
@@ -111,8 +121,8 @@ public sealed class SchedulerActor : ReceivePersistentActor, IWithTimers
     public static string PersistenceIdOf(string runId) => "run-" + runId;
 
     public static Props Props(RunPlan plan, string workspace, RunContexts contexts, LoomPersistenceOptions? persistence = null, RunDefined? definition = null,
-        LoomStepLogOptions? stepLogs = null, bool fresh = false) =>
-        ActorProps.Of(() => new SchedulerActor(plan, workspace, contexts, persistence, definition, stepLogs, fresh));
+        LoomStepLogOptions? stepLogs = null, bool fresh = false, IActorRef? dispatcher = null) =>
+        ActorProps.Of(() => new SchedulerActor(plan, workspace, contexts, persistence, definition, stepLogs, fresh, dispatcher));
 
     private readonly bool fresh;
 
@@ -160,8 +170,9 @@ public sealed class SchedulerActor : ReceivePersistentActor, IWithTimers
             return;
         }
         // Resume (the subscriber read what happened before from the journal): what the dead run left running
-        // is killed (a pid reused since is left alone) and queued again.
-        foreach (var unit in state.RunningUnits())
+        // is killed (a pid reused since is left alone) and queued again. On a cluster those processes ran on other
+        // nodes, whose runners kill them when this run's old scheduler is gone.
+        foreach (var unit in dispatcher is null ? state.RunningUnits() : [])
         {
             if (unit.Process is not { } process)
                 continue;
@@ -279,17 +290,25 @@ public sealed class SchedulerActor : ReceivePersistentActor, IWithTimers
             case JobFinished finished:
                 if (runners.Remove(finished.JobId, out var done))
                     Context.Unwatch(done);
+                Release(finished.JobId);
                 logs?.Close(finished.JobId);
                 if (finished.Retrying)
                     Timers.StartSingleTimer(finished.JobId, new SchedulerProtocol.RetryDue(finished.JobId), finished.RetryDelay);
                 break;
+            case JobInterrupted interrupted:
+                Release(interrupted.JobId);
+                break;
             case JobCancelling cancelling:
                 if (runners.TryGetValue(cancelling.JobId, out var sibling))
                     sibling.Tell(new RunnerProtocol.CancelJob(cancelling.Reason));
+                if (dispatched.TryGetValue(cancelling.JobId, out var attempt))
+                    dispatcher!.Tell(new RunnerProtocol.Withdraw(state.Plan.RunId, cancelling.JobId, attempt, cancelling.Reason));
                 break;
             case RunCancelling cancelling:
                 foreach (var runner in runners.Values)
                     runner.Tell(new RunnerProtocol.CancelJob(cancelling.Reason));
+                foreach (var (unitId, unitAttempt) in dispatched)
+                    dispatcher!.Tell(new RunnerProtocol.Withdraw(state.Plan.RunId, unitId, unitAttempt, cancelling.Reason));
                 break;
             case RunFinished finished:
                 log.Info("Run {0} finished: {1}", state.Plan.RunId, finished.Result.ToWire());
@@ -319,11 +338,24 @@ public sealed class SchedulerActor : ReceivePersistentActor, IWithTimers
             Self.Tell(new SchedulerProtocol.JobFinished(started.JobId, Result.Failure, false, state.Expressions.Mask(e.Message), TimeSpan.Zero));
             return;
         }
+        if (dispatcher is not null)
+        {
+            dispatched[started.JobId] = started.Attempt;
+            dispatcher.Tell(new RunnerProtocol.Dispatch(state.Plan.RunId, workspace, spec, Self));
+            return;
+        }
         // Actor names cannot hold every character a matrix cell id can.
         var runner = Context.ActorOf(RunnerActor.Props(Self, folders), "runner-" + Uri.EscapeDataString(started.JobId) + "-" + started.Attempt);
         Context.Watch(runner);
         runners[started.JobId] = runner;
         runner.Tell(new RunnerProtocol.RunJob(state.Plan.RunId, workspace, spec));
+    }
+
+    /// <summary>A dispatched attempt is over: the dispatcher frees its node's slot.</summary>
+    private void Release(string unitId)
+    {
+        if (dispatched.Remove(unitId, out var attempt))
+            dispatcher!.Tell(new RunnerProtocol.Released(state.Plan.RunId, unitId, attempt));
     }
 
     private void OnRunnerTerminated(Terminated terminated)

@@ -42,4 +42,8 @@ namespace Loom.Actors.Serialization;
 [JsonSerializable(typeof(SchedulerProtocol.Advance))]
 [JsonSerializable(typeof(RunnerProtocol.RunJob))]
 [JsonSerializable(typeof(RunnerProtocol.CancelJob))]
+[JsonSerializable(typeof(RunnerProtocol.Dispatch))]
+[JsonSerializable(typeof(RunnerProtocol.Withdraw))]
+[JsonSerializable(typeof(RunnerProtocol.Released))]
+[JsonSerializable(typeof(SchedulerProtocol.RunnerLost))]
 internal sealed partial class LoomJsonContext : JsonSerializerContext;

@@ -51,6 +51,7 @@ internal static class RunEventCodec
                     }
                     w.Write(e.NoCache);
                     WriteNullable(w, e.LogsFolder);
+                    WriteNullable(w, e.Workspace);
                     break;
                 case RunStarted e:
                     w.Write(e.RunId);
@@ -168,7 +169,9 @@ internal static class RunEventCodec
             var carried = new Dictionary<string, CarriedJob>(StringComparer.Ordinal);
             for (var count = r.ReadInt32(); count > 0; count--)
                 carried[r.ReadString()] = new CarriedJob(r.ReadString(), (Result)r.ReadByte(), ReadMap(r));
-            return defined with { Carried = carried, NoCache = r.ReadBoolean(), LogsFolder = ReadNullableString(r) };
+            defined = defined with { Carried = carried, NoCache = r.ReadBoolean(), LogsFolder = ReadNullableString(r) };
+            // Runs journaled before the workspace was recorded end here.
+            return r.BaseStream.Position < r.BaseStream.Length ? defined with { Workspace = ReadNullableString(r) } : defined;
         }
         if (type == typeof(RunStarted))
             return new RunStarted(r.ReadString(), r.ReadString(), ReadList(r), r.ReadInt32(), ReadTime(r));

@@ -33,24 +33,35 @@ public sealed record NodeOptions
     public TimeSpan DrainTimeout { get; set; } = TimeSpan.FromSeconds(60);
 }
 
-/// <summary>How a node advertises its labels and capacity: as cluster roles, which every member sees.</summary>
+/// <summary>
+/// How a node advertises its labels and capacity: as cluster roles, which every member sees. Roles are written into
+/// HOCON unquoted, so they keep to letters, digits, '.', '_' and '-' (labels are held to that too); <c>*</c> becomes
+/// <see cref="AllLabelsRole"/>.
+/// </summary>
 public static class NodeRoles
 {
-    /// <summary>Every Loom node has this role: runner shard regions live on it.</summary>
+    /// <summary>Every Loom node has this role: runner shard regions and the coordinator singleton live on it.</summary>
     public const string Node = "loom-node";
 
     public const string AnyLabel = "*";
 
-    private const string LabelPrefix = "label:";
-    private const string CapacityPrefix = "capacity:";
+    public const string AllLabelsRole = "loom-all-labels";
+
+    private const string LabelPrefix = "loom-label-";
+    private const string CapacityPrefix = "loom-capacity-";
+
+    /// <summary>What a label may look like (besides <c>*</c>).</summary>
+    public static bool IsValidLabel(string label) =>
+        label.Length > 0 && char.IsAsciiLetterOrDigit(label[0]) && label.All(c => char.IsAsciiLetterOrDigit(c) || c is '.' or '_' or '-');
 
     public static IEnumerable<string> Of(NodeOptions options) =>
         new[] { Node, CapacityPrefix + options.Capacity.ToString(System.Globalization.CultureInfo.InvariantCulture) }
-            .Concat(options.Labels.Select(l => LabelPrefix + l));
+            .Concat(options.Labels.Select(l => l == AnyLabel ? AllLabelsRole : LabelPrefix + l));
 
     /// <summary>The labels a member's roles advertise (<c>*</c> for any).</summary>
     public static IReadOnlySet<string> LabelsOf(IEnumerable<string> roles) =>
-        roles.Where(r => r.StartsWith(LabelPrefix, StringComparison.Ordinal)).Select(r => r[LabelPrefix.Length..]).ToHashSet(StringComparer.Ordinal);
+        roles.Select(r => r == AllLabelsRole ? AnyLabel : r.StartsWith(LabelPrefix, StringComparison.Ordinal) ? r[LabelPrefix.Length..] : null)
+            .OfType<string>().ToHashSet(StringComparer.Ordinal);
 
     /// <summary>The capacity a member's roles advertise; 0 for a member that is not a Loom node.</summary>
     public static int CapacityOf(IEnumerable<string> roles) =>

@@ -12,8 +12,8 @@ public static class NodeGateProtocol
 
     public sealed record Granted(string EntityId);
 
-    /// <summary>No slot: the node is full or draining.</summary>
-    public sealed record Refused(string EntityId, string Reason);
+    /// <summary>No slot: the node is full, or <paramref name="Draining"/> (it takes no more jobs).</summary>
+    public sealed record Refused(string EntityId, string Reason, bool Draining = false);
 
     public sealed record Release(string EntityId);
 

@@ -1,0 +1,217 @@
+using Akka.Actor;
+using Akka.Event;
+using Loom.Actors;
+using Loom.Actors.Hosting;
+using Loom.Actors.Persistence;
+using Loom.Actors.Protocol;
+using Loom.Cluster.Protocol;
+using Loom.Core.Model;
+
+namespace Loom.Cluster.Coordination;
+
+/// <summary>
+/// The cluster's one owner of runs (a cluster singleton): Loom's guardian with a run scheduler per run, and the
+/// <see cref="Dispatcher"/> that places their jobs on nodes. Submitters reach it through the cluster client
+/// receptionist; each run's notifications go to its submitter through a <see cref="RunRelay"/>. When it starts (on
+/// the oldest node, or on the next one after a hand-over) it recovers every run the journal holds unfinished and
+/// goes on with it.
+/// </summary>
+public sealed class RunCoordinator : ReceiveActor
+{
+    private readonly ILoggingAdapter log = Context.GetLogger();
+    private readonly LoomOptions options;
+    private readonly IActorRef region;
+    private readonly Dictionary<string, IActorRef> relays = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, ClusterProtocol.Following> finished = new(StringComparer.Ordinal);
+    private IActorRef guardian = ActorRefs.Nobody;
+    private IActorRef dispatcher = ActorRefs.Nobody;
+
+    public RunCoordinator(LoomOptions options, IActorRef region)
+    {
+        this.options = options;
+        this.region = region;
+        Receive<ClusterProtocol.SubmitRun>(Submit);
+        Receive<ClusterProtocol.FollowRun>(Follow);
+        Receive<ClusterProtocol.CancelRun>(cancel => guardian.Forward(new LoomProtocol.CancelRun(cancel.RunId, cancel.Reason)));
+        Receive<RunRelay.Ended>(ended =>
+        {
+            finished[ended.RunId] = new ClusterProtocol.Following(ended.RunId, true, ended.Result, ended.Duration);
+            relays.Remove(ended.RunId);
+            // The run's scheduler and its relay go: a node serves runs for months.
+            guardian.Tell(new WatchProtocol.StopFinishedRun(ended.RunId));
+        });
+        Receive<Unfinished>(Recover);
+        Receive<Status.Failure>(failure => log.Error(failure.Cause, "Runs left unfinished could not be read from the journal; they stay as they are"));
+        Receive<LookedUp>(looked => looked.Follower.Tell(looked.Answer));
+        Receive<Dispatcher.GetPlacements>(get => dispatcher.Forward(get));
+    }
+
+    public static Props Props(LoomOptions options, IActorRef region) => ActorProps.Of(() => new RunCoordinator(options, region));
+
+    protected override void PreStart()
+    {
+        dispatcher = Context.ActorOf(Dispatcher.Props(region), "dispatcher");
+        guardian = Context.ActorOf(LoomGuardian.Props(options, dispatcher), "loom");
+        if (options.Persistence.OwnQueryPluginId is { } query)
+            UnfinishedRunsAsync(new RunJournal(Context.System, query)).PipeTo(Self);
+    }
+
+    private void Submit(ClusterProtocol.SubmitRun submit)
+    {
+        if (relays.ContainsKey(submit.RunId) || finished.ContainsKey(submit.RunId))
+        {
+            Sender.Tell(new LoomProtocol.RunRejected(submit.RunId, [$"run '{submit.RunId}' already exists"]));
+            return;
+        }
+        var relay = StartRelay(submit.RunId, submit.Follow ? Sender : null);
+        guardian.Tell(new LoomProtocol.SubmitRun(submit.RunId, submit.DisplayPath, submit.DisplayPath, submit.Workspace, submit.Jobs, submit.MaxParallel, relay)
+        {
+            Contexts = submit.Contexts,
+            WorkflowText = submit.WorkflowText,
+            SkipUses = submit.SkipUses,
+            NoCache = submit.NoCache,
+        });
+        if (!submit.Follow)
+            Sender.Tell(new ClusterProtocol.Following(submit.RunId, true, null, null));
+    }
+
+    private IActorRef StartRelay(string runId, IActorRef? follower)
+    {
+        var relay = Context.ActorOf(RunRelay.Props(runId, follower, Self), "relay-" + Uri.EscapeDataString(runId));
+        relays[runId] = relay;
+        return relay;
+    }
+
+    private void Follow(ClusterProtocol.FollowRun follow)
+    {
+        if (relays.TryGetValue(follow.RunId, out var relay))
+        {
+            relay.Forward(follow);
+            return;
+        }
+        if (finished.TryGetValue(follow.RunId, out var answer))
+        {
+            Sender.Tell(answer);
+            return;
+        }
+        // Finished before this coordinator started (a hand-over): the journal knows.
+        var follower = Sender;
+        var runId = follow.RunId;
+        if (options.Persistence.OwnQueryPluginId is not { } query)
+        {
+            follower.Tell(new ClusterProtocol.Following(runId, false, null, null));
+            return;
+        }
+        new RunJournal(Context.System, query).RunsAsync().PipeTo(Self,
+            success: runs => runs.FirstOrDefault(r => r.RunId == runId) is { } run
+                ? new LookedUp(follower, new ClusterProtocol.Following(runId, true, run.Result, run.Duration))
+                : new LookedUp(follower, new ClusterProtocol.Following(runId, false, null, null)),
+            failure: _ => new LookedUp(follower, new ClusterProtocol.Following(runId, false, null, null)));
+    }
+
+    private static async Task<Unfinished> UnfinishedRunsAsync(RunJournal journal)
+    {
+        var runs = new List<RunEvents.RunDefined>();
+        var ids = new List<string>();
+        foreach (var run in await journal.RunsAsync().ConfigureAwait(false))
+        {
+            if (run.Result is not null)
+                continue;
+            var events = await journal.EventsAsync(run.RunId).ConfigureAwait(false);
+            if (events.OfType<RunEvents.RunDefined>().FirstOrDefault() is { } defined)
+            {
+                runs.Add(defined);
+                ids.Add(run.RunId);
+            }
+        }
+        return new Unfinished(ids, runs);
+    }
+
+    /// <summary>Runs the journal holds unfinished (their coordinator's node died) go on from where their journal ends.</summary>
+    private void Recover(Unfinished unfinished)
+    {
+        for (var i = 0; i < unfinished.RunIds.Count; i++)
+        {
+            var (runId, defined) = (unfinished.RunIds[i], unfinished.Definitions[i]);
+            if (relays.ContainsKey(runId))
+                continue;
+            log.Info("Run {0} was not finished: going on with it", runId);
+            var relay = StartRelay(runId, null);
+            guardian.Tell(new LoomProtocol.SubmitRun(runId, defined.WorkflowPath, defined.DisplayPath, defined.Workspace ?? "", defined.Jobs, defined.MaxParallel, relay)
+            {
+                // Secrets are never journaled: a run that goes on after a hand-over has none.
+                Contexts = defined.Contexts,
+                WorkflowText = defined.WorkflowText,
+                SkipUses = defined.SkipUses,
+                NoCache = defined.NoCache,
+                Carried = defined.Carried,
+                Resume = true,
+            });
+        }
+    }
+
+    private sealed record Unfinished(IReadOnlyList<string> RunIds, IReadOnlyList<RunEvents.RunDefined> Definitions);
+
+    private sealed record LookedUp(IActorRef Follower, ClusterProtocol.Following Answer);
+}
+
+/// <summary>
+/// One run's subscriber on the coordinator: passes its notifications to whoever follows it now (the submitter, through its
+/// cluster client tunnel; a new tunnel after a hand-over). A follower that stops sending <see cref="ClusterProtocol.FollowRun"/>
+/// is dropped; the run goes on without it.
+/// </summary>
+public sealed class RunRelay : ReceiveActor, IWithTimers
+{
+    private static readonly TimeSpan FollowerPatience = TimeSpan.FromSeconds(30);
+    private readonly string runId;
+    private readonly IActorRef coordinator;
+    private IActorRef? follower;
+    private DateTimeOffset lastHeard = DateTimeOffset.UtcNow;
+
+    public RunRelay(string runId, IActorRef? follower, IActorRef coordinator)
+    {
+        this.runId = runId;
+        this.follower = follower;
+        this.coordinator = coordinator;
+        Receive<ClusterProtocol.FollowRun>(_ =>
+        {
+            follower = Sender;
+            lastHeard = DateTimeOffset.UtcNow;
+            Sender.Tell(new ClusterProtocol.Following(runId, true, null, null));
+        });
+        Receive<CheckFollower>(_ =>
+        {
+            if (DateTimeOffset.UtcNow - lastHeard > FollowerPatience)
+                follower = null;
+        });
+        Receive<IRunNotification>(notification =>
+        {
+            follower?.Tell(notification);
+            switch (notification)
+            {
+                case RunEvents.RunFinished done:
+                    coordinator.Tell(new Ended(runId, done.Result, done.Duration));
+                    Context.Stop(Self);
+                    break;
+                case LoomProtocol.RunRejected:
+                    coordinator.Tell(new Ended(runId, null, null));
+                    Context.Stop(Self);
+                    break;
+            }
+        });
+    }
+
+    public ITimerScheduler Timers { get; set; } = null!;
+
+    public static Props Props(string runId, IActorRef? follower, IActorRef coordinator) => ActorProps.Of(() => new RunRelay(runId, follower, coordinator));
+
+    protected override void PreStart() => Timers.StartPeriodicTimer(CheckFollower.Instance, CheckFollower.Instance, FollowerPatience);
+
+    /// <param name="Result">Null for a run that was refused (it never started).</param>
+    public sealed record Ended(string RunId, Result? Result, TimeSpan? Duration);
+
+    private sealed class CheckFollower
+    {
+        public static readonly CheckFollower Instance = new();
+    }
+}

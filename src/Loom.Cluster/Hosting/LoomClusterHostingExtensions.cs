@@ -1,0 +1,84 @@
+using Akka.Actor;
+using Akka.Cluster.Hosting;
+using Akka.Cluster.Sharding;
+using Akka.Cluster.Tools.Client;
+using Akka.Cluster.Tools.Singleton;
+using Akka.Hosting;
+using FluentValidation;
+using Loom.Actors.Hosting;
+using Loom.Actors.Persistence;
+using Loom.Actors.Running;
+using Loom.Actors.Serialization;
+using Loom.Cluster.Coordination;
+using Loom.Cluster.Runners;
+using Loom.Cluster.Serialization;
+
+namespace Loom.Cluster.Hosting;
+
+/// <summary>Marker for <see cref="ActorRegistry"/>: this node's runner shard region.</summary>
+public sealed class RunnerRegionKey;
+
+/// <summary>Marker for <see cref="ActorRegistry"/>: the proxy to the run coordinator singleton (what submitters talk to).</summary>
+public sealed class RunCoordinatorKey;
+
+public static class LoomClusterHostingExtensions
+{
+    /// <summary>The singleton's manager actor; the one coordinator runs under it on the oldest node.</summary>
+    public const string CoordinatorName = "loom-coordinator";
+
+    /// <summary>The proxy on every node that submitters reach through the cluster client receptionist (path <c>/user/loom-runs</c>).</summary>
+    public const string CoordinatorProxyName = "loom-runs";
+
+    public const string CoordinatorProxyPath = "/user/" + CoordinatorProxyName;
+
+    /// <summary>
+    /// Adds Loom's cluster actors to a clustered actor system (clustering itself is the host's: <c>loom serve</c>, or a test):
+    /// the runner shard region on every node with role <see cref="NodeRoles.Node"/>, the run coordinator singleton with
+    /// its proxy, and the proxy's registration with the cluster client receptionist.
+    /// </summary>
+    /// <param name="gate">This node's <c>NodeGate</c>, when one runs (found in the registry at start).</param>
+    public static AkkaConfigurationBuilder WithLoomCluster(this AkkaConfigurationBuilder builder, NodeOptions node, LoomOptions loom,
+        Func<IActorRegistry, IActorRef?>? gate = null)
+    {
+        new LoomOptionsValidator().ValidateAndThrow(loom);
+        return builder
+            .WithLoomSerialization()
+            .WithLoomClusterSerialization()
+            .WithLoomPersistence(loom.Persistence)
+            .AddHocon($$"""
+                akka.cluster.sharding {
+                  # Runners are short-lived and the coordinator re-sends what was lost: no remembered entities, no journal for them.
+                  state-store-mode = ddata
+                  remember-entities = off
+                  # A job may print nothing for hours: an idle runner is a working one.
+                  passivate-idle-entity-after = off
+                  role = "{{NodeRoles.Node}}"
+                }
+                akka.cluster.client.receptionist {
+                  role = "{{NodeRoles.Node}}"
+                  # A run may print nothing for minutes; the submitter's FollowRun every few seconds keeps its tunnel open.
+                  response-tunnel-receive-timeout = 60s
+                }
+                """, HoconAddMode.Prepend)
+            .WithActors((system, registry) =>
+            {
+                var self = Akka.Cluster.Cluster.Get(system).SelfUniqueAddress;
+                var runners = new RunnerNode(NodeShards.ShardIdOf(self), new JobFilesPool(), new RunWorkspaces(node.Workspace), gate?.Invoke(registry));
+                var settings = ClusterShardingSettings.Create(system).WithRole(NodeRoles.Node).WithRememberEntities(false);
+                var region = ClusterSharding.Get(system).Start(NodeShards.TypeName, entityId => RunnerEntity.Props(entityId, runners), settings,
+                    new RunnerMessageExtractor(), new NodeShardAllocation(system), PoisonPill.Instance);
+                registry.Register<RunnerRegionKey>(region);
+            })
+            .WithSingleton<LoomCoordinatorManagerKey>(CoordinatorName, (_, registry, _) => RunCoordinator.Props(loom, registry.Get<RunnerRegionKey>()),
+                new ClusterSingletonOptions { Role = NodeRoles.Node }, createProxyToo: false)
+            .WithActors((system, registry) =>
+            {
+                var proxy = system.ActorOf(ClusterSingletonProxy.Props("/user/" + CoordinatorName,
+                    ClusterSingletonProxySettings.Create(system).WithSingletonName(CoordinatorName).WithRole(NodeRoles.Node)), CoordinatorProxyName);
+                registry.Register<RunCoordinatorKey>(proxy);
+                ClusterClientReceptionist.Get(system).RegisterService(proxy);
+            });
+    }
+
+    private sealed class LoomCoordinatorManagerKey;
+}

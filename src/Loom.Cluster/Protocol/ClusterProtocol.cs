@@ -1,0 +1,74 @@
+using Akka.Actor;
+using Loom.Actors.Protocol;
+
+namespace Loom.Cluster.Protocol;
+
+/// <summary>Marker of every message of Loom's cluster layer that may cross the wire: bound to <c>ClusterMessageSerializer</c>.</summary>
+public interface IClusterMessage;
+
+/// <summary>A message for one runner entity, routed by the runner shard region.</summary>
+public interface IRunnerEnvelope : IClusterMessage
+{
+    /// <summary>The node that runs the entity: its <c>NodeShards.ShardIdOf</c>.</summary>
+    string ShardId { get; }
+
+    /// <summary><c>RunnerEntity.EntityIdOf(run, unit, attempt)</c>.</summary>
+    string EntityId { get; }
+}
+
+/// <summary>Messages between the run coordinator (a cluster singleton), its dispatcher, the runner entities and submitters.</summary>
+public static class ClusterProtocol
+{
+    /// <summary>Start one job attempt on the node of <paramref name="ShardId"/>; it reports to <paramref name="Scheduler"/>.</summary>
+    /// <param name="Workspace">What the run's files are: <c>cluster:&lt;manifest hash&gt;</c>, or empty for none.</param>
+    public sealed record StartRunner(string ShardId, string EntityId, string RunId, string Workspace, JobSpec Job, IActorRef Scheduler, IActorRef Dispatcher) : IRunnerEnvelope;
+
+    /// <summary>Cancel the attempt (its steps with <c>always()</c> still run), like <c>CancelJob</c> to a local runner.</summary>
+    public sealed record CancelRunner(string ShardId, string EntityId, string Reason) : IRunnerEnvelope;
+
+    /// <summary>From a runner entity to the dispatcher: it will not run the attempt (its node is full, draining, or not the node asked for).</summary>
+    /// <param name="NodeClosed">The node takes no more jobs (it drains before it stops).</param>
+    public sealed record RunnerRefused(string RunId, string UnitId, int Attempt, string Reason, bool NodeClosed = false) : IClusterMessage;
+
+    /// <summary>
+    /// From a submitter (<c>loom run --cluster</c>) through its ClusterClient: run this workflow. Answered with the run's
+    /// notifications (<see cref="LoomProtocol.RunAccepted"/> or <see cref="LoomProtocol.RunRejected"/> first) to the sender
+    /// while it keeps sending <see cref="FollowRun"/>.
+    /// </summary>
+    /// <param name="WorkflowText">The file as the submitter has it.</param>
+    /// <param name="Workspace">The run's files (<c>cluster:&lt;manifest hash&gt;</c>), uploaded before; empty for none.</param>
+    public sealed record SubmitRun(
+        string RunId,
+        string WorkflowText,
+        string DisplayPath,
+        string Workspace,
+        IReadOnlyList<string> Jobs,
+        int? MaxParallel,
+        RunContexts Contexts,
+        bool SkipUses,
+        bool NoCache,
+        bool Follow) : IClusterMessage;
+
+    /// <summary>
+    /// Sent every few seconds by a submitter that shows a run: the coordinator sends the run's notifications to the sender
+    /// (after a hand-over, to the new coordinator's sender) and answers <see cref="Following"/>, which keeps the client's
+    /// tunnel open while the run is silent.
+    /// </summary>
+    public sealed record FollowRun(string RunId) : IClusterMessage;
+
+    /// <param name="Finished">The run's result when it is over (the submitter may have missed its last notification).</param>
+    public sealed record Following(string RunId, bool Known, Loom.Core.Model.Result? Finished, TimeSpan? Duration) : IClusterMessage;
+
+    public sealed record CancelRun(string RunId, string Reason) : IClusterMessage;
+
+    /// <summary>Which of these blobs (SHA-256 hex) the cluster lacks; answered with <see cref="BlobsMissing"/>.</summary>
+    public sealed record FindMissingBlobs(IReadOnlyList<string> Hashes) : IClusterMessage;
+
+    public sealed record BlobsMissing(IReadOnlyList<string> Hashes) : IClusterMessage;
+
+    /// <summary>A part of a blob (the wire takes frames of 128 KB): stored once all parts are in and its hash checks; answered with <see cref="BlobStored"/> after the last.</summary>
+    public sealed record BlobChunk(string Hash, long Offset, long Length, byte[] Data) : IClusterMessage;
+
+    /// <param name="Error">Null when stored.</param>
+    public sealed record BlobStored(string Hash, string? Error) : IClusterMessage;
+}

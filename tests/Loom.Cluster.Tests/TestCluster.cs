@@ -1,0 +1,116 @@
+using Akka.Actor;
+using Akka.Cluster;
+using Akka.Cluster.Hosting;
+using Akka.Cluster.Hosting.SBR;
+using Akka.Hosting;
+using Akka.Remote.Hosting;
+using Loom.Actors.Hosting;
+using Loom.Cluster.Hosting;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+
+namespace Loom.Cluster.Tests;
+
+/// <summary>Real Loom nodes in this process: one host and actor system each, on loopback with a free port, joined into one cluster.</summary>
+public sealed class TestCluster : IAsyncDisposable
+{
+    public static readonly TimeSpan Patience = TimeSpan.FromSeconds(60);
+
+    private readonly List<IHost> hosts = [];
+    private readonly string runStore;
+
+    private TestCluster(string runStore, string root)
+    {
+        this.runStore = runStore;
+        Root = root;
+    }
+
+    /// <summary>A folder of this cluster: the nodes' workspaces are under it.</summary>
+    public string Root { get; }
+
+    public IReadOnlyList<ActorSystem> Systems => hosts.Select(h => h.Services.GetRequiredService<ActorSystem>()).ToList();
+
+    public static async Task<TestCluster> StartAsync(string postgres, params NodeOptions[] nodes)
+    {
+        var root = Directory.CreateTempSubdirectory("loom-cluster-").FullName;
+        var cluster = new TestCluster(postgres, root);
+        foreach (var node in nodes)
+            await cluster.AddNodeAsync(node);
+        return cluster;
+    }
+
+    public async Task<ActorSystem> AddNodeAsync(NodeOptions node)
+    {
+        var index = hosts.Count;
+        node = node with { Workspace = Path.Combine(Root, "node" + index), Db = runStore };
+        var loom = new LoomOptions
+        {
+            Persistence = new LoomPersistenceOptions { PostgresConnectionString = runStore },
+            StepLogs = new LoomStepLogOptions { RunsFolder = Path.Combine(node.Workspace, "runs") },
+            DefaultMaxParallel = 10_000,
+        };
+        var builder = Host.CreateApplicationBuilder();
+        builder.Logging.ClearProviders();
+        builder.Services.AddAkka("loom", akka => akka
+            .AddHocon("""
+                akka.loglevel = INFO
+                akka.cluster.jmx.enabled = off
+                akka.remote.dot-netty.tcp.maximum-frame-size = 1MiB
+                akka.cluster.failure-detector.heartbeat-interval = 500ms
+                akka.cluster.failure-detector.acceptable-heartbeat-pause = 3s
+                akka.cluster.split-brain-resolver.stable-after = 3s
+                """, HoconAddMode.Prepend)
+            .WithRemoting("127.0.0.1", 0)
+            .WithClustering(new ClusterOptions
+            {
+                Roles = NodeRoles.Of(node).ToArray(),
+                SplitBrainResolver = SplitBrainResolverOption.Default,
+            })
+            .WithLoomCluster(node, loom));
+        var host = builder.Build();
+        await host.StartAsync();
+        hosts.Add(host);
+        var system = host.Services.GetRequiredService<ActorSystem>();
+        var cluster = Akka.Cluster.Cluster.Get(system);
+        cluster.Join(index == 0 ? cluster.SelfAddress : Akka.Cluster.Cluster.Get(Systems[0]).SelfAddress);
+        await WaitUntilAsync(() => Systems.All(s => Akka.Cluster.Cluster.Get(s).State.Members.Count(m => m.Status == MemberStatus.Up) == hosts.Count));
+        return system;
+    }
+
+    public IActorRef Coordinator(int node = 0) =>
+        hosts[node].Services.GetRequiredService<IRequiredActor<RunCoordinatorKey>>().ActorRef;
+
+    public static async Task WaitUntilAsync(Func<bool> condition, TimeSpan? patience = null)
+    {
+        var deadline = DateTime.UtcNow + (patience ?? Patience);
+        while (!condition())
+        {
+            if (DateTime.UtcNow > deadline)
+                throw new TimeoutException("condition not met in time");
+            await Task.Delay(50);
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        foreach (var host in Enumerable.Reverse(hosts))
+        {
+            try
+            {
+                await host.StopAsync(TimeSpan.FromSeconds(20));
+            }
+            catch (OperationCanceledException)
+            {
+            }
+            host.Dispose();
+        }
+        try
+        {
+            Directory.Delete(Root, recursive: true);
+        }
+        catch (IOException)
+        {
+        }
+    }
+}
