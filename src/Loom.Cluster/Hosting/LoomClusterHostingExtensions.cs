@@ -53,6 +53,8 @@ public static class LoomClusterHostingExtensions
                   # A job may print nothing for hours: an idle runner is a working one.
                   passivate-idle-entity-after = off
                   role = "{{NodeRoles.Node}}"
+                  # Only shards allocated before their node's region registered ever move (NodeShardAllocation): soon.
+                  rebalance-interval = 2s
                 }
                 akka.cluster.client.receptionist {
                   role = "{{NodeRoles.Node}}"

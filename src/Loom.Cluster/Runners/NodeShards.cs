@@ -37,12 +37,26 @@ public sealed class NodeShardAllocation(ActorSystem system) : IShardAllocationSt
         foreach (var region in currentShardAllocations.Keys)
             if (AddressOfRegion(region) == wanted)
                 return Task.FromResult(region);
-        // The node is gone (or not yet known here): any region will do, its entity sees it is not the node asked for and refuses.
+        // The node is gone, or its region has not registered yet: any region will do for now. Its entity sees it is not
+        // the node asked for and refuses the job (the dispatcher places it again), and Rebalance moves the shard once
+        // its node's region is there.
         return Task.FromResult(requester);
     }
 
-    public Task<IImmutableSet<string>> Rebalance(IImmutableDictionary<IActorRef, IImmutableList<string>> currentShardAllocations, IImmutableSet<string> rebalanceInProgress) =>
-        Task.FromResult<IImmutableSet<string>>(ImmutableHashSet<string>.Empty);
+    /// <summary>
+    /// Only a misplaced shard moves: one allocated before its node's region had registered (its entities refuse every
+    /// job, so it holds nothing running). Every other shard stays where it is for its node's life.
+    /// </summary>
+    public Task<IImmutableSet<string>> Rebalance(IImmutableDictionary<IActorRef, IImmutableList<string>> currentShardAllocations, IImmutableSet<string> rebalanceInProgress)
+    {
+        var regions = currentShardAllocations.Keys.Select(AddressOfRegion).ToHashSet();
+        var misplaced = ImmutableHashSet.CreateBuilder<string>();
+        foreach (var (region, shards) in currentShardAllocations)
+            foreach (var shard in shards)
+                if (!rebalanceInProgress.Contains(shard) && NodeShards.AddressOf(shard) is var wanted && wanted != AddressOfRegion(region) && regions.Contains(wanted))
+                    misplaced.Add(shard);
+        return Task.FromResult<IImmutableSet<string>>(misplaced.ToImmutable());
+    }
 
     private Address AddressOfRegion(IActorRef region) => region.Path.Address.HasLocalScope ? self : region.Path.Address;
 }

@@ -69,8 +69,10 @@ public sealed class RunnerEntity : UntypedActor
                 Report(new SchedulerProtocol.RunnerLost(Job.Id, Job.Attempt, abandon.Reason));
                 Context.Stop(Self);
                 break;
-            case ILoomMessage report when runner is not null && Sender.Equals(runner):
-                Relay(report);
+            // The runner's reports: step output comes from its reader thread, with no sender.
+            case SchedulerProtocol.StepStarted or SchedulerProtocol.StepOutput or SchedulerProtocol.StepFinished or SchedulerProtocol.JobFinished
+                or SchedulerProtocol.Annotation or SchedulerProtocol.StepSummary when runner is not null:
+                Relay((ILoomMessage)message);
                 break;
             case Terminated t when runner is not null && t.ActorRef.Equals(runner):
                 if (!reported)

@@ -53,20 +53,53 @@ public sealed class PlacementTests : IAsyncLifetime
         Assert.True(MostAtOnce(spans) >= 5, $"at most {MostAtOnce(spans)} jobs ran at once");
     }
 
-    private static async Task<RunEvents.RunFinished> RunAsync(TestCluster cluster, string workflow)
+    [PostgresFact]
+    public async Task Jobs_run_only_on_nodes_with_their_labels_and_a_label_no_node_has_fails_the_job_with_why()
+    {
+        await using var cluster = await TestCluster.StartAsync(postgres!.ConnectionString,
+            new NodeOptions { Labels = ["linux"] }, new NodeOptions { Labels = ["linux", "gpu"] }, new NodeOptions { Labels = ["linux", "arm"] });
+        var gpuNode = Akka.Cluster.Cluster.Get(cluster.Systems[1]).SelfAddress.ToString();
+        var jobs = string.Concat(Enumerable.Range(1, 6).Select(i => $$"""
+              train{{i}}:
+                runs-on: [gpu]
+                steps:
+                  - run: echo "ran-on $LOOM_NODE"
+
+            """));
+        var (finished, notifications) = await RunWithNotificationsAsync(cluster, "jobs:\n" + jobs + """
+              quantum:
+                runs-on: [qpu, linux]
+                steps:
+                  - run: echo never
+            """);
+
+        Assert.Equal(Result.Failure, finished.Result);
+        var nodes = notifications.OfType<RunEvents.OutputLine>().Where(l => l.Line.StartsWith("ran-on ")).Select(l => l.Line["ran-on ".Length..]).ToList();
+        Assert.True(nodes.Count == 6, string.Join("\n", notifications));
+        Assert.All(nodes, node => Assert.Equal(gpuNode, node));
+        var quantum = Assert.Single(notifications.OfType<RunEvents.JobFinished>(), f => f.JobId == "quantum");
+        Assert.Equal(Result.Failure, quantum.Result);
+        Assert.Contains("no node of the cluster serves runs-on [qpu, linux]", quantum.Error);
+    }
+
+    private static async Task<RunEvents.RunFinished> RunAsync(TestCluster cluster, string workflow) => (await RunWithNotificationsAsync(cluster, workflow)).Finished;
+
+    private static async Task<(RunEvents.RunFinished Finished, List<object> Notifications)> RunWithNotificationsAsync(TestCluster cluster, string workflow)
     {
         var system = cluster.Systems[0];
         var inbox = Inbox.Create(system);
         var runId = "r" + Guid.NewGuid().ToString("N")[..8];
         cluster.Coordinator().Tell(new ClusterProtocol.SubmitRun(runId, workflow, ".loom.yml", "", [], null, RunContexts.Empty, false, false, Follow: true), inbox.Receiver);
         var deadline = DateTime.UtcNow + TimeSpan.FromMinutes(2);
+        var received = new List<object>();
         while (true)
         {
             var message = await inbox.ReceiveAsync(deadline - DateTime.UtcNow);
+            received.Add(message);
             switch (message)
             {
                 case RunEvents.RunFinished finished:
-                    return finished;
+                    return (finished, received);
                 case LoomProtocol.RunRejected rejected:
                     throw new InvalidOperationException(string.Join("\n", rejected.Errors));
             }
