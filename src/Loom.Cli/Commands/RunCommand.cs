@@ -21,7 +21,8 @@ public static class RunCommand
         return ExecuteAsync(args[1..], retryOf: args[0]);
     }
 
-    public static async Task<int> ExecuteAsync(string[] args) => await ExecuteAsync(args, retryOf: null);
+    public static async Task<int> ExecuteAsync(string[] args) =>
+        ClusterRunCommand.Wants(args) ? await ClusterRunCommand.ExecuteAsync(args) : await ExecuteAsync(args, retryOf: null);
 
     private static async Task<int> ExecuteAsync(string[] args, string? retryOf)
     {

@@ -26,10 +26,23 @@ public sealed class RunCoordinator : ReceiveActor
     private IActorRef guardian = ActorRefs.Nobody;
     private IActorRef dispatcher = ActorRefs.Nobody;
 
-    public RunCoordinator(LoomOptions options, IActorRef region)
+    private readonly Props? blobReceiver;
+    private IActorRef blobs = ActorRefs.Nobody;
+
+    /// <param name="blobReceiver">Where submitted files go; null when the cluster keeps none (no PostgreSQL).</param>
+    public RunCoordinator(LoomOptions options, IActorRef region, Props? blobReceiver = null)
     {
         this.options = options;
         this.region = region;
+        this.blobReceiver = blobReceiver;
+        Receive<ClusterProtocol.FindMissingBlobs>(find =>
+        {
+            if (blobReceiver is null)
+                Sender.Tell(new ClusterProtocol.BlobStored("", "this cluster keeps no files: start its nodes with --db"));
+            else
+                blobs.Forward(find);
+        });
+        Receive<ClusterProtocol.BlobChunk>(chunk => blobs.Forward(chunk));
         Receive<ClusterProtocol.SubmitRun>(Submit);
         Receive<ClusterProtocol.FollowRun>(Follow);
         Receive<ClusterProtocol.CancelRun>(cancel => guardian.Forward(new LoomProtocol.CancelRun(cancel.RunId, cancel.Reason)));
@@ -46,12 +59,15 @@ public sealed class RunCoordinator : ReceiveActor
         Receive<Dispatcher.GetPlacements>(get => dispatcher.Forward(get));
     }
 
-    public static Props Props(LoomOptions options, IActorRef region) => ActorProps.Of(() => new RunCoordinator(options, region));
+    public static Props Props(LoomOptions options, IActorRef region, Props? blobReceiver = null) =>
+        ActorProps.Of(() => new RunCoordinator(options, region, blobReceiver));
 
     protected override void PreStart()
     {
         dispatcher = Context.ActorOf(Dispatcher.Props(region), "dispatcher");
         guardian = Context.ActorOf(LoomGuardian.Props(options, dispatcher), "loom");
+        if (blobReceiver is not null)
+            blobs = Context.ActorOf(blobReceiver, "blobs");
         if (options.Persistence.OwnQueryPluginId is { } query)
             UnfinishedRunsAsync(new RunJournal(Context.System, query)).PipeTo(Self);
     }

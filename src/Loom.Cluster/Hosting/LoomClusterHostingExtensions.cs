@@ -12,6 +12,9 @@ using Loom.Actors.Serialization;
 using Loom.Cluster.Coordination;
 using Loom.Cluster.Runners;
 using Loom.Cluster.Serialization;
+using Loom.Cluster.Storage;
+using Loom.Core.Workspaces;
+using Npgsql;
 
 namespace Loom.Cluster.Hosting;
 
@@ -41,6 +44,12 @@ public static class LoomClusterHostingExtensions
         Func<IActorRegistry, IActorRef?>? gate = null)
     {
         new LoomOptionsValidator().ValidateAndThrow(loom);
+        // Submitted files live in the run store's database; a node without one keeps none.
+        var blobStore = loom.Persistence.PostgresConnectionString is { } connectionString
+            ? new PostgresBlobStore(NpgsqlDataSource.Create(connectionString))
+            : null;
+        IBlobSource? blobs = blobStore is null ? null : new NodeBlobCache(Path.Combine(node.Workspace, "blobs"), blobStore);
+        var receiver = blobStore is null ? null : BlobReceiver.Props(blobStore, Path.Combine(node.Workspace, "uploads"));
         return builder
             .WithLoomSerialization()
             .WithLoomClusterSerialization()
@@ -65,13 +74,13 @@ public static class LoomClusterHostingExtensions
             .WithActors((system, registry) =>
             {
                 var self = Akka.Cluster.Cluster.Get(system).SelfUniqueAddress;
-                var runners = new RunnerNode(NodeShards.ShardIdOf(self), new JobFilesPool(), new RunWorkspaces(node.Workspace), gate?.Invoke(registry));
+                var runners = new RunnerNode(NodeShards.ShardIdOf(self), new JobFilesPool(), new RunWorkspaces(node.Workspace, blobs), gate?.Invoke(registry));
                 var settings = ClusterShardingSettings.Create(system).WithRole(NodeRoles.Node).WithRememberEntities(false);
                 var region = ClusterSharding.Get(system).Start(NodeShards.TypeName, entityId => RunnerEntity.Props(entityId, runners), settings,
                     new RunnerMessageExtractor(), new NodeShardAllocation(system), PoisonPill.Instance);
                 registry.Register<RunnerRegionKey>(region);
             })
-            .WithSingleton<LoomCoordinatorManagerKey>(CoordinatorName, (_, registry, _) => RunCoordinator.Props(loom, registry.Get<RunnerRegionKey>()),
+            .WithSingleton<LoomCoordinatorManagerKey>(CoordinatorName, (_, registry, _) => RunCoordinator.Props(loom, registry.Get<RunnerRegionKey>(), receiver),
                 new ClusterSingletonOptions { Role = NodeRoles.Node }, createProxyToo: false)
             .WithActors((system, registry) =>
             {

@@ -1,5 +1,6 @@
 using Akka.Actor;
 using Loom.Actors.Running;
+using Loom.Core.Workspaces;
 
 namespace Loom.Cluster.Runners;
 
@@ -9,10 +10,14 @@ public sealed record RunnerNode(string ShardId, JobFilesPool Folders, RunWorkspa
 
 /// <summary>
 /// The folder each run's steps run in on this node: <c>&lt;node workspace&gt;/runs/&lt;run&gt;/work</c>, made once per run and node
-/// however many of its jobs run here (entities of one run share one task).
+/// however many of its jobs run here (entities of one run share one task). A run submitted with its files
+/// (<c>cluster:&lt;manifest hash&gt;</c>) gets them materialised there from <paramref name="blobs"/>.
 /// </summary>
-public sealed class RunWorkspaces(string root)
+public sealed class RunWorkspaces(string root, IBlobSource? blobs)
 {
+    /// <summary>How a run's workspace names the files it was submitted with.</summary>
+    public const string ManifestPrefix = "cluster:";
+
     private readonly Dictionary<string, Task<string>> prepared = new(StringComparer.Ordinal);
     private readonly Lock gate = new();
 
@@ -23,19 +28,31 @@ public sealed class RunWorkspaces(string root)
         lock (gate)
         {
             if (!prepared.TryGetValue(runId, out var task) || task.IsFaulted)
-                prepared[runId] = task = Task.Run(() => Prepare(runId, workspace));
+                prepared[runId] = task = Task.Run(() => PrepareAsync(runId, workspace, CancellationToken.None));
             return task;
         }
     }
 
-    private string Prepare(string runId, string workspace)
+    private async Task<string> PrepareAsync(string runId, string workspace, CancellationToken cancellationToken)
     {
         if (runId.IndexOfAny(['/', '\\']) >= 0 || runId is "." or "..")
             throw new ArgumentException($"run id '{runId}' cannot name a folder");
         var folder = Path.Combine(Root, "runs", runId, "work");
         Directory.CreateDirectory(folder);
-        if (workspace.Length > 0)
-            throw new NotSupportedException($"run files '{workspace}' cannot be set up: this node has no blob store");
+        if (workspace.Length == 0)
+            return folder;
+        if (!workspace.StartsWith(ManifestPrefix, StringComparison.Ordinal) || !BlobHash.IsValid(workspace[ManifestPrefix.Length..]))
+            throw new ArgumentException($"'{workspace}' does not name a run's files");
+        if (blobs is null)
+            throw new InvalidOperationException("this node has no blob store (start it with --db)");
+        WorkspaceManifest manifest;
+        await using (var stream = await blobs.OpenReadAsync(workspace[ManifestPrefix.Length..], cancellationToken))
+        {
+            using var bytes = new MemoryStream();
+            await stream.CopyToAsync(bytes, cancellationToken);
+            manifest = WorkspaceManifest.FromBytes(bytes.ToArray());
+        }
+        await WorkspaceMaterializer.MaterializeAsync(manifest, folder, blobs, cancellationToken);
         return folder;
     }
 }
