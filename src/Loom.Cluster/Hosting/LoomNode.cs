@@ -236,21 +236,27 @@ public sealed class LoomNode : IAsyncDisposable
     private static FileStream LockWorkspace(string workspace)
     {
         Directory.CreateDirectory(workspace);
-        var path = Path.Combine(workspace, "node.lock");
+        var owner = Path.Combine(workspace, "node.owner");
         try
         {
             // FileShare.None is flock(LOCK_EX) on Linux, released by the kernel when the process dies: a kill -9 leaves no stale lock.
-            var stream = new FileStream(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
-            stream.SetLength(0);
-            var pid = global::System.Text.Encoding.ASCII.GetBytes(Environment.ProcessId.ToString(CultureInfo.InvariantCulture) + "\n");
-            stream.Write(pid);
-            stream.Flush();
+            var stream = new FileStream(Path.Combine(workspace, "node.lock"), FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
+            // The pid beside the lock, not in it: another process cannot read a file this one holds locked.
+            File.WriteAllText(owner, Environment.ProcessId.ToString(CultureInfo.InvariantCulture) + "\n");
             return stream;
         }
         catch (IOException)
         {
-            var owner = File.Exists(path) ? File.ReadAllText(path).Trim() : "?";
-            throw new NodeSettingsException($"--workspace {workspace} is used by another loom serve (pid {owner}): each node needs a workspace of its own");
+            string pid;
+            try
+            {
+                pid = File.ReadAllText(owner).Trim();
+            }
+            catch (IOException)
+            {
+                pid = "?";
+            }
+            throw new NodeSettingsException($"--workspace {workspace} is used by another loom serve (pid {pid}): each node needs a workspace of its own");
         }
     }
 

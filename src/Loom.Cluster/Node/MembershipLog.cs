@@ -15,6 +15,9 @@ public sealed class MembershipLog : UntypedActor
     private readonly Akka.Cluster.Cluster cluster = Akka.Cluster.Cluster.Get(Context.System);
     private readonly ILoggingAdapter log = Context.GetLogger();
 
+    // Kept from the events themselves: Cluster.State may lag behind the event being handled.
+    private readonly HashSet<UniqueAddress> up = [];
+
     public static Props Props() => ActorProps.Of(() => new MembershipLog());
 
     protected override void PreStart() =>
@@ -27,13 +30,14 @@ public sealed class MembershipLog : UntypedActor
     {
         switch (message)
         {
-            case ClusterEvent.MemberUp up:
-                log.Info("member up {0} (uid {1}, roles {2})", up.Member.Address, up.Member.UniqueAddress.Uid, string.Join(",", up.Member.Roles));
-                if (up.Member.UniqueAddress.Equals(cluster.SelfUniqueAddress))
-                    log.Info("node up {0}; members: {1}", cluster.SelfAddress,
-                        string.Join(", ", cluster.State.Members.Where(m => m.Status == MemberStatus.Up).Select(m => m.Address)));
+            case ClusterEvent.MemberUp memberUp:
+                log.Info("member up {0} (uid {1}, roles {2})", memberUp.Member.Address, memberUp.Member.UniqueAddress.Uid, string.Join(",", memberUp.Member.Roles));
+                up.Add(memberUp.Member.UniqueAddress);
+                if (memberUp.Member.UniqueAddress.Equals(cluster.SelfUniqueAddress))
+                    log.Info("node up {0}; members: {1}", cluster.SelfAddress, string.Join(", ", up.Select(u => u.Address.ToString()).Order(StringComparer.Ordinal)));
                 break;
             case ClusterEvent.MemberRemoved removed:
+                up.Remove(removed.Member.UniqueAddress);
                 log.Info("member removed {0} (uid {1}, was {2})", removed.Member.Address, removed.Member.UniqueAddress.Uid, removed.PreviousStatus);
                 break;
             case ClusterEvent.MemberLeft left:
