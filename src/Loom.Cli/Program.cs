@@ -39,6 +39,7 @@ public static class Program
                 "cancel" => await RunControlCommands.CancelAsync(rest),
                 "prune" => await RunControlCommands.PruneAsync(rest),
                 "watch" => await WatchCommand.ExecuteAsync(rest),
+                "serve" => await ServeCommand.ExecuteAsync(rest),
                 _ => throw new UsageException($"unknown command '{args[0]}' (see 'loom --help')"),
             };
         }

@@ -30,6 +30,13 @@ public static unsafe class ProcessTree
         KillSession(leader.Pid, leader.StartTimeTicks);
     }
 
+    /// <summary>The identity of live process <paramref name="pid"/>; null when there is none (or it is a zombie).</summary>
+    public static ProcessIdentity? IdentityOf(int pid) =>
+        TryReadStat(pid, out var stat) && stat.State != 'Z' ? new ProcessIdentity(pid, stat.StartTime) : null;
+
+    /// <summary>Whether <paramref name="process"/> still runs: its pid is live and started at the recorded time.</summary>
+    public static bool IsRunning(ProcessIdentity process) => IdentityOf(process.Pid) == process;
+
     /// <summary>SIGTERM to one process (a <c>loom</c> that holds a run cancels it and exits); false when there is no such process.</summary>
     public static bool Terminate(int pid) => pid > 1 && Libc.kill(pid, Libc.SIGTERM) == 0;
 

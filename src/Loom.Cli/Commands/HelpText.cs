@@ -18,6 +18,7 @@ public static class HelpText
         "cancel" => Cancel,
         "prune" => Prune,
         "watch" => WatchCommand.Help,
+        "serve" => ServeCommand.Help,
         _ => null,
     };
 
@@ -51,6 +52,7 @@ public static class HelpText
           cancel     cancel a run going on in another loom process
           prune      delete old runs: their journal events and step logs
           watch      run, then run again what each change of the files concerns
+          serve      start a cluster node (labels, capacity, seeds; drains on SIGTERM)
 
         Options:
           -h, --help     show help (also after a command: loom run --help)

@@ -31,11 +31,50 @@ public sealed record NodeOptions
 
     /// <summary>On a graceful stop, how long running jobs may go on before they are cancelled and handed back.</summary>
     public TimeSpan DrainTimeout { get; set; } = TimeSpan.FromSeconds(60);
+
+    /// <summary>How the node finds the others instead of <see cref="Seeds"/>: null (seeds), or <c>kubernetes</c> (Akka.Management cluster bootstrap).</summary>
+    public string? Discovery { get; set; }
+
+    /// <summary>The Akka.Management HTTP port other nodes' bootstrap probes (with <see cref="Discovery"/> only).</summary>
+    public int ManagementPort { get; set; } = 8558;
+
+    /// <summary>With <see cref="Discovery"/>: the service (pod label <c>app</c>) whose pods form the cluster.</summary>
+    public string DiscoveryService { get; set; } = "loom";
+
+    /// <summary>With <see cref="Discovery"/>: how many nodes must be found before the first forms the cluster.</summary>
+    public int RequiredContactPoints { get; set; } = 3;
+
+    public const string KubernetesDiscovery = "kubernetes";
+
+    /// <summary>The seeds as written, parsed; entries that are not <c>HOST:PORT</c> are left out (the validator names them).</summary>
+    public IReadOnlyList<(string Host, int Port)> SeedEndpoints =>
+        Seeds.Select(s => TryParseEndpoint(s, out var endpoint) ? endpoint : default).Where(e => e.Host is not null).ToList();
+
+    /// <summary>Whether this node joins other nodes (a seed that is not itself, or discovery) rather than standing alone.</summary>
+    public bool JoinsOthers => Discovery is not null || SeedEndpoints.Any(e => !IsSelf(e));
+
+    /// <summary>Whether <paramref name="endpoint"/> is this node's own address.</summary>
+    public bool IsSelf((string Host, int Port) endpoint) =>
+        endpoint.Port == Port && string.Equals(endpoint.Host, Hostname, StringComparison.OrdinalIgnoreCase);
+
+    public static bool TryParseEndpoint(string text, out (string Host, int Port) endpoint)
+    {
+        endpoint = default;
+        var colon = text.LastIndexOf(':');
+        if (colon <= 0 || !int.TryParse(text.AsSpan(colon + 1), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var port)
+            || port is < 1 or > 65535)
+            return false;
+        var host = text[..colon];
+        if (!NodeOptionsValidator.IsHostname(host))
+            return false;
+        endpoint = (host, port);
+        return true;
+    }
 }
 
 /// <summary>
 /// How a node advertises its labels and capacity: as cluster roles, which every member sees. Roles are written into
-/// HOCON unquoted, so they keep to letters, digits, '.', '_' and '-' (labels are held to that too); <c>*</c> becomes
+/// HOCON, so they keep to letters, digits, '.', '_' and '-' (labels are held to that too); <c>*</c> becomes
 /// <see cref="AllLabelsRole"/>.
 /// </summary>
 public static class NodeRoles
@@ -49,10 +88,6 @@ public static class NodeRoles
 
     private const string LabelPrefix = "loom-label-";
     private const string CapacityPrefix = "loom-capacity-";
-
-    /// <summary>What a label may look like (besides <c>*</c>).</summary>
-    public static bool IsValidLabel(string label) =>
-        label.Length > 0 && char.IsAsciiLetterOrDigit(label[0]) && label.All(c => char.IsAsciiLetterOrDigit(c) || c is '.' or '_' or '-');
 
     public static IEnumerable<string> Of(NodeOptions options) =>
         new[] { Node, CapacityPrefix + options.Capacity.ToString(System.Globalization.CultureInfo.InvariantCulture) }

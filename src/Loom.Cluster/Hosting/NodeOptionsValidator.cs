@@ -1,0 +1,66 @@
+using System.Text.RegularExpressions;
+using FluentValidation;
+using Loom.Actors.Persistence;
+
+namespace Loom.Cluster.Hosting;
+
+/// <summary>
+/// Checks a node's settings at start. Each message is one line that names the setting as an option and as
+/// configuration, since it may come from either (<c>--capacity</c>, <c>Loom:Node:Capacity</c>, <c>Loom__Node__Capacity</c>).
+/// </summary>
+public sealed partial class NodeOptionsValidator : AbstractValidator<NodeOptions>
+{
+    public const int MaxCapacity = 1024;
+
+    public NodeOptionsValidator()
+    {
+        RuleFor(o => o.Hostname).Must(IsHostname)
+            .WithMessage(o => $"--hostname (Loom:Node:Hostname) must be a host name or IP address, not '{o.Hostname}'");
+        RuleFor(o => o.Port).InclusiveBetween(0, 65535)
+            .WithMessage(o => $"--port (Loom:Node:Port) must be from 0 to 65535, not {o.Port}");
+        RuleForEach(o => o.Seeds).Must(s => NodeOptions.TryParseEndpoint(s, out _))
+            .WithMessage((_, s) => $"--seed (Loom:Node:Seeds) must be HOST:PORT with a port from 1 to 65535, not '{s}'");
+        RuleFor(o => o.Labels).NotEmpty()
+            .WithMessage("--labels (Loom:Node:Labels) must name at least one label, or * for every label");
+        RuleForEach(o => o.Labels).Must(l => l == NodeRoles.AnyLabel || LabelPattern().IsMatch(l))
+            .WithMessage((_, l) => $"--labels (Loom:Node:Labels): '{l}' is not a label (letters, digits, '.', '_', '-'; or * for every label)");
+        RuleFor(o => o.Capacity).InclusiveBetween(1, MaxCapacity)
+            .WithMessage(o => $"--capacity (Loom:Node:Capacity) must be from 1 to {MaxCapacity}, not {o.Capacity}");
+        RuleFor(o => o.Workspace).NotEmpty()
+            .WithMessage("--workspace (Loom:Node:Workspace) must name a folder");
+        RuleFor(o => o.Db).Must(PostgresRunStore.IsValidConnectionString).When(o => o.Db is not null)
+            .WithMessage("--db (Loom:Node:Db) must be a PostgreSQL connection string naming a host, e.g. 'Host=db;Username=loom;Password=...;Database=loom'");
+        RuleFor(o => o.DrainTimeout).InclusiveBetween(TimeSpan.Zero, TimeSpan.FromHours(24))
+            .WithMessage(o => $"--drain-timeout (Loom:Node:DrainTimeout) must be from 0 to 24 hours, not {o.DrainTimeout}");
+        RuleFor(o => o.Discovery).Must(d => d is null or NodeOptions.KubernetesDiscovery)
+            .WithMessage(o => $"--discovery (Loom:Node:Discovery) must be '{NodeOptions.KubernetesDiscovery}' (or left out to use --seed), not '{o.Discovery}'");
+        RuleFor(o => o.Seeds).Empty().When(o => o.Discovery is not null)
+            .WithMessage("--seed and --discovery both say how to find the cluster: use one of them (Akka.Management's bootstrap does not run when seed nodes are set)");
+        RuleFor(o => o.ManagementPort).InclusiveBetween(1, 65535).When(o => o.Discovery is not null)
+            .WithMessage(o => $"--management-port (Loom:Node:ManagementPort) must be from 1 to 65535, not {o.ManagementPort}");
+        RuleFor(o => o.RequiredContactPoints).InclusiveBetween(1, 1000).When(o => o.Discovery is not null)
+            .WithMessage(o => $"Loom:Node:RequiredContactPoints must be from 1 to 1000, not {o.RequiredContactPoints}");
+        RuleFor(o => o.DiscoveryService).Must(LabelPattern().IsMatch).When(o => o.Discovery is not null)
+            .WithMessage(o => $"Loom:Node:DiscoveryService must be a service name, not '{o.DiscoveryService}'");
+        // Nodes of one cluster must share the run state: one SQLite file per node would give each its own history
+        // and let a second scheduler run the same run.
+        RuleFor(o => o.Db).NotNull().When(o => o.JoinsOthers && o.Seeds.All(s => NodeOptions.TryParseEndpoint(s, out _)))
+            .WithMessage("a node that joins others (a --seed other than itself, or --discovery) needs --db, the PostgreSQL database the cluster shares; only a lone node keeps its state in SQLite");
+    }
+
+    /// <summary>Every problem, on one line.</summary>
+    public static string? Problems(NodeOptions options)
+    {
+        var result = new NodeOptionsValidator().Validate(options);
+        return result.IsValid ? null : string.Join("; ", result.Errors.Select(e => e.ErrorMessage).Distinct());
+    }
+
+    public static bool IsHostname(string? host) => !string.IsNullOrEmpty(host) && host.Length <= 253 && HostPattern().IsMatch(host);
+
+    // A DNS name or an IPv4 address; no scheme, user, path or port.
+    [GeneratedRegex("^[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?$")]
+    private static partial Regex HostPattern();
+
+    [GeneratedRegex("^[A-Za-z0-9._-]+$")]
+    private static partial Regex LabelPattern();
+}

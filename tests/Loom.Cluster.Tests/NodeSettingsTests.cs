@@ -1,0 +1,77 @@
+using Loom.Cluster.Hosting;
+using Microsoft.Extensions.Configuration;
+
+namespace Loom.Cluster.Tests;
+
+public sealed class NodeSettingsTests
+{
+    private static NodeOptions Load(params (string Key, string Value)[] settings) =>
+        NodeConfiguration.Load(new ConfigurationBuilder()
+            .AddInMemoryCollection(settings.Select(s => new KeyValuePair<string, string?>("Loom:Node:" + s.Key, s.Value)))
+            .Build());
+
+    private static string Problem(params (string Key, string Value)[] settings) =>
+        Assert.Throws<NodeSettingsException>(() => Load(settings)).Message;
+
+    [Fact]
+    public void Lists_are_read_as_arrays_or_comma_separated_and_replace_the_default()
+    {
+        var options = Load(("Labels:0", "linux"), ("Labels:1", "gpu"), ("Capacity", "3"), ("DrainTimeout", "90s"));
+        Assert.Equal(["linux", "gpu"], options.Labels);
+        Assert.Equal(3, options.Capacity);
+        Assert.Equal(TimeSpan.FromSeconds(90), options.DrainTimeout);
+        Assert.Equal(["linux", "gpu"], Load(("Labels", "linux, gpu")).Labels);
+        Assert.Equal(["*"], Load().Labels);
+        Assert.Equal(["loom-node", "loom-capacity-3", "loom-label-linux", "loom-label-gpu"], NodeRoles.Of(options));
+    }
+
+    [Theory]
+    [InlineData("Capacity", "0", "--capacity (Loom:Node:Capacity) must be from 1 to 1024, not 0")]
+    [InlineData("Capacity", "many", "Loom:Node:Capacity must be a whole number, not 'many'")]
+    [InlineData("Port", "70000", "--port (Loom:Node:Port) must be from 0 to 65535, not 70000")]
+    [InlineData("Seeds", "db.example", "--seed (Loom:Node:Seeds) must be HOST:PORT with a port from 1 to 65535, not 'db.example'")]
+    [InlineData("Seeds", "host:0", "--seed (Loom:Node:Seeds) must be HOST:PORT with a port from 1 to 65535, not 'host:0'")]
+    [InlineData("Labels", "gpu;linux", "--labels (Loom:Node:Labels): 'gpu;linux' is not a label (letters, digits, '.', '_', '-'; or * for every label)")]
+    [InlineData("DrainTimeout", "soon", "Loom:Node:DrainTimeout must be a duration such as 90s, 5m or 00:01:30, not 'soon'")]
+    [InlineData("Discovery", "dns", "--discovery (Loom:Node:Discovery) must be 'kubernetes' (or left out to use --seed), not 'dns'")]
+    [InlineData("Capcity", "4", "Loom:Node:Capcity is not a setting of a node")]
+    public void A_bad_setting_is_one_line_naming_it(string key, string value, string message)
+    {
+        var problem = Problem((key, value));
+        Assert.StartsWith(message, problem);
+        Assert.DoesNotContain('\n', problem);
+    }
+
+    [Fact]
+    public void A_node_that_joins_others_needs_the_shared_database()
+    {
+        Assert.Contains("needs --db", Problem(("Seeds", "10.0.0.1:4053")));
+        Assert.Contains("needs --db", Problem(("Discovery", "kubernetes")));
+        // Listing only itself is a lone node: SQLite is fine.
+        Assert.Null(Load(("Hostname", "10.0.0.1"), ("Port", "4053"), ("Seeds", "10.0.0.1:4053")).Db);
+        var joined = Load(("Seeds", "10.0.0.1:4053,10.0.0.2:4053"), ("Db", "Host=db;Database=loom"));
+        Assert.True(joined.JoinsOthers);
+        Assert.Equal("Host=db;Database=loom", LoomNode.PersistenceOf(joined).PostgresConnectionString);
+        Assert.NotNull(LoomNode.PersistenceOf(Load()).SqliteFolder);
+    }
+
+    [Fact]
+    public void Seeds_and_discovery_are_never_both_used()
+    {
+        var problem = Problem(("Seeds", "10.0.0.1:4053"), ("Discovery", "kubernetes"), ("Db", "Host=db"));
+        Assert.Equal("--seed and --discovery both say how to find the cluster: use one of them (Akka.Management's bootstrap does not run when seed nodes are set)", problem);
+    }
+
+    [Fact]
+    public void Node_hocon_quotes_roles_and_lists_the_seeds_in_order()
+    {
+        var options = Load(("Seeds", "b:2552,a:2552"), ("Db", "Host=db"), ("Labels", "linux"), ("Capacity", "2"), ("DrainTimeout", "30s"));
+        var config = Akka.Configuration.ConfigurationFactory.ParseString(LoomNode.NodeHocon(options)).WithFallback(LoomNode.ClusterHocon);
+        Assert.Equal(["akka.tcp://loom@b:2552", "akka.tcp://loom@a:2552"], config.GetStringList("akka.cluster.seed-nodes"));
+        Assert.Equal(["loom-node", "loom-capacity-2", "loom-label-linux"], config.GetStringList("akka.cluster.roles"));
+        Assert.True(config.GetTimeSpan("akka.coordinated-shutdown.phases.service-requests-done.timeout") > TimeSpan.FromSeconds(30));
+        Assert.Equal("off", config.GetString("akka.cluster.sharding.passivate-idle-entity-after"));
+        Assert.Equal("ddata", config.GetString("akka.cluster.sharding.state-store-mode"));
+        Assert.Equal("keep-majority", config.GetString("akka.cluster.split-brain-resolver.active-strategy"));
+    }
+}
