@@ -1,0 +1,164 @@
+using System.Diagnostics;
+using System.Text.Json;
+using Akka.Actor;
+using Akka.Hosting;
+using Loom.Actors.Hosting;
+using Loom.Actors.Persistence;
+using Loom.Actors.Protocol;
+using Loom.Actors.Serialization;
+using Loom.Actors.Tests.Persistence;
+using Loom.Cluster.Tests.Support;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using Xunit.Abstractions;
+
+namespace Loom.Cluster.Tests;
+
+/// <summary>
+/// Three real <c>loom serve</c> nodes and PostgreSQL; <c>loom run --cluster</c> submits 30 jobs; a node is killed with
+/// SIGKILL while it runs some of them. The run still finishes, every job succeeded, and the journal records each job's
+/// success once (the attempts cut short are recorded as interrupted).
+/// </summary>
+public sealed class FailoverTests(ITestOutputHelper output) : IAsyncLifetime
+{
+    private readonly string folder = Directory.CreateTempSubdirectory("loom-failover-").FullName;
+    private readonly List<ServeProcess> processes = [];
+    private TestPostgres? database;
+
+    [PostgresFact]
+    public Task A_run_finishes_when_a_node_running_its_jobs_is_killed() => KillDuringRunAsync(victim: 2);
+
+    [PostgresFact]
+    public Task A_run_finishes_when_the_node_holding_the_run_coordinator_is_killed() => KillDuringRunAsync(victim: 0);
+
+    private async Task KillDuringRunAsync(int victim)
+    {
+        database = await TestPostgres.CreateDatabaseAsync();
+        var ports = Enumerable.Range(0, 3).Select(_ => ServeProcess.FreePort()).ToArray();
+        var addresses = ports.Select(p => $"akka.tcp://loom@127.0.0.1:{p}").ToArray();
+        string[] Args(int i) =>
+        [
+            "serve", "--port", ports[i].ToString(), "--workspace", $"node-{i}", "--db", database.ConnectionString, "--capacity", "4",
+            .. ports.SelectMany(p => new[] { "--seed", $"127.0.0.1:{p}" }),
+        ];
+        // The first seed first: it is the oldest member, so it holds the coordinator singleton.
+        var nodes = new List<ServeProcess> { Start(Args(0)) };
+        await nodes[0].WaitForLineAsync(l => l.Contains($"node up {addresses[0]}", StringComparison.Ordinal));
+        nodes.Add(Start(Args(1)));
+        nodes.Add(Start(Args(2)));
+        foreach (var address in addresses)
+            await nodes[0].WaitForLineAsync(l => l.Contains($"member up {address} ", StringComparison.Ordinal));
+
+        var workspace = Directory.CreateDirectory(Path.Combine(folder, "project")).FullName;
+        File.WriteAllText(Path.Combine(workspace, ".loom.yml"), Workflow());
+        var run = ServeProcess.Start(workspace, "run", "--cluster", string.Join(',', ports.Select(p => $"127.0.0.1:{p}")), "--json");
+        processes.Add(run);
+        // Kill the victim once it runs a job.
+        var victimAddress = addresses[victim];
+        await WaitForAsync(() => run.Stdout.Contains($"on {victimAddress}", StringComparison.Ordinal), TimeSpan.FromSeconds(90), run);
+        var killedAt = Stopwatch.StartNew();
+        nodes[victim].Signal("KILL");
+
+        Assert.Equal(0, await run.WaitForExitAsync(TimeSpan.FromMinutes(3)));
+        output.WriteLine($"run finished {killedAt.Elapsed.TotalSeconds:0.0} s after the kill");
+        var events = run.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => JsonDocument.Parse(l).RootElement).ToList();
+        var runId = events.First(e => e.GetProperty("event").GetString() == "runStarted").GetProperty("runId").GetString()!;
+        Assert.Equal("success", events.Last(e => e.GetProperty("event").GetString() == "runFinished").GetProperty("result").GetString());
+
+        // The journal: each job succeeded exactly once; attempts on the killed node are recorded as interrupted.
+        var journaled = await JournalAsync(database.ConnectionString, runId);
+        var finished = journaled.OfType<RunEvents.JobFinished>().ToList();
+        Assert.Equal(30, finished.Count);
+        Assert.Equal(30, finished.Select(f => f.JobId).Distinct().Count());
+        Assert.All(finished, f => Assert.Equal(Loom.Core.Model.Result.Success, f.Result));
+        var interrupted = journaled.OfType<RunEvents.JobInterrupted>().ToList();
+        output.WriteLine($"{interrupted.Count} attempts interrupted: {string.Join(", ", interrupted.Select(i => $"{i.JobId}#{i.Attempt}"))}");
+        Assert.NotEmpty(interrupted);
+        foreach (var cut in interrupted)
+            Assert.Contains(journaled.OfType<RunEvents.JobStarted>(), s => s.JobId == cut.JobId && s.Attempt > cut.Attempt);
+    }
+
+    /// <summary>30 jobs of about a second: ten at the root, ten needing two of those, ten needing one of the second row.</summary>
+    private static string Workflow()
+    {
+        var jobs = new System.Text.StringBuilder("jobs:\n");
+        for (var i = 0; i < 30; i++)
+        {
+            jobs.Append($"  j{i}:\n");
+            if (i >= 20)
+                jobs.Append($"    needs: [j{i - 10}]\n");
+            else if (i >= 10)
+                jobs.Append($"    needs: [j{i - 10}, j{(i - 9) % 10}]\n");
+            jobs.Append("    steps:\n      - run: echo \"on $LOOM_NODE\" && sleep 1\n");
+        }
+        return jobs.ToString();
+    }
+
+    private static async Task<IReadOnlyList<IRunEvent>> JournalAsync(string connectionString, string runId)
+    {
+        var collection = new ServiceCollection();
+        collection.AddSingleton<IHostApplicationLifetime, TestLifetime>();
+        collection.AddSingleton(typeof(ILogger<>), typeof(NullLogger<>));
+        collection.AddAkka("journal-reader", akka => akka
+            .WithLoomSerialization()
+            .WithLoomPersistence(new LoomPersistenceOptions { PostgresConnectionString = connectionString }));
+        await using var services = collection.BuildServiceProvider();
+        var hosted = services.GetServices<IHostedService>().ToArray();
+        foreach (var service in hosted)
+            await service.StartAsync(CancellationToken.None);
+        try
+        {
+            return await new RunJournal(services.GetRequiredService<ActorSystem>(), LoomPersistenceOptions.PostgresQueryPluginId).EventsAsync(runId);
+        }
+        finally
+        {
+            foreach (var service in hosted.Reverse())
+                await service.StopAsync(CancellationToken.None);
+        }
+    }
+
+    private static async Task WaitForAsync(Func<bool> condition, TimeSpan patience, ServeProcess run)
+    {
+        var deadline = DateTime.UtcNow + patience;
+        while (!condition())
+        {
+            if (DateTime.UtcNow > deadline)
+                throw new TimeoutException($"not seen in time; the run printed:\n{run.Stdout}\n{run.Stderr}");
+            await Task.Delay(50);
+        }
+    }
+
+    private ServeProcess Start(string[] args)
+    {
+        var process = ServeProcess.Start(folder, args);
+        processes.Add(process);
+        return process;
+    }
+
+    public Task InitializeAsync() => Task.CompletedTask;
+
+    public async Task DisposeAsync()
+    {
+        foreach (var process in processes)
+        {
+            output.WriteLine($"--- pid {process.Pid}\n{process.Stderr}");
+            process.Dispose();
+        }
+        if (database is not null)
+            await database.DisposeAsync();
+        Directory.Delete(folder, recursive: true);
+    }
+
+    private sealed class TestLifetime : IHostApplicationLifetime
+    {
+        public CancellationToken ApplicationStarted => CancellationToken.None;
+        public CancellationToken ApplicationStopping => CancellationToken.None;
+        public CancellationToken ApplicationStopped => CancellationToken.None;
+
+        public void StopApplication()
+        {
+        }
+    }
+}
