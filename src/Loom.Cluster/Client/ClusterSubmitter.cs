@@ -102,7 +102,7 @@ public sealed class ClusterSubmitter : IAsyncDisposable
             throw new IOException($"the cluster did not store a file ({hash[..12]}): {error}");
     }
 
-    private Task<object> AskAsync(IClusterMessage message, CancellationToken cancellationToken) =>
+    private Task<object> AskAsync(ILoomClusterMessage message, CancellationToken cancellationToken) =>
         Client.Ask<object>(new ClusterClient.Send(LoomClusterHostingExtensions.CoordinatorProxyPath, message), AskTimeout, cancellationToken);
 
     /// <summary>Submits the run and follows it: its notifications, ending with <see cref="RunEvents.RunFinished"/> or <see cref="LoomProtocol.RunRejected"/>.</summary>

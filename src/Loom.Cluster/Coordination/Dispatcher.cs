@@ -160,12 +160,12 @@ public sealed class Dispatcher : ReceiveActor, IWithTimers
     }
 
     /// <summary>What the dispatcher knows of each node now (for tests, and <c>loom ctl</c>).</summary>
-    public sealed record GetPlacements
+    public sealed record GetPlacements : ILoomClusterMessage
     {
         public static readonly GetPlacements Instance = new();
     }
 
-    public sealed record Placements(IReadOnlyList<NodePlacements> Nodes, int Waiting);
+    public sealed record Placements(IReadOnlyList<NodePlacements> Nodes, int Waiting) : ILoomClusterMessage;
 
     public sealed record NodePlacements(string Address, IReadOnlyList<string> Labels, int Capacity, int Running, bool Accepting);
 }

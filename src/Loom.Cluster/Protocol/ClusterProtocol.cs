@@ -4,10 +4,10 @@ using Loom.Actors.Protocol;
 namespace Loom.Cluster.Protocol;
 
 /// <summary>Marker of every message of Loom's cluster layer that may cross the wire: bound to <c>ClusterMessageSerializer</c>.</summary>
-public interface IClusterMessage;
+public interface ILoomClusterMessage;
 
 /// <summary>A message for one runner entity, routed by the runner shard region.</summary>
-public interface IRunnerEnvelope : IClusterMessage
+public interface IRunnerEnvelope : ILoomClusterMessage
 {
     /// <summary>The node that runs the entity: its <c>NodeShards.ShardIdOf</c>.</summary>
     string ShardId { get; }
@@ -28,7 +28,7 @@ public static class ClusterProtocol
 
     /// <summary>From a runner entity to the dispatcher: it will not run the attempt (its node is full, draining, or not the node asked for).</summary>
     /// <param name="NodeClosed">The node takes no more jobs (it drains before it stops).</param>
-    public sealed record RunnerRefused(string RunId, string UnitId, int Attempt, string Reason, bool NodeClosed = false) : IClusterMessage;
+    public sealed record RunnerRefused(string RunId, string UnitId, int Attempt, string Reason, bool NodeClosed = false) : ILoomClusterMessage;
 
     /// <summary>
     /// From a submitter (<c>loom run --cluster</c>) through its ClusterClient: run this workflow. Answered with the run's
@@ -47,28 +47,28 @@ public static class ClusterProtocol
         RunContexts Contexts,
         bool SkipUses,
         bool NoCache,
-        bool Follow) : IClusterMessage;
+        bool Follow) : ILoomClusterMessage;
 
     /// <summary>
     /// Sent every few seconds by a submitter that shows a run: the coordinator sends the run's notifications to the sender
     /// (after a hand-over, to the new coordinator's sender) and answers <see cref="Following"/>, which keeps the client's
     /// tunnel open while the run is silent.
     /// </summary>
-    public sealed record FollowRun(string RunId) : IClusterMessage;
+    public sealed record FollowRun(string RunId) : ILoomClusterMessage;
 
     /// <param name="Finished">The run's result when it is over (the submitter may have missed its last notification).</param>
-    public sealed record Following(string RunId, bool Known, Loom.Core.Model.Result? Finished, TimeSpan? Duration) : IClusterMessage;
+    public sealed record Following(string RunId, bool Known, Loom.Core.Model.Result? Finished, TimeSpan? Duration) : ILoomClusterMessage;
 
-    public sealed record CancelRun(string RunId, string Reason) : IClusterMessage;
+    public sealed record CancelRun(string RunId, string Reason) : ILoomClusterMessage;
 
     /// <summary>Which of these blobs (SHA-256 hex) the cluster lacks; answered with <see cref="BlobsMissing"/>.</summary>
-    public sealed record FindMissingBlobs(IReadOnlyList<string> Hashes) : IClusterMessage;
+    public sealed record FindMissingBlobs(IReadOnlyList<string> Hashes) : ILoomClusterMessage;
 
-    public sealed record BlobsMissing(IReadOnlyList<string> Hashes) : IClusterMessage;
+    public sealed record BlobsMissing(IReadOnlyList<string> Hashes) : ILoomClusterMessage;
 
     /// <summary>A part of a blob (the wire takes frames of 128 KB): stored once all parts are in and its hash checks; answered with <see cref="BlobStored"/> after the last.</summary>
-    public sealed record BlobChunk(string Hash, long Offset, long Length, byte[] Data) : IClusterMessage;
+    public sealed record BlobChunk(string Hash, long Offset, long Length, byte[] Data) : ILoomClusterMessage;
 
     /// <param name="Error">Null when stored.</param>
-    public sealed record BlobStored(string Hash, string? Error) : IClusterMessage;
+    public sealed record BlobStored(string Hash, string? Error) : ILoomClusterMessage;
 }

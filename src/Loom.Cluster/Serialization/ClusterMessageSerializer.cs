@@ -9,7 +9,7 @@ using Loom.Cluster.Protocol;
 
 namespace Loom.Cluster.Serialization;
 
-/// <summary>Every <see cref="IClusterMessage"/> as source-generated JSON, the type's short name as manifest: never Akka's Newtonsoft fallback.</summary>
+/// <summary>Every <see cref="ILoomClusterMessage"/> as source-generated JSON, the type's short name as manifest: never Akka's Newtonsoft fallback.</summary>
 public sealed class ClusterMessageSerializer : SerializerWithStringManifest
 {
     public const int Id = 1718;
@@ -44,8 +44,8 @@ public sealed class ClusterMessageSerializer : SerializerWithStringManifest
 
     private static class Manifests
     {
-        public static readonly FrozenDictionary<string, Type> TypesByManifest = typeof(IClusterMessage).Assembly.GetTypes()
-            .Where(t => typeof(IClusterMessage).IsAssignableFrom(t) && t is { IsInterface: false, IsAbstract: false })
+        public static readonly FrozenDictionary<string, Type> TypesByManifest = typeof(ILoomClusterMessage).Assembly.GetTypes()
+            .Where(t => typeof(ILoomClusterMessage).IsAssignableFrom(t) && t is { IsInterface: false, IsAbstract: false })
             .ToFrozenDictionary(ManifestOf);
     }
 
@@ -71,10 +71,12 @@ public sealed class ClusterMessageSerializer : SerializerWithStringManifest
 [JsonSerializable(typeof(ClusterProtocol.BlobsMissing))]
 [JsonSerializable(typeof(ClusterProtocol.BlobChunk))]
 [JsonSerializable(typeof(ClusterProtocol.BlobStored))]
+[JsonSerializable(typeof(Coordination.Dispatcher.GetPlacements))]
+[JsonSerializable(typeof(Coordination.Dispatcher.Placements))]
 internal sealed partial class ClusterJsonContext : JsonSerializerContext;
 
 public static class ClusterSerializationExtensions
 {
     public static AkkaConfigurationBuilder WithLoomClusterSerialization(this AkkaConfigurationBuilder builder) =>
-        builder.WithCustomSerializer("loom-cluster", [typeof(IClusterMessage)], system => new ClusterMessageSerializer(system));
+        builder.WithCustomSerializer("loom-cluster", [typeof(ILoomClusterMessage)], system => new ClusterMessageSerializer(system));
 }

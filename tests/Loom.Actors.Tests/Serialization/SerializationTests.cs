@@ -31,6 +31,7 @@ public sealed class SerializationTests() : TestKit(Config)
         {
             Carried = new Dictionary<string, CarriedJob> { ["b"] = new("r0", Result.Success, new Dictionary<string, string>()) },
             LogsFolder = "/ws/.loom/runs/r1/logs",
+            Workspace = "cluster:" + new string('a', 64),
         };
         yield return new StepStarted("a", 1, "build", At, 4242, 123456);
         yield return new JobInterrupted("a", 1, At);
@@ -88,6 +89,10 @@ public sealed class SerializationTests() : TestKit(Config)
         });
         yield return new SchedulerProtocol.JobFinished("b", Result.Success, false, null, TimeSpan.Zero, env, new string('f', 64), "r0");
         yield return new RunnerProtocol.CancelJob("user");
+        yield return new RunnerProtocol.Dispatch("r1", "cluster:" + new string('a', 64), new JobSpec("g", "g", 2, env, 5, [step], env, "{}", env) { RunsOn = ["linux", "gpu"] }, probe);
+        yield return new RunnerProtocol.Withdraw("r1", "g", 2, "cancelled");
+        yield return new RunnerProtocol.Released("r1", "g", 2);
+        yield return new SchedulerProtocol.RunnerLost("g", 2, "its node left the cluster");
         yield return new LoomProtocol.SubmitRun("r1", "/ws/.loom.yml", ".loom.yml", "/ws", ["a"], 2, probe)
         {
             Contexts = new RunContexts(env, "{}", env, env, env),
