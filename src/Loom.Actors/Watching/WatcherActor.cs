@@ -96,16 +96,19 @@ public sealed class WatcherActor : UntypedActor, IWithTimers
     }
 }
 
-/// <summary>Local messages of the watcher (never leave the node: it watches this node's files).</summary>
+/// <summary>
+/// Local messages of the watcher (never leave the node: it watches this node's files), so marked as needing no
+/// serialization check: <c>serialize-messages = on</c> checks only what may cross the wire.
+/// </summary>
 public static class WatcherProtocol
 {
-    public sealed record Load(LoomProtocol.SubmitRun Request);
+    public sealed record Load(LoomProtocol.SubmitRun Request) : INoSerializationVerificationNeeded;
 
-    public sealed record Loaded(LoomProtocol.SubmitRun Request, LoadResult Result);
+    public sealed record Loaded(LoomProtocol.SubmitRun Request, LoadResult Result) : INoSerializationVerificationNeeded;
 
-    public sealed record WatchDuringRun(string WorkflowPath, string DisplayPath, IActorRef Scheduler);
+    public sealed record WatchDuringRun(string WorkflowPath, string DisplayPath, IActorRef Scheduler) : INoSerializationVerificationNeeded;
 
-    internal sealed record FileTouched(IActorRef Scheduler, string Path);
+    internal sealed record FileTouched(IActorRef Scheduler, string Path) : INoSerializationVerificationNeeded;
 
-    internal sealed record ReportChange(IActorRef Scheduler, string Path);
+    internal sealed record ReportChange(IActorRef Scheduler, string Path) : INoSerializationVerificationNeeded;
 }

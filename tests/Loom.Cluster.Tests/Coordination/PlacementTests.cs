@@ -1,7 +1,6 @@
 using System.Globalization;
 using Akka.Actor;
 using Loom.Actors.Protocol;
-using Loom.Actors.Tests.Persistence;
 using Loom.Cluster.Hosting;
 using Loom.Cluster.Protocol;
 using Loom.Core.Model;
@@ -11,26 +10,20 @@ namespace Loom.Cluster.Tests.Coordination;
 /// <summary>Three real nodes in this process: a run's jobs spread over them, within each node's capacity and labels.</summary>
 public sealed class PlacementTests : IAsyncLifetime
 {
-    private TestPostgres? postgres;
     private readonly string scratch = Directory.CreateTempSubdirectory("loom-placement-").FullName;
 
-    public async Task InitializeAsync()
-    {
-        if (TestPostgres.SkipReason is null)
-            postgres = await TestPostgres.CreateDatabaseAsync();
-    }
+    public Task InitializeAsync() => Task.CompletedTask;
 
-    public async Task DisposeAsync()
+    public Task DisposeAsync()
     {
-        if (postgres is not null)
-            await postgres.DisposeAsync();
         Directory.Delete(scratch, recursive: true);
+        return Task.CompletedTask;
     }
 
-    [PostgresFact]
+    [Fact]
     public async Task Twelve_sleeping_jobs_on_three_nodes_of_capacity_two_run_at_most_two_per_node_and_at_least_five_at_once()
     {
-        await using var cluster = await TestCluster.StartAsync(postgres!.ConnectionString,
+        await using var cluster = await TestCluster.StartAsync(null,
             new NodeOptions { Capacity = 2 }, new NodeOptions { Capacity = 2 }, new NodeOptions { Capacity = 2 });
         var log = Path.Combine(scratch, "spans");
         var jobs = string.Concat(Enumerable.Range(1, 12).Select(i => $$"""
@@ -53,10 +46,10 @@ public sealed class PlacementTests : IAsyncLifetime
         Assert.True(MostAtOnce(spans) >= 5, $"at most {MostAtOnce(spans)} jobs ran at once");
     }
 
-    [PostgresFact]
+    [Fact]
     public async Task Jobs_run_only_on_nodes_with_their_labels_and_a_label_no_node_has_fails_the_job_with_why()
     {
-        await using var cluster = await TestCluster.StartAsync(postgres!.ConnectionString,
+        await using var cluster = await TestCluster.StartAsync(null,
             new NodeOptions { Labels = ["linux"] }, new NodeOptions { Labels = ["linux", "gpu"] }, new NodeOptions { Labels = ["linux", "arm"] });
         var gpuNode = Akka.Cluster.Cluster.Get(cluster.Systems[1]).SelfAddress.ToString();
         var jobs = string.Concat(Enumerable.Range(1, 6).Select(i => $$"""
