@@ -44,7 +44,8 @@ public sealed class PostgresStepLogSink : IStepLogSink
 
     // Actor thread only.
     private List<StepLogLine> buffer = [];
-    private readonly List<(string UnitId, int Attempt)> closing = [];
+    // Attempts closed since the last batch: closed after it.
+    private readonly Dictionary<string, int> closing = new(StringComparer.Ordinal);
     private readonly Dictionary<string, Unit> units = new(StringComparer.Ordinal);
     private Task tail = Task.CompletedTask;
     private long dropped;
@@ -75,15 +76,21 @@ public sealed class PostgresStepLogSink : IStepLogSink
     /// <summary>Bytes (as counted for the bound) of the lines buffered and in flight.</summary>
     public long BufferedBytes => Interlocked.Read(ref bufferedBytes);
 
+    /// <summary>Completes when every batch handed to the store so far is done (tests).</summary>
+    internal Task Idle => tail;
+
     public void Write(string unitId, int attempt, int step, string? title, string line)
     {
         Started = true;
-        if (!units.TryGetValue(unitId, out var unit))
-            units[unitId] = unit = new Unit(attempt);
-        else if (unit.Attempt != attempt)
+        if (!units.TryGetValue(unitId, out var unit) || unit.Attempt != attempt)
         {
             // A new attempt closes the previous one (the store would too), with its drop marker if any.
-            Close(unitId);
+            if (unit is not null)
+                Close(unitId);
+            // The store takes one attempt of a unit per batch (it drops an older attempt's lines as late): the
+            // previous attempt's lines and close go first.
+            if (closing.TryGetValue(unitId, out var closed) && closed != attempt)
+                Flush();
             units[unitId] = unit = new Unit(attempt);
         }
         unit.Step = step;
@@ -113,7 +120,7 @@ public sealed class PostgresStepLogSink : IStepLogSink
             return;
         if (unit.Dropped > 0)
             AddDropMarker(unitId, unit);
-        closing.Add((unitId, unit.Attempt));
+        closing[unitId] = unit.Attempt;
     }
 
     public Task CloseAllAsync()
@@ -157,7 +164,7 @@ public sealed class PostgresStepLogSink : IStepLogSink
             return;
         var batch = buffer;
         buffer = batch.Count == 0 ? buffer : [];
-        var closes = closing.Count == 0 ? [] : closing.ToArray();
+        var closes = closing.Count == 0 ? [] : closing.Select(c => (c.Key, c.Value)).ToArray();
         closing.Clear();
         // On a pool thread after the previous batch (never on the actor's thread, even when nothing is in flight).
         tail = tail.ContinueWith(_ => StoreAsync(batch, closes, closeRun), CancellationToken.None,
