@@ -9,7 +9,8 @@ namespace Loom.Cluster.Storage;
 /// (<see cref="IStepLogSink"/>); nothing here blocks it.
 /// <para>
 /// <see cref="Write"/> appends the line to an in-memory buffer. <see cref="Flush"/> (the scheduler's 500 ms timer, or
-/// <see cref="Write"/> itself once <see cref="BatchLines"/> lines wait and the store is idle) hands the whole buffer to
+/// <see cref="Write"/> itself once <see cref="BatchLines"/> lines wait and the store is idle, or <see cref="MaxBatchLines"/>
+/// or a quarter of the bound wait) hands the whole buffer to
 /// the store as one <see cref="PostgresStepLogStore.AppendAsync"/> batch, on a pool thread, chained after the previous
 /// batch: a run never has two batches in flight, so seq follows the order of the lines. <see cref="Close"/> notes the
 /// unit's attempt, which is closed after the next batch (so after its lines); <see cref="CloseAllAsync"/> sends what is
@@ -25,11 +26,14 @@ namespace Loom.Cluster.Storage;
 /// </summary>
 public sealed class PostgresStepLogSink : IStepLogSink
 {
-    /// <summary>The default bound of a run's buffered and in-flight lines: 8 MiB.</summary>
-    public const long DefaultMaxBufferedBytes = 8 * 1024 * 1024;
+    /// <summary>The default bound of a run's buffered and in-flight lines: 16 MiB (some 200 000 short lines).</summary>
+    public const long DefaultMaxBufferedBytes = 16 * 1024 * 1024;
 
     /// <summary>A batch goes out before the timer once this many lines wait and the previous batch is stored.</summary>
     public const int BatchLines = 2000;
+
+    /// <summary>A batch goes out before the timer, queued behind the one in flight, once this many lines wait (bigger batches are no faster).</summary>
+    public const int MaxBatchLines = 20_000;
 
     /// <summary>What a buffered line is counted for beside its text (the line's record and strings' headers).</summary>
     public const int LineOverheadBytes = 64;
@@ -48,6 +52,7 @@ public sealed class PostgresStepLogSink : IStepLogSink
     private readonly Dictionary<string, int> closing = new(StringComparer.Ordinal);
     private readonly Dictionary<string, Unit> units = new(StringComparer.Ordinal);
     private Task tail = Task.CompletedTask;
+    private long bufferBytes; // of buffer (not yet handed to the store)
     private long dropped;
     private long droppedReported;
 
@@ -108,7 +113,9 @@ public sealed class PostgresStepLogSink : IStepLogSink
         if (unit.Dropped > 0)
             AddDropMarker(unitId, unit);
         Add(new StepLogLine(runId, unitId, attempt, step, title, line));
-        if (buffer.Count >= BatchLines && tail.IsCompleted)
+        // Early when the store is idle; and, when it is not, before one batch could take the whole bound (so the next
+        // batch is ready as the previous one is stored, instead of lines being dropped while a huge one is).
+        if (buffer.Count >= BatchLines && (tail.IsCompleted || buffer.Count >= MaxBatchLines || bufferBytes >= maxBufferedBytes / 4))
             Flush();
     }
 
@@ -146,7 +153,9 @@ public sealed class PostgresStepLogSink : IStepLogSink
     private void Add(StepLogLine line)
     {
         // A marker may go beyond the bound by its own size: it is small, and losing it would hide the gap.
-        Interlocked.Add(ref bufferedBytes, SizeOf(line.Line));
+        var size = SizeOf(line.Line);
+        Interlocked.Add(ref bufferedBytes, size);
+        bufferBytes += size;
         buffer.Add(line);
     }
 
@@ -164,6 +173,7 @@ public sealed class PostgresStepLogSink : IStepLogSink
             return;
         var batch = buffer;
         buffer = batch.Count == 0 ? buffer : [];
+        bufferBytes = 0;
         var closes = closing.Count == 0 ? [] : closing.Select(c => (c.Key, c.Value)).ToArray();
         closing.Clear();
         // On a pool thread after the previous batch (never on the actor's thread, even when nothing is in flight).
