@@ -43,11 +43,11 @@ public static class LoomHostingExtensions
             new LoomOptionsValidator().ValidateAndThrow(options);
         else if (!embeddedDefault && persistence != new LoomPersistenceOptions())
             new LoomPersistenceOptionsValidator().ValidateAndThrow(persistence);
-        // Step logs at the default size limit, in a rooted folder or none, are valid by construction.
+        // Step logs at the default size limit, in a rooted folder or none, are valid by construction; a host's sink is checked.
         var logs = options.StepLogs;
         if (logs is null)
             new LoomOptionsValidator().ValidateAndThrow(options);
-        else if (logs.MaxFileBytes != LoomStepLogOptions.DefaultMaxFileBytes || logs.RunsFolder is { } runs && !Path.IsPathRooted(runs))
+        else if (logs.SinkFactory is not null || logs.MaxFileBytes != LoomStepLogOptions.DefaultMaxFileBytes || logs.RunsFolder is { } runs && !Path.IsPathRooted(runs))
             new LoomStepLogOptionsValidator().ValidateAndThrow(logs);
     }
 }

@@ -1,4 +1,6 @@
+using Akka.Event;
 using FluentValidation;
+using Loom.Actors.Scheduling;
 using Loom.Actors.Persistence;
 using Loom.Core.Parsing;
 
@@ -28,17 +30,26 @@ public sealed class LoomOptions
 /// <summary>
 /// Step logs: every line a job's steps print (secrets masked) in <c>&lt;RunsFolder&gt;/&lt;run-id&gt;/logs/&lt;unit&gt;.&lt;attempt&gt;.log</c>,
 /// a file only for a job that printed something (see <c>RunLogWriter</c>). The folder is recorded in the run's
-/// <c>RunDefined</c> event.
+/// <c>RunDefined</c> event. A host that keeps them elsewhere (a cluster node: PostgreSQL) sets <see cref="SinkFactory"/>
+/// instead of <see cref="RunsFolder"/>.
 /// </summary>
 public sealed record LoomStepLogOptions
 {
     public const long DefaultMaxFileBytes = 16 * 1024 * 1024;
 
-    /// <summary>A rooted folder (for <c>loom run</c>: <c>&lt;workspace&gt;/.loom/runs</c>); null keeps no step logs.</summary>
+    /// <summary>A rooted folder (for <c>loom run</c>: <c>&lt;workspace&gt;/.loom/runs</c>); null keeps no step logs (unless <see cref="SinkFactory"/> is set). Not with <see cref="SinkFactory"/>.</summary>
     public string? RunsFolder { get; set; }
 
-    /// <summary>The most output kept per log file; what follows is counted, not kept, and a last line says so.</summary>
+    /// <summary>The most output kept per log file (per unit attempt); what follows is counted, not kept, and a last line says so.</summary>
     public long MaxFileBytes { get; set; } = DefaultMaxFileBytes;
+
+    /// <summary>
+    /// Where each run's step output goes instead of files: called once by each run's scheduler as it is created, on
+    /// its thread, with the run's id and the scheduler's log (for the sink's own warnings); the sink is then called on
+    /// that thread only (see <c>IStepLogSink</c>) and must apply <see cref="MaxFileBytes"/> per unit attempt itself.
+    /// Null (the default) writes files under <see cref="RunsFolder"/>. Not with <see cref="RunsFolder"/>.
+    /// </summary>
+    public Func<string, ILoggingAdapter, IStepLogSink>? SinkFactory { get; set; }
 
     /// <summary>The logs folder of run <paramref name="runId"/>; null when no step logs are kept.</summary>
     public string? FolderOf(string runId) => RunsFolder is null ? null : Path.Combine(RunsFolder, runId, "logs");
@@ -135,6 +146,8 @@ public sealed class LoomStepLogOptionsValidator : AbstractValidator<LoomStepLogO
         RuleFor(o => o.RunsFolder)
             .Must(Path.IsPathRooted).When(o => o.RunsFolder is not null)
             .WithMessage("'Runs Folder' must be a rooted path.");
+        RuleFor(o => o.RunsFolder).Null().When(o => o.SinkFactory is not null)
+            .WithMessage("'Runs Folder' and 'Sink Factory' each choose where step logs go: set one of them.");
     }
 }
 

@@ -79,8 +79,9 @@ public static class RunLogFiles
 /// its thread: a line is appended to its job's buffer there, and the buffers go to disk on pool threads, one write
 /// after another, when one fills, when the job ends, on <see cref="Flush"/> (a timer, for <c>loom logs --follow</c>)
 /// and at the end of the run. A job that prints nothing costs nothing; a disk that fails loses the logs, never the run.
+/// The run's default <see cref="IStepLogSink"/>.
 /// </summary>
-public sealed class RunLogWriter(string folder, long maxFileBytes, ILoggingAdapter log)
+public sealed class RunLogWriter(string folder, long maxFileBytes, ILoggingAdapter log) : IStepLogSink
 {
     private const int ChunkChars = 32 * 1024;
     private readonly Dictionary<string, UnitLog> open = new(StringComparer.Ordinal);

@@ -45,7 +45,7 @@ public sealed class SchedulerActor : ReceivePersistentActor, IWithTimers
     private readonly string persistenceId;
     private readonly RunDefined? definition;
     private readonly int snapshotEvery;
-    private readonly RunLogWriter? logs;
+    private readonly IStepLogSink? logs;
     private IActorRef subscriber = ActorRefs.Nobody;
     // Events handed to the journal and not yet written, and events since the last snapshot.
     private int unwritten;
@@ -63,7 +63,9 @@ public sealed class SchedulerActor : ReceivePersistentActor, IWithTimers
         state = new RunState(plan, contexts);
         this.workspace = workspace;
         this.definition = definition;
-        if (stepLogs?.FolderOf(plan.RunId) is { } logFolder)
+        if (stepLogs?.SinkFactory is { } sink)
+            logs = sink(plan.RunId, log);
+        else if (stepLogs?.FolderOf(plan.RunId) is { } logFolder)
             logs = new RunLogWriter(logFolder, stepLogs.MaxFileBytes, log);
         persistenceId = PersistenceIdOf(plan.RunId);
         if (persistence?.EffectiveJournalPluginId is { } journal)
@@ -236,7 +238,7 @@ public sealed class SchedulerActor : ReceivePersistentActor, IWithTimers
 
     private void Publish(IRunEvent e) => subscriber.Tell(e);
 
-    /// <summary>The run's last event goes out once its step logs are on disk too: <c>loom logs</c> after <c>loom run</c> reads them whole.</summary>
+    /// <summary>The run's last event goes out once its step logs are stored too (on disk, or the host's sink): <c>loom logs</c> after <c>loom run</c> reads them whole.</summary>
     private void Finish(IRunEvent finished)
     {
         if (logs is not { Started: true })
@@ -253,7 +255,7 @@ public sealed class SchedulerActor : ReceivePersistentActor, IWithTimers
         var unit = state[o.JobId];
         var first = !logs!.Started;
         logs.Write(o.JobId, unit.Attempt, o.Step, unit.CurrentStep, o.Line);
-        // Buffered lines reach the file at least this often, for 'loom logs --follow'; a run without output has no timer.
+        // Buffered lines reach the file (or the sink's store) at least this often, for 'loom logs --follow'; a run without output has no timer.
         if (first)
             Timers.StartPeriodicTimer(FlushLogs.Instance, FlushLogs.Instance, FlushInterval);
     }
