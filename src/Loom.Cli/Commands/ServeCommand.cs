@@ -57,20 +57,27 @@ public static class ServeCommand
         ["--management-port"] = "ManagementPort",
     };
 
-    public static async Task<int> ExecuteAsync(string[] args)
+    public static async Task<int> ExecuteAsync(string[] args) => await RunAsync(SettingsOf(args));
+
+    /// <summary>
+    /// What a <c>loom serve</c> command line sets, as configuration keys (<c>Loom:Node:Port</c>), read and checked like every other
+    /// source; a <see cref="UsageException"/> for an unknown option or a stray argument. (The deploy tests check the systemd unit's
+    /// and the StatefulSet's arguments with it.)
+    /// </summary>
+    public static List<KeyValuePair<string, string?>> SettingsOf(IReadOnlyList<string> args)
     {
         var line = CommandLine.Parse(args, Flags, new HashSet<string>(Keys.Keys) { "--seed" });
         if (line.File is { } unexpected)
             throw new UsageException($"unexpected argument '{unexpected}' (loom serve takes options only; see 'loom serve --help')");
-        return await RunAsync(line);
+        return Overrides(line);
     }
 
-    private static async Task<int> RunAsync(CommandLine line)
+    private static async Task<int> RunAsync(List<KeyValuePair<string, string?>> overrides)
     {
         LoomNode node;
         try
         {
-            var configuration = NodeConfiguration.Build(Environment.CurrentDirectory, Overrides(line));
+            var configuration = NodeConfiguration.Build(Environment.CurrentDirectory, overrides);
             var options = NodeConfiguration.Load(configuration);
             node = LoomNode.Build(options, configure: null, configuration);
         }

@@ -60,6 +60,13 @@ public sealed class LoomNode : IAsyncDisposable
         DefaultMaxParallel = 10_000,
     };
 
+    /// <summary>
+    /// The longest a graceful stop may take before the host gives up: the drain (<see cref="NodeOptions.DrainTimeout"/>, then
+    /// abandoned jobs' hand-back) and 60 s for leaving the cluster and handing singletons over. A supervisor's stop timeout
+    /// (systemd's TimeoutStopSec, Kubernetes' terminationGracePeriodSeconds, compose's stop_grace_period) should exceed it.
+    /// </summary>
+    public static TimeSpan ShutdownTimeoutOf(NodeOptions options) => options.DrainTimeout + DrainMargin + TimeSpan.FromSeconds(60);
+
     public static string StateFolder(NodeOptions options) => Path.Combine(Path.GetFullPath(options.Workspace), "state");
 
     public static string RunsFolder(NodeOptions options) => Path.Combine(Path.GetFullPath(options.Workspace), "runs");
@@ -92,7 +99,7 @@ public sealed class LoomNode : IAsyncDisposable
             });
             builder.Services.Configure<ConsoleLifetimeOptions>(o => o.SuppressStatusMessages = true);
             // Drain, leave and hand over must finish before the host gives up on stopping.
-            builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = options.DrainTimeout + DrainMargin + TimeSpan.FromSeconds(60));
+            builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = ShutdownTimeoutOf(options));
             builder.Services.AddAkka("loom", akka => Configure(akka, options, configure, configuration));
             return new LoomNode(builder.Build(), options, workspaceLock);
         }
