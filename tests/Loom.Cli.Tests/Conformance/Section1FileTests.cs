@@ -9,6 +9,7 @@ public abstract class Section1FileTests(ConformanceCluster? cluster) : Conforman
     public sealed class OnCluster(ConformanceCluster cluster) : Section1FileTests(cluster);
 
     [Case]
+    [DiffersOnCluster("a .loom.yml without name: is named after the folder of its path as resolved on the coordinator's node (the folder loom serve runs in), not the submitter's folder: WorkflowFactory.DefaultName does Path.GetFullPath(displayPath) where the guardian parses the text, and SubmitRun carries no name")]
     public async Task The_name_defaults_to_the_folder_for_dot_loom_yml_and_the_name_key_wins()
     {
         using var ws = NewWorkspace("jobs: { a: { steps: [ { run: 'true' } ] } }");
@@ -115,6 +116,7 @@ public abstract class Section1FileTests(ConformanceCluster? cluster) : Conforman
     }
 
     [Case]
+    [DiffersOnCluster(ConformanceCluster.EmptyFolders)]
     public async Task Defaults_run_sets_shell_and_working_directory_with_the_job_over_the_workflow_and_the_step_over_both()
     {
         using var ws = NewWorkspace("""
