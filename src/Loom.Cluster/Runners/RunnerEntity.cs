@@ -130,7 +130,21 @@ public sealed class RunnerEntity : UntypedActor
         Context.Watch(runner);
         // Steps may tell which node runs them (as GitHub's RUNNER_NAME).
         var env = new Dictionary<string, string>(Job.Env, StringComparer.Ordinal) { ["LOOM_NODE"] = NodeShards.AddressOf(node.ShardId).ToString() };
-        runner.Tell(new RunnerProtocol.RunJob(start!.RunId, folder, Job with { Env = env }));
+        runner.Tell(new RunnerProtocol.RunJob(start!.RunId, folder, Job with { Env = env, ContextsJson = WithWorkspace(Job.ContextsJson, folder) }));
+    }
+
+    /// <summary>
+    /// The job's contexts with <c>loom.workspace</c> (and so <c>github.workspace</c>) naming the folder its steps run in on this
+    /// node, as <c>$LOOM_WORKSPACE</c> does: the submitter's folder, which the scheduler put there, is on another machine.
+    /// </summary>
+    internal static string WithWorkspace(string contextsJson, string folder)
+    {
+        if (!contextsJson.Contains("\"workspace\"", StringComparison.Ordinal)
+            || System.Text.Json.Nodes.JsonNode.Parse(contextsJson) is not System.Text.Json.Nodes.JsonObject contexts
+            || contexts["loom"] is not System.Text.Json.Nodes.JsonObject loom || !loom.ContainsKey("workspace"))
+            return contextsJson;
+        loom["workspace"] = folder;
+        return contexts.ToJsonString();
     }
 
     /// <summary>The runner's reports go to the scheduler as they are; the node's gate keeps the step processes it starts.</summary>

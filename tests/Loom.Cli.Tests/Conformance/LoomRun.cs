@@ -32,15 +32,17 @@ public sealed class LoomRun
 
     public static async Task<LoomRun> JsonAsync(Workspace ws, IDictionary<string, string> env, params string[] args)
     {
-        using var loom = LoomProcess.Start(ws.Root, env, ["run", "--json", .. args]);
+        using var loom = LoomProcess.Start(ws.Root, env, ws.LoomArgs(["run", "--json", .. args]));
         var exit = await loom.WaitAsync();
+        ws.Noticed(loom.Stdout);
         return new LoomRun(exit, loom.Stdout, loom.Stderr);
     }
 
     public static async Task<LoomRun> PlainAsync(Workspace ws, IDictionary<string, string> env, params string[] args)
     {
-        using var loom = LoomProcess.Start(ws.Root, env, ["run", "--plain", .. args]);
+        using var loom = LoomProcess.Start(ws.Root, env, ws.LoomArgs(["run", "--plain", .. args]));
         var exit = await loom.WaitAsync();
+        ws.Noticed(loom.Stdout);
         return new LoomRun(exit, loom.Stdout, loom.Stderr);
     }
 

@@ -1,12 +1,18 @@
 namespace Loom.Cli.Tests.Conformance;
 
 /// <summary>Spec §1: the workflow file's top-level keys.</summary>
-public sealed class Section1FileTests
+public abstract class Section1FileTests(ConformanceCluster? cluster) : ConformanceTests(cluster)
 {
-    [Fact]
+    public sealed class Local() : Section1FileTests(null);
+
+    [ClusterMode, Collection(ConformanceCluster.Collection)]
+    public sealed class OnCluster(ConformanceCluster cluster) : Section1FileTests(cluster);
+
+    [Case]
+    [DiffersOnCluster("a .loom.yml without name: is named after the folder of its path as resolved on the coordinator's node (the folder loom serve runs in), not the submitter's folder: WorkflowFactory.DefaultName does Path.GetFullPath(displayPath) where the guardian parses the text, and SubmitRun carries no name")]
     public async Task The_name_defaults_to_the_folder_for_dot_loom_yml_and_the_name_key_wins()
     {
-        using var ws = new Workspace("jobs: { a: { steps: [ { run: 'true' } ] } }");
+        using var ws = NewWorkspace("jobs: { a: { steps: [ { run: 'true' } ] } }");
         var run = await LoomRun.JsonAsync(ws);
         Assert.True(run.Exit == 0, run.Transcript);
         Assert.Equal(Path.GetFileName(ws.Root), run.Of("runStarted").Single().GetProperty("workflow").GetString());
@@ -17,19 +23,19 @@ public sealed class Section1FileTests
         Assert.Equal("my ci", run.Of("runStarted").Single().GetProperty("workflow").GetString());
     }
 
-    [Fact]
+    [Case]
     public async Task The_name_of_any_other_file_defaults_to_its_path_as_given()
     {
-        using var ws = new Workspace("jobs: { a: { steps: [ { run: 'true' } ] } }", "ci.yml");
+        using var ws = NewWorkspace("jobs: { a: { steps: [ { run: 'true' } ] } }", "ci.yml");
         var run = await LoomRun.JsonAsync(ws, "ci.yml");
         Assert.True(run.Exit == 0, run.Transcript);
         Assert.Equal("ci.yml", run.Of("runStarted").Single().GetProperty("workflow").GetString());
     }
 
-    [Fact]
+    [Case]
     public async Task Env_is_layered_workflow_then_job_then_step_and_scalars_become_strings()
     {
-        using var ws = new Workspace("""
+        using var ws = NewWorkspace("""
             env:
               LEVEL: workflow
               FROM_WORKFLOW: w
@@ -57,10 +63,10 @@ public sealed class Section1FileTests
         Assert.Equal("1|2.5|true||1|true\n", ws.Read("scalars.txt"));
     }
 
-    [Fact]
+    [Case]
     public async Task On_permissions_run_name_and_x_keys_are_accepted_and_ignored_while_other_unknown_keys_are_errors()
     {
-        using var ws = new Workspace("""
+        using var ws = NewWorkspace("""
             on:
               push: { branches: [main] }
               pull_request:
@@ -86,33 +92,34 @@ public sealed class Section1FileTests
                 steps:
                   - run: touch bad-ran.txt
             """);
-        var (exit, _, stderr) = await LoomProcess.RunAsync(ws.Root, "run", "bad.yml");
+        var (exit, _, stderr) = await ws.LoomAsync("run", "bad.yml");
         Assert.Equal(2, exit);
         Assert.Contains("bad.yml:3:5: error:", stderr);
         Assert.Contains("y-note", stderr);
         Assert.False(ws.Exists("bad-ran.txt"));
     }
 
-    [Fact]
+    [Case]
     public async Task A_duplicate_job_id_is_an_error_at_its_second_occurrence()
     {
-        using var ws = new Workspace("""
+        using var ws = NewWorkspace("""
             jobs:
               build:
                 steps: [ { run: touch first.txt } ]
               build:
                 steps: [ { run: touch second.txt } ]
             """);
-        var (exit, _, stderr) = await LoomProcess.RunAsync(ws.Root, "run");
+        var (exit, _, stderr) = await ws.LoomAsync("run");
         Assert.Equal(2, exit);
         Assert.Contains(".loom.yml:4:3: error:", stderr);
         Assert.False(ws.Exists("first.txt") || ws.Exists("second.txt"));
     }
 
-    [Fact]
+    [Case]
+    [DiffersOnCluster(ConformanceCluster.EmptyFolders)]
     public async Task Defaults_run_sets_shell_and_working_directory_with_the_job_over_the_workflow_and_the_step_over_both()
     {
-        using var ws = new Workspace("""
+        using var ws = NewWorkspace("""
             defaults:
               run:
                 shell: python
@@ -143,6 +150,10 @@ public sealed class Section1FileTests
         Assert.Equal("step-dir bash\n", ws.Read("step-dir/where.txt"));
     }
 
+    private const string ConcurrencyGroups = "a workflow's concurrency group is held by a file lock in the submitter's .loom/ (RunCommand, GroupLock), "
+        + "which loom run --cluster does not take and the cluster's coordinator does not replace: two runs of one group overlap and cancel-in-progress cancels nothing. "
+        + "(The case's runs also see each other through the workspace folder, which runs on a cluster do not share.)";
+
     // Each job records which other jobs were running when it started, then stays a moment.
     private static string OverlapJobs(int count, string prefix = "") => string.Concat(Enumerable.Range(1, count).Select(i => $"""
           {prefix}job{i}:
@@ -162,30 +173,32 @@ public sealed class Section1FileTests
 
         """;
 
-    [Fact]
+    [Case]
+    [NotOnCluster("the jobs see each other through files in the workspace; jobs of one run on different nodes do not share files (each node has its own copy of the workspace), so the case would prove nothing")]
     public async Task Max_parallel_in_the_file_keeps_jobs_from_overlapping()
     {
-        using var ws = new Workspace("max-parallel: 1\njobs:\n" + OverlapJobs(3));
+        using var ws = NewWorkspace("max-parallel: 1\njobs:\n" + OverlapJobs(3));
         var run = await LoomRun.JsonAsync(ws);
         Assert.True(run.Exit == 0, run.Transcript);
         for (var i = 1; i <= 3; i++)
             Assert.True(ws.Read($"seen.job{i}") == "", $"job{i} started while {ws.Read($"seen.job{i}").Trim()} ran");
     }
 
-    [Fact]
+    [Case]
+    [NotOnCluster("the jobs wait for each other through files in the workspace; jobs of one run on different nodes do not share files (each node has its own copy of the workspace)")]
     public async Task Max_parallel_in_the_file_allows_that_many_at_once_and_the_command_line_wins()
     {
-        using (var ws = new Workspace("max-parallel: 2\njobs:\n" + Barrier))
+        using (var ws = NewWorkspace("max-parallel: 2\njobs:\n" + Barrier))
         {
             var run = await LoomRun.JsonAsync(ws);
             Assert.True(run.Exit == 0, run.Transcript);
         }
-        using (var ws = new Workspace("max-parallel: 1\njobs:\n" + Barrier))
+        using (var ws = NewWorkspace("max-parallel: 1\njobs:\n" + Barrier))
         {
             var run = await LoomRun.JsonAsync(ws, "-j", "2");
             Assert.True(run.Exit == 0, run.Transcript);
         }
-        using (var ws = new Workspace("max-parallel: 3\njobs:\n" + OverlapJobs(3)))
+        using (var ws = NewWorkspace("max-parallel: 3\njobs:\n" + OverlapJobs(3)))
         {
             var run = await LoomRun.JsonAsync(ws, "-j", "1");
             Assert.True(run.Exit == 0, run.Transcript);
@@ -194,10 +207,11 @@ public sealed class Section1FileTests
         }
     }
 
-    [Fact]
+    [Case]
+    [DiffersOnCluster(ConcurrencyGroups)]
     public async Task Runs_of_one_concurrency_group_do_not_overlap()
     {
-        using var ws = new Workspace("""
+        using var ws = NewWorkspace("""
             concurrency: deploy-${{ loom.ref }}
             jobs:
               deploy:
@@ -209,9 +223,9 @@ public sealed class Section1FileTests
                       sleep 1
                       rm "running.$LOOM_RUN_ID"
             """);
-        using var first = LoomProcess.Start(ws.Root, "run", "--json");
+        using var first = ws.StartLoom("run", "--json");
         await ws.WaitForFileAsync("started.txt");
-        using var second = LoomProcess.Start(ws.Root, "run", "--json");
+        using var second = ws.StartLoom("run", "--json");
         Assert.Equal(0, await first.WaitAsync());
         Assert.Equal(0, await second.WaitAsync());
         var seen = Directory.GetFiles(ws.Root, "seen.*");
@@ -219,10 +233,11 @@ public sealed class Section1FileTests
         Assert.All(seen, file => Assert.True(File.ReadAllText(file) == "", $"{Path.GetFileName(file)} overlapped {File.ReadAllText(file)}"));
     }
 
-    [Fact]
+    [Case]
+    [DiffersOnCluster(ConcurrencyGroups)]
     public async Task Cancel_in_progress_cancels_the_older_run_of_the_group()
     {
-        using var ws = new Workspace("""
+        using var ws = NewWorkspace("""
             concurrency: { group: deploy, cancel-in-progress: true }
             jobs:
               deploy:
@@ -233,9 +248,9 @@ public sealed class Section1FileTests
                       sleep 20
                       touch older.finished
             """);
-        using var older = LoomProcess.Start(ws.Root, "run", "--json");
+        using var older = ws.StartLoom("run", "--json");
         await ws.WaitForFileAsync("older.started");
-        using var newer = LoomProcess.Start(ws.Root, "run", "--json");
+        using var newer = ws.StartLoom("run", "--json");
         Assert.Equal(0, await newer.WaitAsync());
         var olderExit = await older.WaitAsync();
         var olderRun = LoomRun.FromFinished(olderExit, older.Stdout, older.Stderr);

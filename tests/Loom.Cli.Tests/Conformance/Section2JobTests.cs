@@ -3,12 +3,18 @@ using System.Text.Json;
 namespace Loom.Cli.Tests.Conformance;
 
 /// <summary>Spec §2: jobs — needs, if, continue-on-error, timeouts, outputs, matrix, retry.</summary>
-public sealed class Section2JobTests
+public abstract class Section2JobTests(ConformanceCluster? cluster) : ConformanceTests(cluster)
 {
-    [Fact]
+    public sealed class Local() : Section2JobTests(null);
+
+    [ClusterMode, Collection(ConformanceCluster.Collection)]
+    public sealed class OnCluster(ConformanceCluster cluster) : Section2JobTests(cluster);
+
+    [Case]
+    [NotOnCluster("the jobs append to one file, order.txt; jobs of one run on different nodes do not share files (each node has its own copy of the workspace)")]
     public async Task Needs_orders_jobs_in_string_and_list_form()
     {
-        using var ws = new Workspace("""
+        using var ws = NewWorkspace("""
             jobs:
               deploy:
                 needs: [test, lint]
@@ -24,17 +30,17 @@ public sealed class Section2JobTests
             """);
         var run = await LoomRun.JsonAsync(ws, "-j", "4");
         Assert.True(run.Exit == 0, run.Transcript);
-        var order = File.ReadAllLines(ws.PathOf("order.txt"));
+        var order = ws.ReadLines("order.txt");
         Assert.Equal(4, order.Length);
         Assert.Equal("build", order[0]);
         Assert.Equal(["lint", "test"], order[1..3].Order());
         Assert.Equal("deploy", order[3]);
     }
 
-    [Fact]
+    [Case]
     public async Task If_uses_status_functions_an_implicit_success_and_a_skip_propagates_down_the_chain()
     {
-        using var ws = new Workspace("""
+        using var ws = NewWorkspace("""
             jobs:
               broken:
                 steps: [ { run: exit 1 } ]
@@ -81,10 +87,10 @@ public sealed class Section2JobTests
         Assert.Equal("skipped\n", ws.Read("finally.txt"));
     }
 
-    [Fact]
+    [Case]
     public async Task A_job_with_continue_on_error_fails_but_its_dependents_see_success_and_the_workflow_succeeds()
     {
-        using var ws = new Workspace("""
+        using var ws = NewWorkspace("""
             jobs:
               flaky:
                 continue-on-error: true
@@ -100,10 +106,10 @@ public sealed class Section2JobTests
         Assert.Equal("success\n", ws.Read("dependent.txt"));
     }
 
-    [Fact]
+    [Case]
     public async Task A_job_timeout_in_fractions_of_a_minute_cancels_the_job_runs_its_always_steps_and_fails_the_workflow()
     {
-        using var ws = new Workspace("""
+        using var ws = NewWorkspace("""
             jobs:
               slow:
                 timeout-minutes: 0.02
@@ -128,10 +134,10 @@ public sealed class Section2JobTests
         Assert.False(ws.Exists("after.ran"));
     }
 
-    [Fact]
+    [Case]
     public async Task Job_outputs_reach_dependents_through_needs_with_the_result()
     {
-        using var ws = new Workspace("""
+        using var ws = NewWorkspace("""
             jobs:
               version:
                 outputs:
@@ -152,10 +158,10 @@ public sealed class Section2JobTests
         Assert.Equal("1.2.3", outputs.GetProperty("number").GetString());
     }
 
-    [Fact]
+    [Case]
     public async Task A_matrix_is_the_cartesian_product_with_include_and_exclude_applied_as_in_github()
     {
-        using var ws = new Workspace("""
+        using var ws = NewWorkspace("""
             jobs:
               build:
                 strategy:
@@ -172,7 +178,7 @@ public sealed class Section2JobTests
             """);
         var run = await LoomRun.JsonAsync(ws);
         Assert.True(run.Exit == 0, run.Transcript);
-        var cells = Directory.GetFiles(ws.Root, "cell-*").Select(Path.GetFileName).Order().ToList();
+        var cells = ws.Files("cell-*");
         Assert.Equal(["cell-linux-asan-", "cell-linux-debug-", "cell-linux-release-", "cell-mac-release-x"], cells);
         var ids = run.Of("matrixExpanded", "build").Single().GetProperty("cells").EnumerateArray()
             .Select(c => c.GetProperty("id").GetString()).ToList();
@@ -183,10 +189,10 @@ public sealed class Section2JobTests
         Assert.Equal("success", run.Result("build (linux, debug)"));
     }
 
-    [Fact]
+    [Case]
     public async Task Fail_fast_cancels_the_remaining_cells_when_one_fails()
     {
-        using var ws = new Workspace("""
+        using var ws = NewWorkspace("""
             jobs:
               test:
                 strategy:
@@ -205,10 +211,10 @@ public sealed class Section2JobTests
         Assert.Equal("cancelled", run.ResultOrSkipped("test (3)"));
     }
 
-    [Fact]
+    [Case]
     public async Task Without_fail_fast_every_cell_runs_and_the_workflow_still_fails()
     {
-        using var ws = new Workspace("""
+        using var ws = NewWorkspace("""
             jobs:
               test:
                 strategy:
@@ -226,10 +232,11 @@ public sealed class Section2JobTests
         Assert.Equal("success", run.Result("test (3)"));
     }
 
-    [Fact]
+    [Case]
+    [NotOnCluster("the cells see and wait for each other through files in the workspace; jobs of one run on different nodes do not share files (each node has its own copy of the workspace)")]
     public async Task Strategy_max_parallel_bounds_the_cells_running_at_once()
     {
-        using var ws = new Workspace("""
+        using var ws = NewWorkspace("""
             jobs:
               serial:
                 strategy:
@@ -253,10 +260,11 @@ public sealed class Section2JobTests
             Assert.True(ws.Read($"serial.seen.{n}") == "", $"cell {n} overlapped {ws.Read($"serial.seen.{n}")}");
     }
 
-    [Fact]
+    [Case]
+    [NotOnCluster("collect counts the done-* files the cells wrote; jobs of one run on different nodes do not share files (each node has its own copy of the workspace)")]
     public async Task A_matrix_from_a_needs_output_expands_at_run_time_and_its_dependents_wait_for_every_cell_and_see_each_cell()
     {
-        using var ws = new Workspace("""
+        using var ws = NewWorkspace("""
             jobs:
               plan:
                 outputs:
@@ -310,10 +318,10 @@ public sealed class Section2JobTests
         }
     }
 
-    [Fact]
+    [Case]
     public async Task A_whole_matrix_with_include_may_come_from_fromJSON()
     {
-        using var ws = new Workspace("""
+        using var ws = NewWorkspace("""
             jobs:
               plan:
                 outputs:
@@ -330,13 +338,13 @@ public sealed class Section2JobTests
             """);
         var run = await LoomRun.JsonAsync(ws);
         Assert.True(run.Exit == 0, run.Transcript);
-        Assert.Equal(["cell-a-x", "cell-b-"], Directory.GetFiles(ws.Root, "cell-*").Select(Path.GetFileName).Order());
+        Assert.Equal(["cell-a-x", "cell-b-"], ws.Files("cell-*"));
     }
 
-    [Fact]
+    [Case]
     public async Task Needs_result_of_a_matrix_is_failure_when_any_cell_failed()
     {
-        using var ws = new Workspace("""
+        using var ws = NewWorkspace("""
             jobs:
               build:
                 strategy:
@@ -356,10 +364,11 @@ public sealed class Section2JobTests
         Assert.Equal("failure", run.Result("build (2)"));
     }
 
-    [Fact]
+    [Case]
+    [NotOnCluster("the attempts count themselves in a file of the workspace, and an attempt may run on another node than the one before; jobs of one run on different nodes do not share files (each node has its own copy of the workspace)")]
     public async Task Retry_reruns_a_failed_job_until_it_succeeds_or_runs_out_of_attempts()
     {
-        using var ws = new Workspace("""
+        using var ws = NewWorkspace("""
             jobs:
               flaky:
                 retry: { max-attempts: 3, backoff-seconds: 0 }
@@ -383,15 +392,15 @@ public sealed class Section2JobTests
         Assert.True(ws.Exists("after-flaky.ran"));
         Assert.Equal([1, 2], run.Attempts("hopeless"));
         Assert.Equal("failure", run.Result("hopeless"));
-        Assert.Equal(2, File.ReadAllLines(ws.PathOf("hopeless.count")).Length);
+        Assert.Equal(2, ws.ReadLines("hopeless.count").Length);
         var retrying = run.Of("jobFinished", "hopeless").Select(e => e.GetProperty("retrying").GetBoolean()).ToList();
         Assert.Equal([true, false], retrying);
     }
 
-    [Fact]
+    [Case]
     public async Task Retry_backoff_doubles_before_each_further_attempt()
     {
-        using var ws = new Workspace("""
+        using var ws = NewWorkspace("""
             jobs:
               hopeless:
                 retry: { max-attempts: 3, backoff-seconds: 0.1 }
@@ -404,10 +413,10 @@ public sealed class Section2JobTests
         Assert.Equal([TimeSpan.FromSeconds(0.1), TimeSpan.FromSeconds(0.2)], delays.Take(2));
     }
 
-    [Fact]
+    [Case]
     public async Task Runs_on_accepts_a_label_a_list_and_an_expression()
     {
-        using var ws = new Workspace("""
+        using var ws = NewWorkspace("""
             jobs:
               one:
                 runs-on: ubuntu-latest
@@ -425,10 +434,10 @@ public sealed class Section2JobTests
         Assert.True(ws.Exists("one.ran") && ws.Exists("many.ran") && ws.Exists("computed.ran"));
     }
 
-    [Fact]
+    [Case]
     public async Task A_job_name_is_evaluated_per_cell_and_shown_as_the_jobs_title()
     {
-        using var ws = new Workspace("""
+        using var ws = NewWorkspace("""
             jobs:
               build:
                 name: Build ${{ matrix.os }}
@@ -445,10 +454,10 @@ public sealed class Section2JobTests
         Assert.Equal("Plain name", run.Of("jobStarted", "plain").Single().GetProperty("title").GetString());
     }
 
-    [Fact]
+    [Case]
     public async Task A_cell_with_continue_on_error_from_the_matrix_fails_without_cancelling_its_siblings_or_the_workflow()
     {
-        using var ws = new Workspace("""
+        using var ws = NewWorkspace("""
             jobs:
               test:
                 continue-on-error: ${{ matrix.experimental }}
@@ -473,10 +482,10 @@ public sealed class Section2JobTests
         Assert.Equal("success\n", ws.Read("after.txt"));
     }
 
-    [Fact]
+    [Case]
     public async Task Fail_fast_may_be_an_expression()
     {
-        using var ws = new Workspace("""
+        using var ws = NewWorkspace("""
             jobs:
               test:
                 strategy:

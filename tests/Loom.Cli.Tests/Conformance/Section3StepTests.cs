@@ -1,12 +1,17 @@
 namespace Loom.Cli.Tests.Conformance;
 
 /// <summary>Spec §3: steps — shells, environment, the job files and step results.</summary>
-public sealed class Section3StepTests
+public abstract class Section3StepTests(ConformanceCluster? cluster) : ConformanceTests(cluster)
 {
-    [Fact]
+    public sealed class Local() : Section3StepTests(null);
+
+    [ClusterMode, Collection(ConformanceCluster.Collection)]
+    public sealed class OnCluster(ConformanceCluster cluster) : Section3StepTests(cluster);
+
+    [Case]
     public async Task A_step_is_titled_by_its_name_or_else_its_first_line_and_addressed_by_its_id()
     {
-        using var ws = new Workspace("""
+        using var ws = NewWorkspace("""
             jobs:
               titled:
                 steps:
@@ -25,10 +30,10 @@ public sealed class Section3StepTests
         Assert.Equal("42\n", ws.Read("answer.txt"));
     }
 
-    [Fact]
+    [Case]
     public async Task Bash_sh_python_and_a_command_template_each_run_the_script_their_way()
     {
-        using var ws = new Workspace("""
+        using var ws = NewWorkspace("""
             jobs:
               shells:
                 steps:
@@ -52,10 +57,10 @@ public sealed class Section3StepTests
         Assert.False(ws.Exists("template.txt"));
     }
 
-    [Fact]
+    [Case]
     public async Task The_default_shell_stops_at_the_first_error_but_lacks_pipefail_which_shell_bash_adds()
     {
-        using var ws = new Workspace("""
+        using var ws = NewWorkspace("""
             jobs:
               shells:
                 steps:
@@ -86,10 +91,11 @@ public sealed class Section3StepTests
         Assert.False(ws.Exists("sh-after-false.txt"));
     }
 
-    [Fact]
+    [Case]
+    [DiffersOnCluster(ConformanceCluster.EmptyFolders)]
     public async Task Working_directory_is_relative_to_the_workspace_and_a_missing_folder_fails_the_step()
     {
-        using var ws = new Workspace("""
+        using var ws = NewWorkspace("""
             jobs:
               dirs:
                 steps:
@@ -104,15 +110,15 @@ public sealed class Section3StepTests
         Directory.CreateDirectory(ws.PathOf("tools/sub"));
         var run = await LoomRun.JsonAsync(ws);
         Assert.True(run.Exit == 0, run.Transcript);
-        Assert.Equal(Path.Combine(ws.Root, "tools", "sub") + "\n", ws.Read("tools/sub/here.txt"));
+        Assert.Equal(Path.Combine(ws.RootOf("tools/sub/here.txt"), "tools", "sub") + "\n", ws.Read("tools/sub/here.txt"));
         Assert.Equal("failure\n", ws.Read("missing.txt"));
         Assert.False(ws.Exists("missing-ran.txt"));
     }
 
-    [Fact]
+    [Case]
     public async Task Step_env_wins_over_job_env_and_loom_env_while_loom_variables_win_over_everything()
     {
-        using var ws = new Workspace("""
+        using var ws = NewWorkspace("""
             env: { A: workflow, B: workflow, C: workflow }
             jobs:
               layers:
@@ -129,10 +135,10 @@ public sealed class Section3StepTests
         Assert.Equal("job from-loom-env step job-ci layers true\n", ws.Read("layers.txt"));
     }
 
-    [Fact]
+    [Case]
     public async Task Loom_output_takes_name_value_lines_and_heredoc_blocks_as_step_outputs()
     {
-        using var ws = new Workspace("""
+        using var ws = NewWorkspace("""
             jobs:
               outputs:
                 steps:
@@ -158,10 +164,10 @@ public sealed class Section3StepTests
         Assert.Equal("line 1\nline 2\n", ws.Read("multi.txt"));
     }
 
-    [Fact]
+    [Case]
     public async Task Loom_env_reaches_later_steps_of_the_job_only()
     {
-        using var ws = new Workspace("""
+        using var ws = NewWorkspace("""
             jobs:
               setter:
                 steps:
@@ -187,10 +193,10 @@ public sealed class Section3StepTests
         Assert.Equal("[]\n", ws.Read("other-job.txt"));
     }
 
-    [Fact]
+    [Case]
     public async Task Loom_path_lines_are_prepended_to_path_for_later_steps()
     {
-        using var ws = new Workspace("""
+        using var ws = NewWorkspace("""
             jobs:
               tools:
                 steps:
@@ -207,13 +213,13 @@ public sealed class Section3StepTests
         Assert.True(run.Exit == 0, run.Transcript);
         Assert.Equal("none\n", ws.Read("same-step.txt"));
         Assert.Equal("tool-ran\n", ws.Read("tool.txt"));
-        Assert.Equal(Path.Combine(ws.Root, "bin") + "\n", ws.Read("path-head.txt"));
+        Assert.Equal(Path.Combine(ws.RootOf("path-head.txt"), "bin") + "\n", ws.Read("path-head.txt"));
     }
 
-    [Fact]
+    [Case]
     public async Task Loom_step_summary_becomes_a_step_summary_event()
     {
-        using var ws = new Workspace("""
+        using var ws = NewWorkspace("""
             jobs:
               report:
                 steps:
@@ -227,10 +233,10 @@ public sealed class Section3StepTests
         Assert.Equal("## Results\n- all green\n", summary);
     }
 
-    [Fact]
+    [Case]
     public async Task The_github_variables_name_the_same_files_and_folder_and_work_the_same()
     {
-        using var ws = new Workspace("""
+        using var ws = NewWorkspace("""
             jobs:
               compat:
                 steps:
@@ -251,10 +257,10 @@ public sealed class Section3StepTests
         Assert.Equal("summary via github\n", run.Of("stepSummary", "compat").Single().GetProperty("markdown").GetString());
     }
 
-    [Fact]
+    [Case]
     public async Task Steps_see_loom_ci_workspace_run_id_and_the_job_id_shared_by_matrix_cells()
     {
-        using var ws = new Workspace("""
+        using var ws = NewWorkspace("""
             jobs:
               vars:
                 strategy: { matrix: { n: [1, 2] } }
@@ -263,15 +269,15 @@ public sealed class Section3StepTests
             """);
         var run = await LoomRun.JsonAsync(ws);
         Assert.True(run.Exit == 0, run.Transcript);
-        var expected = $"true true {ws.Root} {run.RunId} vars {ws.Root}\n";
-        Assert.Equal(expected, ws.Read("vars-1.txt"));
-        Assert.Equal(expected, ws.Read("vars-2.txt"));
+        // The workspace is the folder the cell ran in: this one, or the run's folder on the cell's node.
+        foreach (var file in new[] { "vars-1.txt", "vars-2.txt" })
+            Assert.Equal($"true true {ws.RootOf(file)} {run.RunId} vars {ws.RootOf(file)}\n", ws.Read(file));
     }
 
-    [Fact]
+    [Case]
     public async Task Continue_on_error_makes_a_failed_step_conclude_success_while_its_outcome_stays_failure()
     {
-        using var ws = new Workspace("""
+        using var ws = NewWorkspace("""
             jobs:
               tolerant:
                 steps:
@@ -295,10 +301,10 @@ public sealed class Section3StepTests
         Assert.Equal("failure success skipped skipped success\n", ws.Read("results.txt"));
     }
 
-    [Fact]
+    [Case]
     public async Task A_step_timeout_fails_the_step_and_the_job_without_cancelling_it()
     {
-        using var ws = new Workspace("""
+        using var ws = NewWorkspace("""
             jobs:
               slow:
                 steps:
@@ -329,20 +335,20 @@ public sealed class Section3StepTests
               - run: touch third.ran
         """;
 
-    [Fact]
+    [Case]
     public async Task A_uses_step_is_a_file_error_naming_the_step()
     {
-        using var ws = new Workspace(WithUses);
-        var (exit, _, stderr) = await LoomProcess.RunAsync(ws.Root, "run", "--plain");
+        using var ws = NewWorkspace(WithUses);
+        var (exit, _, stderr) = await ws.LoomAsync("run", "--plain");
         Assert.Equal(2, exit);
         Assert.Matches(@"\.loom\.yml:\d+:\d+: error: .*step 2 of job 'build'.*actions/checkout@v4.*run:", stderr);
         Assert.False(ws.Exists("first.ran"));
     }
 
-    [Fact]
+    [Case]
     public async Task Skip_uses_runs_the_other_steps_with_a_warning()
     {
-        using var ws = new Workspace(WithUses);
+        using var ws = NewWorkspace(WithUses);
         var run = await LoomRun.JsonAsync(ws, "--skip-uses");
         Assert.True(run.Exit == 0, run.Transcript);
         Assert.True(ws.Exists("first.ran"));
@@ -351,10 +357,10 @@ public sealed class Section3StepTests
         Assert.Contains("warning", run.Stderr, StringComparison.OrdinalIgnoreCase);
     }
 
-    [Fact]
+    [Case]
     public async Task The_temporary_script_does_not_outlive_its_step()
     {
-        using var ws = new Workspace("""
+        using var ws = NewWorkspace("""
             jobs:
               script:
                 steps:
@@ -367,10 +373,10 @@ public sealed class Section3StepTests
         Assert.False(File.Exists(ws.Read("script-path.txt").Trim()));
     }
 
-    [Fact]
+    [Case]
     public async Task A_one_line_plain_command_sees_the_same_env_directory_and_exit_code_as_through_the_shell()
     {
-        using var ws = new Workspace("""
+        using var ws = NewWorkspace("""
             jobs:
               direct:
                 env: { FROM_JOB: job-value }

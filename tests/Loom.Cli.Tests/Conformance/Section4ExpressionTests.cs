@@ -4,12 +4,18 @@ using System.Text.Json;
 namespace Loom.Cli.Tests.Conformance;
 
 /// <summary>Spec §4: <c>${{ }}</c> expressions — where they apply, operators, functions, contexts and their validation.</summary>
-public sealed class Section4ExpressionTests
+public abstract class Section4ExpressionTests(ConformanceCluster? cluster) : ConformanceTests(cluster)
 {
-    [Fact]
+    public sealed class Local() : Section4ExpressionTests(null);
+
+    [ClusterMode, Collection(ConformanceCluster.Collection)]
+    public sealed class OnCluster(ConformanceCluster cluster) : Section4ExpressionTests(cluster);
+
+    [Case]
+    [DiffersOnCluster(ConformanceCluster.EmptyFolders)]
     public async Task Expressions_apply_in_name_env_run_shell_working_directory_if_timeout_continue_on_error_and_outputs()
     {
-        using var ws = new Workspace("""
+        using var ws = NewWorkspace("""
             env:
               WHO: world
               TOLERATE: 'yes'
@@ -51,10 +57,10 @@ public sealed class Section4ExpressionTests
         Assert.Equal("world!\n", ws.Read("shout.txt"));
     }
 
-    [Fact]
+    [Case]
     public async Task An_if_compares_loosely_and_case_insensitively_as_github_does()
     {
-        using var ws = new Workspace("""
+        using var ws = NewWorkspace("""
             jobs:
               compare:
                 steps:
@@ -70,14 +76,14 @@ public sealed class Section4ExpressionTests
             """);
         var run = await LoomRun.JsonAsync(ws);
         Assert.True(run.Exit == 0, run.Transcript);
-        var ran = Directory.GetFiles(ws.Root).Select(Path.GetFileName).Where(f => f != ".loom.yml").Order().ToList();
+        var ran = ws.Files().Where(f => f != ".loom.yml").ToList();
         Assert.Equal(["empty-string-is-zero", "null-is-zero", "number-equals-string", "ordering-ignores-case", "strings-ignore-case", "true-is-one"], ran);
     }
 
-    [Fact]
+    [Case]
     public async Task An_if_without_a_status_function_is_implicitly_and_success()
     {
-        using var ws = new Workspace("""
+        using var ws = NewWorkspace("""
             jobs:
               implicit:
                 steps:
@@ -93,10 +99,10 @@ public sealed class Section4ExpressionTests
         Assert.True(ws.Exists("explicit.ran"));
     }
 
-    [Fact]
+    [Case]
     public async Task And_and_or_return_one_of_their_operands()
     {
-        using var ws = new Workspace("""
+        using var ws = NewWorkspace("""
             jobs:
               operands:
                 steps:
@@ -107,10 +113,10 @@ public sealed class Section4ExpressionTests
         Assert.Equal("fallback|b||z|left|0|\n", ws.Read("operands.txt"));
     }
 
-    [Fact]
+    [Case]
     public async Task String_and_json_functions_work_in_run()
     {
-        using var ws = new Workspace("""
+        using var ws = NewWorkspace("""
             jobs:
               functions:
                 steps:
@@ -137,15 +143,15 @@ public sealed class Section4ExpressionTests
         Assert.True(run.Exit == 0, run.Transcript);
         Assert.Equal(
             ["true", "true", "false", "true", "true", "a-1 {x}", "x+y+z", "x,y", "3", "[]", "[]", "true"],
-            File.ReadAllLines(ws.PathOf("functions.txt")));
+            ws.ReadLines("functions.txt"));
         using var json = JsonDocument.Parse(ws.Read("tojson.json"));
         Assert.Equal("""{"a":[1,true,null],"b":"s"}""", JsonSerializer.Serialize(json.RootElement));
     }
 
-    [Fact]
+    [Case]
     public async Task HashFiles_hashes_the_matching_files_as_github_does_and_is_empty_when_none_match()
     {
-        using var ws = new Workspace("""
+        using var ws = NewWorkspace("""
             jobs:
               hashes:
                 steps:
@@ -164,10 +170,10 @@ public sealed class Section4ExpressionTests
         Assert.Equal("[]\n", ws.Read("none.txt"));
     }
 
-    [Fact]
+    [Case]
     public async Task The_loom_context_and_its_github_alias_describe_the_run()
     {
-        using var ws = new Workspace("""
+        using var ws = NewWorkspace("""
             name: ctx
             jobs:
               context:
@@ -190,14 +196,14 @@ public sealed class Section4ExpressionTests
         var run = await LoomRun.JsonAsync(ws);
         Assert.True(run.Exit == 0, run.Transcript);
         Assert.Equal(
-            [ws.Root, ws.Root, run.RunId, "context", "ctx", "push", "{}", Environment.UserName, "Linux", "push"],
-            File.ReadAllLines(ws.PathOf("context.txt")));
+            [ws.RootOf("context.txt"), ws.RootOf("context.txt"), run.RunId, "context", "ctx", "push", "{}", Environment.UserName, "Linux", "push"],
+            ws.ReadLines("context.txt"));
     }
 
-    [Fact]
+    [Case]
     public async Task The_event_name_and_payload_come_from_the_command_line()
     {
-        using var ws = new Workspace("""
+        using var ws = NewWorkspace("""
             jobs:
               event:
                 steps:
@@ -209,10 +215,10 @@ public sealed class Section4ExpressionTests
         Assert.Equal("pull_request 7 feature\n", ws.Read("event.txt"));
     }
 
-    [Fact]
+    [Case]
     public async Task Vars_come_from_var_options_and_a_vars_file_and_inputs_from_input_options()
     {
-        using var ws = new Workspace("""
+        using var ws = NewWorkspace("""
             jobs:
               values:
                 steps:
@@ -224,10 +230,10 @@ public sealed class Section4ExpressionTests
         Assert.Equal("flag|from file|prod||\n", ws.Read("values.txt"));
     }
 
-    [Fact]
+    [Case]
     public async Task Unknown_contexts_functions_properties_needs_and_step_ids_are_positioned_validation_errors()
     {
-        using var ws = new Workspace("""
+        using var ws = NewWorkspace("""
             jobs:
               first:
                 steps:
@@ -240,7 +246,7 @@ public sealed class Section4ExpressionTests
               second:
                 steps: [ { run: 'true' } ]
             """);
-        var (exit, stdout, stderr) = await LoomProcess.RunAsync(ws.Root, "run", "--plain");
+        var (exit, stdout, stderr) = await ws.LoomAsync("run", "--plain");
         Assert.True(exit == 2, stdout + stderr);
         var lines = stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries);
         Assert.All(lines, line => Assert.Matches(@"^\.loom\.yml:\d+:\d+: error: ", line));
@@ -256,10 +262,10 @@ public sealed class Section4ExpressionTests
         Assert.False(ws.Exists("ran.txt"));
     }
 
-    [Fact]
+    [Case]
     public async Task A_later_steps_id_is_valid_and_reads_as_empty_at_run_time()
     {
-        using var ws = new Workspace("""
+        using var ws = NewWorkspace("""
             jobs:
               early:
                 steps:

@@ -1,24 +1,29 @@
 namespace Loom.Cli.Tests.Conformance;
 
 /// <summary>Spec §5: step, job and workflow results, and the exit codes of <c>loom run</c>.</summary>
-public sealed class Section5ResultTests
+public abstract class Section5ResultTests(ConformanceCluster? cluster) : ConformanceTests(cluster)
 {
-    [Theory]
+    public sealed class Local() : Section5ResultTests(null);
+
+    [ClusterMode, Collection(ConformanceCluster.Collection)]
+    public sealed class OnCluster(ConformanceCluster cluster) : Section5ResultTests(cluster);
+
+    [CaseTheory]
     [InlineData("steps: [ { run: 'true' } ]", 0, "success")]
     [InlineData("steps: [ { run: exit 4 } ]", 1, "failure")]
     [InlineData("{ continue-on-error: true, steps: [ { run: exit 4 } ] }", 0, "success")]
     public async Task The_workflow_result_gives_the_exit_code(string job, int exit, string result)
     {
-        using var ws = new Workspace($"jobs:\n  only:\n    {job}\n");
+        using var ws = NewWorkspace($"jobs:\n  only:\n    {job}\n");
         var run = await LoomRun.JsonAsync(ws);
         Assert.True(run.Exit == exit, run.Transcript);
         Assert.Equal(result, run.RunResult);
     }
 
-    [Fact]
+    [Case]
     public async Task An_invalid_file_exits_2_without_running_anything()
     {
-        using var ws = new Workspace("""
+        using var ws = NewWorkspace("""
             jobs:
               good:
                 steps: [ { run: touch good.ran } ]
@@ -26,16 +31,16 @@ public sealed class Section5ResultTests
                 timeout-minutes: -1
                 steps: [ { run: touch bad.ran } ]
             """);
-        var (exit, stdout, stderr) = await LoomProcess.RunAsync(ws.Root, "run", "--json");
+        var (exit, stdout, stderr) = await ws.LoomAsync("run", "--json");
         Assert.True(exit == 2, stdout + stderr);
         Assert.Matches(@"\.loom\.yml:5:\d+: error: ", stderr);
         Assert.False(ws.Exists("good.ran"));
     }
 
-    [Fact]
+    [Case]
     public async Task A_failed_step_skips_the_rest_of_the_job_and_the_job_fails()
     {
-        using var ws = new Workspace("""
+        using var ws = NewWorkspace("""
             jobs:
               steps:
                 steps:
@@ -50,10 +55,10 @@ public sealed class Section5ResultTests
         Assert.False(ws.Exists("second.ran"));
     }
 
-    [Fact]
+    [Case]
     public async Task Sigint_cancels_the_run_with_130_while_always_and_cancelled_jobs_still_run()
     {
-        using var ws = new Workspace("""
+        using var ws = NewWorkspace("""
             jobs:
               work:
                 steps:
@@ -77,8 +82,8 @@ public sealed class Section5ResultTests
                 if: failure()
                 steps: [ { run: touch on-failure.ran } ]
             """);
-        using var loom = LoomProcess.Start(ws.Root, "run", "--json");
-        await ws.WaitForFileAsync("work.started");
+        using var loom = ws.StartLoom("run", "--json");
+        await ws.WaitForFileAsync("work.started", loom);
         loom.Signal("INT");
         var exit = await loom.WaitAsync();
         var run = LoomRun.FromFinished(exit, loom.Stdout, loom.Stderr);
@@ -93,10 +98,10 @@ public sealed class Section5ResultTests
         Assert.False(ws.Exists("after.ran"));
     }
 
-    [Fact]
+    [Case]
     public async Task A_false_if_is_skipped_a_timed_out_job_is_cancelled_and_their_dependents_are_skipped()
     {
-        using var ws = new Workspace("""
+        using var ws = NewWorkspace("""
             jobs:
               unwanted:
                 if: false
@@ -125,10 +130,10 @@ public sealed class Section5ResultTests
         Assert.False(ws.Exists("unwanted.ran") || ws.Exists("after-unwanted.ran") || ws.Exists("after-slow.ran"));
     }
 
-    [Fact]
+    [Case]
     public async Task A_skipped_job_alone_does_not_fail_the_workflow()
     {
-        using var ws = new Workspace("""
+        using var ws = NewWorkspace("""
             jobs:
               unwanted:
                 if: false
@@ -143,10 +148,10 @@ public sealed class Section5ResultTests
         Assert.True(ws.Exists("wanted.ran"));
     }
 
-    [Fact]
+    [Case]
     public async Task Dependents_read_a_timed_out_job_as_cancelled()
     {
-        using var ws = new Workspace("""
+        using var ws = NewWorkspace("""
             jobs:
               slow:
                 timeout-minutes: 0.01

@@ -4,17 +4,22 @@ using System.Text.Json;
 namespace Loom.Cli.Tests.Conformance;
 
 /// <summary>Spec §6 (and the workflow commands that travel on step output): secrets, masking, annotations, groups.</summary>
-public sealed class Section6SecretTests
+public abstract class Section6SecretTests(ConformanceCluster? cluster) : ConformanceTests(cluster)
 {
+    public sealed class Local() : Section6SecretTests(null);
+
+    [ClusterMode, Collection(ConformanceCluster.Collection)]
+    public sealed class OnCluster(ConformanceCluster cluster) : Section6SecretTests(cluster);
+
     private const string Token = "s3cr3t-T0ken-value";
 
     private static Dictionary<string, string> SecretEnv(params (string Name, string Value)[] secrets) =>
         secrets.ToDictionary(s => $"LOOM_SECRET_{s.Name}", s => s.Value);
 
-    [Fact]
+    [Case]
     public async Task Secrets_come_from_loom_secret_variables_and_a_secrets_file()
     {
-        using var ws = new Workspace("""
+        using var ws = NewWorkspace("""
             jobs:
               read:
                 steps:
@@ -47,10 +52,10 @@ public sealed class Section6SecretTests
                 run: 'true'
         """;
 
-    [Fact]
+    [Case]
     public async Task A_secret_is_masked_in_json_output_job_outputs_and_error_messages()
     {
-        using var ws = new Workspace(Leaky);
+        using var ws = NewWorkspace(Leaky);
         File.WriteAllText(ws.PathOf("secrets.env"), "FROM_FILE=file-secret-value\n");
         var run = await LoomRun.JsonAsync(ws, SecretEnv(("TOKEN", Token)), "--secrets-file", "secrets.env");
         Assert.Equal(1, run.Exit);
@@ -64,10 +69,10 @@ public sealed class Section6SecretTests
         AssertNotStored(ws, Token);
     }
 
-    [Fact]
+    [Case]
     public async Task A_secret_is_masked_in_plain_output()
     {
-        using var ws = new Workspace(Leaky);
+        using var ws = NewWorkspace(Leaky);
         File.WriteAllText(ws.PathOf("secrets.env"), "FROM_FILE=file-secret-value\n");
         var run = await LoomRun.PlainAsync(ws, SecretEnv(("TOKEN", Token)), "--secrets-file", "secrets.env");
         Assert.Equal(1, run.Exit);
@@ -78,20 +83,18 @@ public sealed class Section6SecretTests
         AssertNotStored(ws, Token);
     }
 
-    // Loom's own stored logs and run records (under .loom/) must not hold the secret either.
+    // Loom's own stored logs and run records (under .loom/; on a cluster the runs' step logs and the log of each node) must not hold the secret either.
     private static void AssertNotStored(Workspace ws, string secret)
     {
-        var stored = ws.PathOf(".loom");
-        if (!Directory.Exists(stored))
-            return;
-        foreach (var file in Directory.GetFiles(stored, "*", SearchOption.AllDirectories))
-            Assert.False(File.ReadAllText(file).Contains(secret), $"{file} holds the secret");
+        foreach (var stored in ws.StoredFolders().Where(Directory.Exists))
+            foreach (var file in Directory.GetFiles(stored, "*", SearchOption.AllDirectories))
+                Assert.False(File.ReadAllText(file).Contains(secret), $"{file} holds the secret");
     }
 
-    [Fact]
+    [Case]
     public async Task Each_line_of_a_multi_line_secret_and_the_base64_form_of_a_secret_are_masked()
     {
-        using var ws = new Workspace("""
+        using var ws = NewWorkspace("""
             jobs:
               leak:
                 steps:
@@ -109,10 +112,10 @@ public sealed class Section6SecretTests
         Assert.DoesNotContain(Convert.ToBase64String(Encoding.UTF8.GetBytes(Token)), run.Stdout);
     }
 
-    [Fact]
+    [Case]
     public async Task Add_mask_masks_later_output_and_is_never_shown_itself()
     {
-        using var ws = new Workspace("""
+        using var ws = NewWorkspace("""
             jobs:
               masking:
                 steps:
@@ -131,10 +134,10 @@ public sealed class Section6SecretTests
         Assert.DoesNotContain("::add-mask::", run.Stdout);
     }
 
-    [Fact]
+    [Case]
     public async Task Error_and_warning_commands_become_annotation_events()
     {
-        using var ws = new Workspace("""
+        using var ws = NewWorkspace("""
             jobs:
               annotate:
                 steps:
@@ -158,10 +161,10 @@ public sealed class Section6SecretTests
         Assert.DoesNotContain(run.Lines("annotate"), l => l.Contains("::error") || l.Contains("::warning"));
     }
 
-    [Fact]
+    [Case]
     public async Task Group_commands_put_the_lines_between_them_in_that_group()
     {
-        using var ws = new Workspace("""
+        using var ws = NewWorkspace("""
             jobs:
               grouped:
                 steps:
@@ -185,10 +188,10 @@ public sealed class Section6SecretTests
         Assert.DoesNotContain(groups.Keys, l => l.Contains("::group::") || l.Contains("::endgroup::"));
     }
 
-    [Fact]
+    [Case]
     public async Task A_secret_is_masked_even_when_a_step_prints_it_through_a_workflow_command()
     {
-        using var ws = new Workspace("""
+        using var ws = NewWorkspace("""
             jobs:
               leak:
                 steps:
@@ -206,10 +209,10 @@ public sealed class Section6SecretTests
         Assert.DoesNotContain(Token, run.Stdout + run.Stderr);
     }
 
-    [Fact]
+    [Case]
     public async Task A_secret_is_masked_in_step_titles_and_skip_reasons_and_is_not_in_the_steps_environment()
     {
-        using var ws = new Workspace("""
+        using var ws = NewWorkspace("""
             jobs:
               leak:
                 outputs:
