@@ -21,6 +21,21 @@ public sealed class StepIsolationTests
     }
 
     [Fact]
+    public async Task A_nodes_own_settings_never_reach_a_step()
+    {
+        // Loom__Node__Db carries the cluster database's password on a `loom serve` node.
+        using var ws = new Workspace("""
+            jobs:
+              a:
+                steps:
+                  - run: env | grep -ci '^loom__' > leaked.txt || true
+            """);
+        using var loom = LoomProcess.Start(ws.Root, new Dictionary<string, string> { ["Loom__Node__Db"] = "Host=db;Password=hunter22", ["LOOM__NODE__CAPACITY"] = "2" }, "run", "--plain");
+        Assert.Equal(0, await loom.WaitAsync());
+        Assert.Equal("0", ws.Read("leaked.txt").Trim());
+    }
+
+    [Fact]
     public async Task After_a_job_timeout_job_status_is_cancelled_for_the_steps_that_still_run()
     {
         using var ws = new Workspace("""

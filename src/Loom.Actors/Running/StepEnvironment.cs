@@ -46,14 +46,18 @@ public static class StepEnvironment
             env[key] = value;
     }
 
+    /// <summary>Settings of a <c>loom serve</c> node in .NET's environment form (<c>Loom__Node__Capacity</c>).</summary>
+    public const string NodeSettingsPrefix = "Loom__";
+
     private static Dictionary<string, string> ReadProcessEnvironment()
     {
         var env = new Dictionary<string, string>(StringComparer.Ordinal);
         foreach (DictionaryEntry entry in Environment.GetEnvironmentVariables())
         {
-            // Secrets reach a step only where it maps them (env: { T: ${{ secrets.T }} }), as in GitHub.
+            // Secrets reach a step only where it maps them (env: { T: ${{ secrets.T }} }), as in GitHub; a node's own
+            // settings (Loom__Node__Db holds the database's password) never do.
             var name = (string)entry.Key;
-            if (!name.StartsWith(SecretEnvironment.Prefix, StringComparison.Ordinal))
+            if (!name.StartsWith(SecretEnvironment.Prefix, StringComparison.Ordinal) && !name.StartsWith(NodeSettingsPrefix, StringComparison.OrdinalIgnoreCase))
                 env[name] = (string?)entry.Value ?? "";
         }
         return env;

@@ -56,7 +56,8 @@ public sealed class LoomNode : IAsyncDisposable
     public static LoomOptions LoomOptionsOf(NodeOptions options) => new()
     {
         Persistence = PersistenceOf(options),
-        StepLogs = new LoomStepLogOptions { RunsFolder = RunsFolder(options) },
+        // With a database the steps' output is kept there: the coordinator that writes it may move to another node.
+        StepLogs = options.Db is { } db ? ClusterStepLogs.PostgresStepLogs(Npgsql.NpgsqlDataSource.Create(db)) : new LoomStepLogOptions { RunsFolder = RunsFolder(options) },
         DefaultMaxParallel = 10_000,
     };
 
