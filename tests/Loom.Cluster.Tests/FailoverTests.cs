@@ -80,6 +80,48 @@ public sealed class FailoverTests(ITestOutputHelper output) : IAsyncLifetime
             Assert.Contains(journaled.OfType<RunEvents.JobStarted>(), s => s.JobId == cut.JobId && s.Attempt > cut.Attempt);
     }
 
+    [PostgresFact]
+    public async Task A_node_stopped_with_SIGTERM_drains_hands_its_running_job_back_and_the_job_runs_elsewhere()
+    {
+        database = await TestPostgres.CreateDatabaseAsync();
+        var ports = Enumerable.Range(0, 2).Select(_ => ServeProcess.FreePort()).ToArray();
+        var addresses = ports.Select(p => $"akka.tcp://loom@127.0.0.1:{p}").ToArray();
+        string[] Args(int i) =>
+        [
+            "serve", "--port", ports[i].ToString(), "--workspace", $"node-{i}", "--db", database.ConnectionString, "--capacity", "1", "--drain-timeout", "2s",
+            .. ports.SelectMany(p => new[] { "--seed", $"127.0.0.1:{p}" }),
+        ];
+        var first = Start(Args(0));
+        await first.WaitForLineAsync(l => l.Contains($"node up {addresses[0]}", StringComparison.Ordinal));
+        var second = Start(Args(1));
+        await first.WaitForLineAsync(l => l.Contains($"member up {addresses[1]} ", StringComparison.Ordinal));
+
+        // One job per node (capacity 1 each); the one on the second node would run for two minutes, elsewhere it takes a moment.
+        var workspace = Directory.CreateDirectory(Path.Combine(folder, "project")).FullName;
+        File.WriteAllText(Path.Combine(workspace, ".loom.yml"), $$"""
+            jobs:
+              a:
+                steps:
+                  - run: echo "on $LOOM_NODE"; if [ "$LOOM_NODE" = "{{addresses[1]}}" ]; then sleep 120; else sleep 2; fi
+              b:
+                steps:
+                  - run: echo "on $LOOM_NODE"; if [ "$LOOM_NODE" = "{{addresses[1]}}" ]; then sleep 120; else sleep 2; fi
+            """);
+        var run = ServeProcess.Start(workspace, "run", "--cluster", $"127.0.0.1:{ports[0]}", "--json");
+        processes.Add(run);
+        await WaitForAsync(() => run.Stdout.Contains($"on {addresses[1]}", StringComparison.Ordinal), TimeSpan.FromSeconds(90), run);
+        var stopping = Stopwatch.StartNew();
+        second.Signal("TERM");
+
+        Assert.Equal(0, await second.WaitForExitAsync());
+        Assert.Equal(0, await run.WaitForExitAsync(TimeSpan.FromMinutes(2)));
+        output.WriteLine($"node stopped {stopping.Elapsed.TotalSeconds:0.0} s after SIGTERM; run over");
+        var events = run.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => JsonDocument.Parse(l).RootElement).ToList();
+        Assert.Single(events, e => e.GetProperty("event").GetString() == "jobInterrupted");
+        Assert.Equal(2, events.Count(e => e.GetProperty("event").GetString() == "jobFinished" && e.GetProperty("result").GetString() == "success"));
+        Assert.True(stopping.Elapsed < TimeSpan.FromSeconds(60), "the node waited for the two-minute job instead of handing it back");
+    }
+
     /// <summary>30 jobs of about a second: ten at the root, ten needing two of those, ten needing one of the second row.</summary>
     private static string Workflow()
     {
