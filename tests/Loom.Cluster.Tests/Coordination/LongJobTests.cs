@@ -1,4 +1,4 @@
-using Akka.Actor;
+using Loom.Cluster.Client;
 using Loom.Actors.Protocol;
 using Loom.Cluster.Hosting;
 using Loom.Cluster.Protocol;
@@ -12,6 +12,14 @@ namespace Loom.Cluster.Tests.Coordination;
 /// </summary>
 public sealed class LongJobTests
 {
+    [Fact]
+    public async Task Runner_entities_are_never_passivated_for_idleness()
+    {
+        await using var cluster = await TestCluster.StartAsync(null, new NodeOptions());
+        var settings = Akka.Cluster.Sharding.ClusterShardingSettings.Create(cluster.Systems[0]);
+        Assert.Equal(TimeSpan.Zero, settings.PassivateIdleEntityAfter);
+    }
+
     [Fact]
     public async Task A_job_silent_for_three_minutes_completes_and_a_node_joining_mid_run_interrupts_nothing()
     {
@@ -31,23 +39,16 @@ public sealed class LongJobTests
                 steps:
                   - run: sleep 20
             """;
-        var inbox = Inbox.Create(cluster.Systems[0]);
-        cluster.Coordinator().Tell(new ClusterProtocol.SubmitRun("long-" + Guid.NewGuid().ToString("N")[..6], workflow, ".loom.yml", "", [], null, RunContexts.Empty,
-            false, false, Follow: true), inbox.Receiver);
-        var received = new List<object>();
-        var deadline = DateTime.UtcNow + TimeSpan.FromMinutes(5);
+        // Followed as `loom run --cluster` does: through a cluster client, telling the coordinator every few seconds that it still follows.
+        var address = Akka.Cluster.Cluster.Get(cluster.Systems[0]).SelfAddress;
+        await using var submitter = await ClusterSubmitter.ConnectAsync([$"{address.Host}:{address.Port}"]);
+        var notifications = submitter.Follow(new ClusterProtocol.SubmitRun("long-" + Guid.NewGuid().ToString("N")[..6], workflow, ".loom.yml", "", [], null,
+            RunContexts.Empty, false, false, Follow: true));
+        var received = new List<IRunNotification>();
+        using var deadline = new CancellationTokenSource(TimeSpan.FromMinutes(5));
         var joined = false;
-        while (true)
+        await foreach (var message in notifications.ReadAllAsync(deadline.Token))
         {
-            object message;
-            try
-            {
-                message = await inbox.ReceiveAsync(deadline - DateTime.UtcNow);
-            }
-            catch (TimeoutException)
-            {
-                throw new TimeoutException("the run did not finish; it said:\n" + string.Join("\n", received));
-            }
             received.Add(message);
             if (message is LoomProtocol.RunRejected rejected)
                 throw new InvalidOperationException(string.Join("\n", rejected.Errors));
@@ -57,13 +58,9 @@ public sealed class LongJobTests
                 joined = true;
                 await cluster.AddNodeAsync(new NodeOptions { Capacity = 2 });
             }
-            if (message is RunEvents.RunFinished finished)
-            {
-                Assert.True(joined);
-                Assert.Equal(Result.Success, finished.Result);
-                break;
-            }
         }
+        Assert.True(joined);
+        Assert.Equal(Result.Success, Assert.Single(received.OfType<RunEvents.RunFinished>()).Result);
         Assert.Empty(received.OfType<RunEvents.JobInterrupted>());
         var quiet = Assert.Single(received.OfType<RunEvents.JobFinished>(), f => f.JobId == "quiet");
         Assert.Equal(Result.Success, quiet.Result);
