@@ -20,12 +20,20 @@ public sealed class NodeSlots(string shardId, string address, IReadOnlySet<strin
 }
 
 /// <summary>A job attempt waiting for a node, or placed on one.</summary>
-public sealed record Placement(RunnerProtocol.Dispatch Dispatch)
+/// <param name="Tries">How many nodes refused it before: each try is a runner entity of its own.</param>
+/// <param name="NotBefore">A refused attempt waits until then before it is placed again.</param>
+public sealed record Placement(RunnerProtocol.Dispatch Dispatch, int Tries = 0, DateTimeOffset NotBefore = default)
 {
     public string RunId => Dispatch.RunId;
     public string UnitId => Dispatch.Job.Id;
     public int Attempt => Dispatch.Job.Attempt;
     public (string, string, int) Key => (RunId, UnitId, Attempt);
+
+    /// <summary>
+    /// The runner entity of this try. A new try never reuses a refused one's id: a message to an entity that is stopping
+    /// is dropped by its shard, and the job would wait forever.
+    /// </summary>
+    public string EntityId => Runners.RunnerEntity.EntityIdOf(RunId, UnitId, Attempt) + (Tries == 0 ? "" : "~" + Tries.ToString(System.Globalization.CultureInfo.InvariantCulture));
 }
 
 /// <summary>
@@ -74,8 +82,9 @@ public sealed class DispatchState
 
     public void Enqueue(Placement placement) => waiting.Add(placement);
 
-    /// <summary>Back to the head of the queue: its node refused it.</summary>
-    public void Requeue(Placement placement) => waiting.Insert(0, placement);
+    /// <summary>Back to the head of the queue, as a new try not placed before <paramref name="notBefore"/>: its node refused it.</summary>
+    public void Requeue(Placement placement, DateTimeOffset notBefore) =>
+        waiting.Insert(0, placement with { Tries = placement.Tries + 1, NotBefore = notBefore });
 
     /// <summary>Takes a placed attempt back (refused by its node); null when it is not placed.</summary>
     public Placement? Unplace(string runId, string unitId, int attempt)
@@ -103,6 +112,10 @@ public sealed class DispatchState
     public NodeSlots? NodeOf(string runId, string unitId, int attempt) =>
         placed.TryGetValue((runId, unitId, attempt), out var entry) ? entry.Node : null;
 
+    /// <summary>Where an attempt is placed, and as which try; null when it is not placed.</summary>
+    public (Placement Placement, NodeSlots Node)? PlacedAs(string runId, string unitId, int attempt) =>
+        placed.TryGetValue((runId, unitId, attempt), out var entry) ? entry : null;
+
     /// <summary>Every attempt of a run, waiting or placed, dropped (its scheduler is gone); returns how many were placed.</summary>
     public int DropRun(IActorRef scheduler)
     {
@@ -126,14 +139,14 @@ public sealed class DispatchState
         return unservable;
     }
 
-    /// <summary>Places what can be placed now, in queue order; each result is to be sent to its node.</summary>
-    public List<(Placement Placement, NodeSlots Node)> PlaceWaiting()
+    /// <summary>Places what can be placed at <paramref name="now"/>, in queue order; each result is to be sent to its node.</summary>
+    public List<(Placement Placement, NodeSlots Node)> PlaceWaiting(DateTimeOffset now)
     {
         var result = new List<(Placement, NodeSlots)>();
         for (var i = 0; i < waiting.Count;)
         {
             var placement = waiting[i];
-            if (BestNodeFor(placement.Dispatch.Job.RunsOn) is not { } node)
+            if (placement.NotBefore > now || BestNodeFor(placement.Dispatch.Job.RunsOn) is not { } node)
             {
                 i++;
                 continue;

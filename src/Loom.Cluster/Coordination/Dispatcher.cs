@@ -126,8 +126,8 @@ public sealed class Dispatcher : ReceiveActor, IWithTimers
             waiting.Dispatch.Scheduler.Tell(new SchedulerProtocol.JobFinished(withdraw.UnitId, Result.Cancelled, false, withdraw.Reason, TimeSpan.Zero));
             return;
         }
-        if (state.NodeOf(withdraw.RunId, withdraw.UnitId, withdraw.Attempt) is { } node)
-            region.Tell(new ClusterProtocol.CancelRunner(node.ShardId, RunnerEntity.EntityIdOf(withdraw.RunId, withdraw.UnitId, withdraw.Attempt), withdraw.Reason));
+        if (state.PlacedAs(withdraw.RunId, withdraw.UnitId, withdraw.Attempt) is var (placement, node))
+            region.Tell(new ClusterProtocol.CancelRunner(node.ShardId, placement.EntityId, withdraw.Reason));
     }
 
     private void Refused(ClusterProtocol.RunnerRefused refused)
@@ -138,19 +138,18 @@ public sealed class Dispatcher : ReceiveActor, IWithTimers
         log.Info("{0} of run {1} refused by {2}: {3}; placing it again", refused.UnitId, refused.RunId, node?.Address, refused.Reason);
         if (refused.NodeClosed && node is not null)
             state.NodeLeaving(node.ShardId);
-        state.Requeue(placement);
-        FailUnservable();
         // Not at once: a node that refused because it is full may be the only one that serves the job.
+        state.Requeue(placement, DateTimeOffset.UtcNow + RefusedRetry);
+        FailUnservable();
         Timers.StartSingleTimer(PlaceAgain.Instance, PlaceAgain.Instance, RefusedRetry);
     }
 
     private void PlaceWaiting()
     {
-        foreach (var (placement, node) in state.PlaceWaiting())
+        foreach (var (placement, node) in state.PlaceWaiting(DateTimeOffset.UtcNow))
         {
             var dispatch = placement.Dispatch;
-            region.Tell(new ClusterProtocol.StartRunner(node.ShardId, RunnerEntity.EntityIdOf(dispatch.RunId, placement.UnitId, placement.Attempt),
-                dispatch.RunId, dispatch.Workspace, dispatch.Job, dispatch.Scheduler, Self));
+            region.Tell(new ClusterProtocol.StartRunner(node.ShardId, placement.EntityId, dispatch.RunId, dispatch.Workspace, dispatch.Job, dispatch.Scheduler, Self));
         }
     }
 

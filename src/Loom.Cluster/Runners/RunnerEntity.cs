@@ -162,6 +162,8 @@ public sealed class RunnerEntity : UntypedActor
                 break;
             case SchedulerProtocol.JobFinished:
                 reported = true;
+                // The slot is free before the scheduler hears the job is done: the dispatcher may place the next job here at once.
+                ReleaseSlot();
                 break;
         }
         start!.Scheduler.Tell(report);
@@ -176,10 +178,14 @@ public sealed class RunnerEntity : UntypedActor
     /// <summary>A runner that throws is stopped (its processes killed), never restarted: its job fails.</summary>
     protected override SupervisorStrategy SupervisorStrategy() => new OneForOneStrategy(_ => Directive.Stop);
 
-    protected override void PostStop()
+    protected override void PostStop() => ReleaseSlot();
+
+    private void ReleaseSlot()
     {
-        if (holdsSlot)
-            node.Gate?.Tell(new NodeGateProtocol.Release(entityId));
+        if (!holdsSlot)
+            return;
+        holdsSlot = false;
+        node.Gate?.Tell(new NodeGateProtocol.Release(entityId));
     }
 
     private sealed record Prepared(string Folder);

@@ -1,0 +1,87 @@
+using Akka.Actor;
+using Loom.Actors.Protocol;
+using Loom.Cluster.Coordination;
+
+namespace Loom.Cluster.Tests.Coordination;
+
+/// <summary>The dispatcher's decisions, as a plain object: where each job goes, and what waits.</summary>
+public sealed class DispatchStateTests
+{
+    private static readonly DateTimeOffset Now = new(2026, 11, 26, 12, 0, 0, TimeSpan.Zero);
+
+    private static Placement Job(string id, params string[] runsOn) =>
+        new(new RunnerProtocol.Dispatch("r1", "", new JobSpec(id, id, 1, new Dictionary<string, string>(), 5, [], new Dictionary<string, string>(), "{}",
+            new Dictionary<string, string>()) { RunsOn = runsOn }, ActorRefs.Nobody));
+
+    private static NodeSlots Node(string name, int capacity, params string[] labels) => new(name, name, labels.ToHashSet(), capacity);
+
+    [Fact]
+    public void Jobs_go_to_the_least_full_node_that_serves_their_labels_and_never_beyond_capacity()
+    {
+        var state = new DispatchState();
+        state.NodeUp(Node("a", 2, "linux"));
+        state.NodeUp(Node("b", 4, "linux", "gpu"));
+        state.NodeUp(Node("c", 2, "*"));
+        foreach (var id in new[] { "j1", "j2", "j3", "j4", "j5", "j6", "j7", "j8", "j9" })
+            state.Enqueue(Job(id, "linux"));
+        state.Enqueue(Job("train", "gpu"));
+
+        var placed = state.PlaceWaiting(Now);
+
+        Assert.Equal(8, placed.Count);
+        Assert.Equal(2, placed.Count(p => p.Node.ShardId == "a"));
+        Assert.Equal(4, placed.Count(p => p.Node.ShardId == "b"));
+        Assert.Equal(2, placed.Count(p => p.Node.ShardId == "c"));
+        // The gpu job was behind linux jobs no node could take, and still found a slot no earlier job could use.
+        Assert.Contains(placed, p => p.Placement.UnitId == "train" && p.Node.ShardId is "b" or "c");
+        Assert.Equal(2, state.Waiting.Count);
+    }
+
+    [Fact]
+    public void A_refused_job_waits_for_its_retry_and_is_sent_to_a_new_runner_entity()
+    {
+        var state = new DispatchState();
+        state.NodeUp(Node("a", 1, "*"));
+        state.Enqueue(Job("j1"));
+        var first = Assert.Single(state.PlaceWaiting(Now)).Placement;
+
+        var refused = state.Unplace("r1", "j1", 1)!;
+        state.Requeue(refused, Now.AddSeconds(1));
+
+        Assert.Empty(state.PlaceWaiting(Now.AddMilliseconds(10)));
+        var again = Assert.Single(state.PlaceWaiting(Now.AddSeconds(1))).Placement;
+        Assert.NotEqual(first.EntityId, again.EntityId);
+    }
+
+    [Fact]
+    public void A_removed_node_gives_back_what_it_ran_and_jobs_only_it_served_are_unservable()
+    {
+        var state = new DispatchState();
+        state.NodeUp(Node("a", 2, "linux"));
+        state.NodeUp(Node("b", 1, "gpu"));
+        state.Enqueue(Job("j1", "gpu"));
+        state.Enqueue(Job("j2", "gpu"));
+        state.Enqueue(Job("j3", "linux"));
+        state.PlaceWaiting(Now);
+
+        var lost = state.NodeRemoved("b");
+
+        Assert.Equal("j1", Assert.Single(lost).UnitId);
+        Assert.False(state.AnyNodeServes(["gpu"]));
+        Assert.Equal("j2", Assert.Single(state.TakeUnservable()).UnitId);
+        Assert.Empty(state.Waiting);
+    }
+
+    [Fact]
+    public void A_leaving_node_keeps_its_jobs_but_gets_no_new_ones()
+    {
+        var state = new DispatchState();
+        state.NodeUp(Node("a", 2, "*"));
+        state.NodeUp(Node("b", 2, "*"));
+        state.NodeLeaving("a");
+        state.Enqueue(Job("j1"));
+        state.Enqueue(Job("j2"));
+
+        Assert.All(state.PlaceWaiting(Now), p => Assert.Equal("b", p.Node.ShardId));
+    }
+}
