@@ -104,8 +104,10 @@ def trial(k):
         "removed": first_log(survivors, f"member removed {victim.address}"),
     }
     if args.victim == "coordinator":
-        # Akka's singleton manager logs its state change when the next-oldest takes over.
-        split["singleton"] = first_log(survivors, "-> Oldest")
+        # The next-oldest's singleton manager starts the coordinator (after the removal margin), which then reads the
+        # journal's unfinished runs and goes on with them.
+        split["coordinator started"] = first_log(survivors, "started singleton actor [akka://loom/user/loom-coordinator")
+        split["run recovered"] = first_log(survivors, "was not finished: going on with it")
     split = {k: (v - t_kill if v else None) for k, v in split.items()}
     m_first, m_all = span(rerun_marker)
     n_first, n_all = span(rerun_ndjson)
