@@ -30,6 +30,7 @@ ap.add_argument("--jobs", type=int, default=6)
 ap.add_argument("--sleep", type=int, default=20)
 ap.add_argument("--capacity", type=int, default=4)
 ap.add_argument("--json-out", help="append one JSON line per trial here")
+ap.add_argument("--keep", help="copy each trial's NDJSON, start markers and node logs under this folder")
 args = ap.parse_args()
 
 victim_index = 0 if args.victim == "coordinator" else 2
@@ -119,7 +120,19 @@ def trial(k):
         "marker_first_s": m_first, "marker_all_s": m_all, "ndjson_first_s": n_first, "ndjson_all_s": n_all,
         "jobStarted_attempt2_s": started_attempts, "split_s": split,
         "run_wall_s": round(run.wall, 2),
+        # What the client (`loom run --cluster`) saw: its first event stamped after the kill. Events the cluster sent while
+        # the client's receptionist tunnel was dead are not shown again, so a late value means a gap in the output.
+        "client_first_event_after_kill_s": min((c.at(e) - t_kill for e in events if c.at(e) > t_kill), default=None),
+        "client_saw_reruns": len(rerun_ndjson),
     }
+    if args.keep:
+        import shutil
+        dest = os.path.join(args.keep, f"{args.victim}-{k}")
+        os.makedirs(dest, exist_ok=True)
+        shutil.copy(run.out_path, dest)
+        shutil.copy(marker, dest)
+        for n in cl.nodes:
+            shutil.copytree(os.path.join(n.workspace, "logs"), os.path.join(dest, f"node-{n.index}-logs"), dirs_exist_ok=True)
     cl.stop()
     return rec
 
@@ -149,4 +162,6 @@ print(f"  kill -> first re-run stepStarted (ndjson at)         {c.summary(col('n
 for key in records[0]["split_s"]:
     print(f"  kill -> {key:<11} (survivors' node.log)        {c.summary(col('split_s', key))}")
 print(f"  jobs re-run per trial: {[len(r['rerun_jobs']) for r in records]}; on victim at kill: {[len(r['on_victim']) for r in records]}")
+print(f"  client: first event stamped after the kill at {[r['client_first_event_after_kill_s'] and round(r['client_first_event_after_kill_s'], 1) for r in records]} s; "
+      f"re-runs it showed {[r['client_saw_reruns'] for r in records]} of {[len(r['rerun_jobs']) for r in records]}")
 print(f"  load: {[r['load_at_kill'] for r in records]}")
