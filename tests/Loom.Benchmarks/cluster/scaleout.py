@@ -24,6 +24,7 @@ ap.add_argument("--sleep", default="1")
 ap.add_argument("--dispatch", type=int, default=1000)
 ap.add_argument("--capacity", type=int, default=4)
 ap.add_argument("--skip", choices=["fanout", "dispatch"])
+ap.add_argument("--stall", type=float, default=60, help="seconds without output after which a run counts as hung")
 args = ap.parse_args()
 
 
@@ -31,10 +32,37 @@ def jobs(n, command):
     return "jobs:\n" + "".join(f"  j{i}:\n    steps:\n      - run: {command}\n" for i in range(n))
 
 
+class Hung(Exception):
+    pass
+
+
+hangs = []
+
+
 def timed(cl, workflow, name):
     load = c.load_text()
     run = c.Run(cl, workflow, name).start()
-    rc = run.wait(1800)
+    # A run whose output stops growing for --stall seconds is stuck (seen: a job refused by a full node is placed again
+    # under the same runner entity id while that entity stops, the StartRunner goes to dead letters and the job never
+    # starts). It is killed, recorded, and its cluster replaced: the dispatcher still counts the lost job's slot.
+    size, last = -1, time.time()
+    while run.proc.poll() is None:
+        now_size = os.path.getsize(run.out_path)
+        if now_size != size:
+            size, last = now_size, time.time()
+        elif time.time() - last > args.stall:
+            c._kill_group(run.proc, 9)
+            run.proc.wait()
+            ev = run.events()
+            started = {e["jobId"] for e in ev if e["event"] == "jobStarted"}
+            done = {e["jobId"] for e in ev if e["event"] == "jobFinished"}
+            refused = [m for n in cl.nodes for (_t, _l, m) in n.node_log() if "refused by" in m or "was not delivered" in m]
+            info = {"run": name, "cluster": f"{len(cl.nodes)} node(s)", "jobs_started_not_finished": sorted(started - done),
+                    "node_log": refused[-6:], "load": load}
+            hangs.append(info)
+            raise Hung(str(info))
+        time.sleep(0.05)
+    rc = run.wait(10)
     ev = run.events()
     started = next((e for e in ev if e["event"] == "runStarted"), None)
     finished = next((e for e in ev if e["event"] == "runFinished"), None)
@@ -64,11 +92,23 @@ if args.skip != "dispatch":
 
 for suite, workflow, n in suites:
     results = {k: [] for k in clusters}
-    for k, cl in clusters.items():  # warm-up: JIT of the paths, PostgreSQL connections, the run's files
-        timed(cl, workflow, f"{suite}-warm")
+    def attempt(k, name):
+        for _ in range(4):
+            try:
+                return timed(clusters[k], workflow, name)
+            except Hung as e:
+                print(f"HUNG: {e}", flush=True)
+                old = clusters[k]
+                old.stop()
+                clusters[k] = c.Cluster(old.size, args.capacity, "scale%d" % old.size).start()
+                timed(clusters[k], workflow, f"{name}-rewarm")
+        raise RuntimeError(f"{name} on {k}: hung 4 times")
+
+    for k in clusters:  # warm-up: JIT of the paths, PostgreSQL connections, the run's files
+        attempt(k, f"{suite}-warm")
     for rep in range(args.reps):
-        for k, cl in clusters.items():
-            r = timed(cl, workflow, f"{suite}-{rep}")
+        for k in clusters:
+            r = attempt(k, f"{suite}-{rep}")
             results[k].append(r)
             print(f"{suite} {k} rep {rep + 1}: wall {r['wall']:.2f} s, runStarted->runFinished {r['inner']:.2f} s, "
                   f"client start->runStarted {r['client_to_start']:.2f} s, runFinished->exit {r['finish_to_exit']:.2f} s, load {r['load']}",
@@ -85,6 +125,9 @@ for suite, workflow, n in suites:
     print(f"  speed-up 3 nodes vs 1: wall {med['1 node']['wall'] / med['3 nodes']['wall']:.2f}x, "
           f"runStarted->runFinished {med['1 node']['inner'] / med['3 nodes']['inner']:.2f}x", flush=True)
 
-three.stop()
-one.stop()
+for cl in clusters.values():
+    cl.stop()
+print(f"runs that hung (killed after {args.stall:.0f} s without output, cluster replaced, run again): {len(hangs)}")
+for h in hangs:
+    print(f"  {h}")
 print(f"load at end: {c.load_text()}")
