@@ -59,6 +59,7 @@ print(f"load average (1 min) every 10 s: median {sorted(loads)[len(loads) // 2] 
 patterns = {k: re.compile(p) for k, p in {
     "unreachable": r"member unreachable ", "downed": r"member downed ", "removed": r"member removed ",
     "reachable again": r"member reachable ", "heartbeat too large": r"heartbeat interval is growing too large",
+    "heartbeat sending delayed": r"Scheduled sending of heartbeat was delayed",
     "SBR": r"SBR ", }.items()}
 total_bad = 0
 for n in cl.nodes:
@@ -68,7 +69,9 @@ for n in cl.nodes:
     counts = {k: sum(bool(p.search(m)) for m in during) for k, p in patterns.items()}
     total_bad += counts["unreachable"] + counts["downed"] + counts["removed"]
     worst = [int(x) for m in during for x in re.findall(r"growing too large for address \S+: (\d+) millis", m)]
-    print(f"node {n.index} ({n.address}): {counts}; largest heartbeat interval warned {max(worst, default=0)} ms")
+    late = [float(x) for m in during for x in re.findall(r"Previous heartbeat was sent \[([\d.]+)\] ms ago", m)]
+    print(f"node {n.index} ({n.address}): {counts}; largest heartbeat interval warned {max(worst, default=0)} ms; "
+          f"largest delay of its own heartbeat {max(late, default=0):.0f} ms")
 print(f"unreachable+downed+removed lines during the run: {total_bad} ({'none: target met' if total_bad == 0 else 'TARGET MISSED'})")
 cl.stop()
 print(f"load at end: {c.load_text()}")
