@@ -16,25 +16,39 @@ public sealed class DispatchStateTests
     private static NodeSlots Node(string name, int capacity, params string[] labels) => new(name, name, labels.ToHashSet(), capacity);
 
     [Fact]
-    public void Jobs_go_to_the_least_full_node_that_serves_their_labels_and_never_beyond_capacity()
+    public void Jobs_go_to_the_least_full_node_by_share_of_its_capacity()
+    {
+        var state = new DispatchState();
+        state.NodeUp(Node("x", 2, "*"));
+        state.NodeUp(Node("y", 4, "*"));
+        foreach (var id in new[] { "j1", "j2", "j3", "j4", "j5", "j6", "j7" })
+            state.Enqueue(Job(id));
+
+        var placed = state.PlaceWaiting(Now);
+
+        Assert.Equal(6, placed.Count);
+        Assert.Equal(2, placed.Count(p => p.Node.ShardId == "x"));
+        Assert.Equal(4, placed.Count(p => p.Node.ShardId == "y"));
+        Assert.Equal(["y", "x", "y"], placed.Take(3).Select(p => p.Node.ShardId));
+        Assert.Equal("j7", Assert.Single(state.Waiting).UnitId);
+    }
+
+    [Fact]
+    public void A_job_waiting_for_its_labels_never_holds_back_one_another_node_could_run()
     {
         var state = new DispatchState();
         state.NodeUp(Node("a", 2, "linux"));
-        state.NodeUp(Node("b", 4, "linux", "gpu"));
-        state.NodeUp(Node("c", 2, "*"));
-        foreach (var id in new[] { "j1", "j2", "j3", "j4", "j5", "j6", "j7", "j8", "j9" })
-            state.Enqueue(Job(id, "linux"));
+        state.NodeUp(Node("b", 1, "gpu"));
+        state.Enqueue(Job("j1", "linux"));
+        state.Enqueue(Job("j2", "linux"));
+        state.Enqueue(Job("j3", "linux"));
         state.Enqueue(Job("train", "gpu"));
 
         var placed = state.PlaceWaiting(Now);
 
-        Assert.Equal(8, placed.Count);
-        Assert.Equal(2, placed.Count(p => p.Node.ShardId == "a"));
-        Assert.Equal(4, placed.Count(p => p.Node.ShardId == "b"));
-        Assert.Equal(2, placed.Count(p => p.Node.ShardId == "c"));
-        // The gpu job was behind linux jobs no node could take, and still found a slot no earlier job could use.
-        Assert.Contains(placed, p => p.Placement.UnitId == "train" && p.Node.ShardId is "b" or "c");
-        Assert.Equal(2, state.Waiting.Count);
+        Assert.Equal(["a", "a", "b"], placed.Select(p => p.Node.ShardId));
+        Assert.Equal("train", placed[2].Placement.UnitId);
+        Assert.Equal("j3", Assert.Single(state.Waiting).UnitId);
     }
 
     [Fact]
