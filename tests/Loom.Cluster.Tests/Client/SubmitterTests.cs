@@ -31,7 +31,7 @@ public sealed class SubmitterTests : IAsyncLifetime
     [PostgresFact]
     public async Task The_workspace_reaches_every_node_that_runs_a_job_and_a_second_run_sends_no_file_again()
     {
-        await using var cluster = await TestCluster.StartAsync(postgres!.ConnectionString, new NodeOptions { Capacity = 1 }, new NodeOptions { Capacity = 1 });
+        await using var cluster = await TestCluster.StartAsync(postgres!.ConnectionString, new NodeOptions { Labels = ["left"] }, new NodeOptions { Labels = ["right"] });
         File.WriteAllText(Path.Combine(workspace, "data.txt"), "forty-two\n");
         Directory.CreateDirectory(Path.Combine(workspace, "tools"));
         File.WriteAllText(Path.Combine(workspace, "tools", "greet.sh"), "#!/bin/sh\necho \"hello from $(basename \"$PWD\")\"\n");
@@ -42,9 +42,11 @@ public sealed class SubmitterTests : IAsyncLifetime
         var workflow = """
             jobs:
               a:
+                runs-on: left
                 steps:
                   - run: cat data.txt && ./tools/greet.sh && test ! -e secret.env && echo "on $LOOM_NODE"
               b:
+                runs-on: right
                 steps:
                   - run: cat data.txt && ./tools/greet.sh && test ! -e secret.env && echo "on $LOOM_NODE"
             """;
