@@ -174,11 +174,14 @@ public sealed class RunCoordinator : ReceiveActor
 /// <summary>
 /// One run's subscriber on the coordinator: passes its notifications to whoever follows it now (the submitter, through its
 /// cluster client tunnel; a new tunnel after a hand-over). A follower that stops sending <see cref="ClusterProtocol.FollowRun"/>
-/// is dropped; the run goes on without it.
+/// is dropped; the run goes on without it. While no one follows (a run recovered after a hand-over goes on before its
+/// submitter finds the new coordinator) the notifications are kept, up to <see cref="MaxKept"/>, and the next follower gets them first.
 /// </summary>
 public sealed class RunRelay : ReceiveActor, IWithTimers
 {
     private static readonly TimeSpan FollowerPatience = TimeSpan.FromSeconds(30);
+    public const int MaxKept = 10_000;
+    private readonly Queue<IRunNotification> kept = new();
     private readonly string runId;
     private readonly IActorRef coordinator;
     private IActorRef? follower;
@@ -193,6 +196,8 @@ public sealed class RunRelay : ReceiveActor, IWithTimers
         {
             follower = Sender;
             lastHeard = DateTimeOffset.UtcNow;
+            while (kept.TryDequeue(out var missed))
+                follower.Tell(missed);
             Sender.Tell(new ClusterProtocol.Following(runId, true, null, null));
         });
         Receive<CheckFollower>(_ =>
@@ -202,7 +207,10 @@ public sealed class RunRelay : ReceiveActor, IWithTimers
         });
         Receive<IRunNotification>(notification =>
         {
-            follower?.Tell(notification);
+            if (follower is not null)
+                follower.Tell(notification);
+            else if (kept.Count < MaxKept)
+                kept.Enqueue(notification);
             switch (notification)
             {
                 case RunEvents.RunFinished done:
