@@ -49,28 +49,17 @@ public sealed class LoomMessageSerializer : SerializerWithStringManifest
     private JsonSerializerOptions Options => options ??= new JsonSerializerOptions
     {
         TypeInfoResolver = LoomJsonContext.Default,
-        Converters = { new JsonStringEnumConverter(JsonNamingPolicy.CamelCase), new ActorRefConverter(system) },
+        Converters = { new JsonStringEnumConverter(JsonNamingPolicy.CamelCase), new ActorRefJsonConverter(system) },
     };
 
-    public override string Manifest(object o) => ManifestOf(o.GetType());
-
-    private static string ManifestOf(Type type) => type.DeclaringType is { } outer ? $"{outer.Name}.{type.Name}" : type.Name;
+    public override string Manifest(object o) => MessageManifest.Of(o.GetType());
 
     // Its own class, so the table is built when a message is first read, not when the serializer is created.
     private static class Manifests
     {
         public static readonly FrozenDictionary<string, Type> TypesByManifest = typeof(ILoomMessage).Assembly.GetTypes()
             .Where(t => typeof(ILoomMessage).IsAssignableFrom(t) && t is { IsInterface: false, IsAbstract: false })
-            .ToFrozenDictionary(ManifestOf);
-    }
-
-    private sealed class ActorRefConverter(ExtendedActorSystem system) : JsonConverter<IActorRef>
-    {
-        public override IActorRef Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options) =>
-            reader.GetString() is { } path ? system.Provider.ResolveActorRef(path) : ActorRefs.Nobody;
-
-        public override void Write(Utf8JsonWriter writer, IActorRef value, JsonSerializerOptions options) =>
-            writer.WriteStringValue(Akka.Serialization.Serialization.SerializedActorPath(value));
+            .ToFrozenDictionary(MessageManifest.Of);
     }
 }
 

@@ -5,6 +5,7 @@ using System.Text.Json.Serialization;
 using Akka.Actor;
 using Akka.Hosting;
 using Akka.Serialization;
+using Loom.Actors.Serialization;
 using Loom.Cluster.Protocol;
 
 namespace Loom.Cluster.Serialization;
@@ -35,27 +36,16 @@ public sealed class ClusterMessageSerializer : SerializerWithStringManifest
     private JsonSerializerOptions Options => options ??= new JsonSerializerOptions
     {
         TypeInfoResolver = ClusterJsonContext.Default,
-        Converters = { new JsonStringEnumConverter(JsonNamingPolicy.CamelCase), new ActorRefConverter(system) },
+        Converters = { new JsonStringEnumConverter(JsonNamingPolicy.CamelCase), new ActorRefJsonConverter(system) },
     };
 
-    public override string Manifest(object o) => ManifestOf(o.GetType());
-
-    private static string ManifestOf(Type type) => type.DeclaringType is { } outer ? $"{outer.Name}.{type.Name}" : type.Name;
+    public override string Manifest(object o) => MessageManifest.Of(o.GetType());
 
     private static class Manifests
     {
         public static readonly FrozenDictionary<string, Type> TypesByManifest = typeof(ILoomClusterMessage).Assembly.GetTypes()
             .Where(t => typeof(ILoomClusterMessage).IsAssignableFrom(t) && t is { IsInterface: false, IsAbstract: false })
-            .ToFrozenDictionary(ManifestOf);
-    }
-
-    private sealed class ActorRefConverter(ExtendedActorSystem system) : JsonConverter<IActorRef>
-    {
-        public override IActorRef Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options) =>
-            reader.GetString() is { } path ? system.Provider.ResolveActorRef(path) : ActorRefs.Nobody;
-
-        public override void Write(Utf8JsonWriter writer, IActorRef value, JsonSerializerOptions options) =>
-            writer.WriteStringValue(Akka.Serialization.Serialization.SerializedActorPath(value));
+            .ToFrozenDictionary(MessageManifest.Of);
     }
 }
 
