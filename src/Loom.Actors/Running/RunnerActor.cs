@@ -286,6 +286,12 @@ public sealed class RunnerActor : UntypedActor, IWithTimers
 
     private void Report(SchedulerProtocol.JobFinished finished)
     {
+        // The job's folder goes back to the pool before the scheduler hears of the end: the next job may take it at once.
+        if (current is null)
+        {
+            files?.Dispose();
+            files = null;
+        }
         scheduler.Tell(finished);
         Context.Stop(Self);
     }

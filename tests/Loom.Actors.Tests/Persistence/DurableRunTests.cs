@@ -193,7 +193,8 @@ public sealed class DurableRunTests : IDisposable
             var scheduler = subscriber.ExpectMsg<LoomProtocol.RunAccepted>(Patience).Scheduler;
             subscriber.FishForMessage(m => m is StepStarted { JobId: "wait" }, Patience);
             await AwaitSnapshotAsync(postgres);
-            before = await scheduler.Ask<SchedulerProtocol.RunStatus>(SchedulerProtocol.GetStatus.Instance, Patience);
+            // The `wait` step's start is applied (and announced) before it is written: ask until the journal has caught up.
+            before = await WrittenStatusAsync(scheduler);
             await host.StopAsync();
         }
         Assert.False(before.Finished);
@@ -271,6 +272,21 @@ public sealed class DurableRunTests : IDisposable
         }
         catch (IOException)
         {
+        }
+    }
+
+    /// <summary>The run's status once every event applied so far is written (two answers a moment apart agree).</summary>
+    private static async Task<SchedulerProtocol.RunStatus> WrittenStatusAsync(IActorRef scheduler)
+    {
+        var deadline = DateTime.UtcNow + Patience;
+        var last = await scheduler.Ask<SchedulerProtocol.RunStatus>(SchedulerProtocol.GetStatus.Instance, Patience);
+        while (true)
+        {
+            await Task.Delay(100);
+            var now = await scheduler.Ask<SchedulerProtocol.RunStatus>(SchedulerProtocol.GetStatus.Instance, Patience);
+            if (now.Events == last.Events || DateTime.UtcNow > deadline)
+                return now;
+            last = now;
         }
     }
 }
