@@ -139,6 +139,16 @@ public sealed class DispatchState
         return unservable;
     }
 
+    /// <summary>The earliest time after <paramref name="now"/> at which a refused try may be placed again; null when none waits for one.</summary>
+    public DateTimeOffset? NextRetryAt(DateTimeOffset now)
+    {
+        DateTimeOffset? next = null;
+        foreach (var placement in waiting)
+            if (placement.NotBefore > now && (next is null || placement.NotBefore < next))
+                next = placement.NotBefore;
+        return next;
+    }
+
     /// <summary>Places what can be placed at <paramref name="now"/>, in queue order; each result is to be sent to its node.</summary>
     public List<(Placement Placement, NodeSlots Node)> PlaceWaiting(DateTimeOffset now)
     {

@@ -141,16 +141,20 @@ public sealed class Dispatcher : ReceiveActor, IWithTimers
         // Not at once: a node that refused because it is full may be the only one that serves the job.
         state.Requeue(placement, DateTimeOffset.UtcNow + RefusedRetry);
         FailUnservable();
-        Timers.StartSingleTimer(PlaceAgain.Instance, PlaceAgain.Instance, RefusedRetry);
+        PlaceWaiting();
     }
 
     private void PlaceWaiting()
     {
-        foreach (var (placement, node) in state.PlaceWaiting(DateTimeOffset.UtcNow))
+        var now = DateTimeOffset.UtcNow;
+        foreach (var (placement, node) in state.PlaceWaiting(now))
         {
             var dispatch = placement.Dispatch;
             region.Tell(new ClusterProtocol.StartRunner(node.ShardId, placement.EntityId, dispatch.RunId, dispatch.Workspace, dispatch.Job, dispatch.Scheduler, Self));
         }
+        // A refused try that must still wait is placed when its time comes, whatever else happens (or does not) meanwhile.
+        if (state.NextRetryAt(now) is { } due)
+            Timers.StartSingleTimer(PlaceAgain.Instance, PlaceAgain.Instance, due - now + TimeSpan.FromMilliseconds(1));
     }
 
     private sealed class PlaceAgain

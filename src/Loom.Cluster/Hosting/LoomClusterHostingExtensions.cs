@@ -79,6 +79,10 @@ public static class LoomClusterHostingExtensions
                 var region = ClusterSharding.Get(system).Start(NodeShards.TypeName, entityId => RunnerEntity.Props(entityId, runners), settings,
                     new RunnerMessageExtractor(), new NodeShardAllocation(system), PoisonPill.Instance);
                 registry.Register<RunnerRegionKey>(region);
+                // Any node may come to hold the coordinator, whose first act is to read the unfinished runs: the read journal's
+                // first query (compiling its queries, opening connections) is paid now, at start, not during a failover.
+                if (loom.Persistence.OwnQueryPluginId is { } query)
+                    _ = Task.Run(() => new RunJournal(system, query).RunsAsync());
             })
             .WithSingleton<LoomCoordinatorManagerKey>(CoordinatorName, (_, registry, _) => RunCoordinator.Props(loom, registry.Get<RunnerRegionKey>(), receiver),
                 new ClusterSingletonOptions { Role = NodeRoles.Node }, createProxyToo: false)

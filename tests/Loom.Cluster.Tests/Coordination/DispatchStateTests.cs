@@ -63,6 +63,7 @@ public sealed class DispatchStateTests
         state.Requeue(refused, Now.AddSeconds(1));
 
         Assert.Empty(state.PlaceWaiting(Now.AddMilliseconds(10)));
+        Assert.Equal(Now.AddSeconds(1), state.NextRetryAt(Now.AddMilliseconds(10)));
         var again = Assert.Single(state.PlaceWaiting(Now.AddSeconds(1))).Placement;
         Assert.NotEqual(first.EntityId, again.EntityId);
     }
