@@ -1,5 +1,4 @@
 using System.Runtime.InteropServices;
-using Loom.Actors.Protocol;
 using Loom.Cluster.Client;
 using Loom.Cluster.Protocol;
 using Loom.Core.Model;
@@ -93,24 +92,8 @@ public static class ClusterRunCommand
             while (await notifications.WaitToReadAsync(forceQuit.Token))
             {
                 while (notifications.TryRead(out var notification))
-                {
-                    switch (notification)
-                    {
-                        case LoomProtocol.RunRejected rejected:
-                            reporter.Flush();
-                            foreach (var error in rejected.Errors)
-                                Console.Error.WriteLine(error);
-                            return ExitCodes.Usage;
-                        case LoomProtocol.RunAccepted accepted:
-                            foreach (var warning in accepted.Warnings)
-                                Console.Error.WriteLine(warning);
-                            break;
-                        case RunEvents.RunFinished finished:
-                            result = finished.Result;
-                            break;
-                    }
-                    reporter.Handle(notification);
-                }
+                    if (!RunCommand.Show(notification, reporter, ref result))
+                        return ExitCodes.Usage;
                 reporter.Flush();
             }
         }
@@ -118,9 +101,7 @@ public static class ClusterRunCommand
         {
             // A second signal: stop showing the run (it is being cancelled on the cluster).
         }
-        return interruption != 0 ? interruption
-            : result == Result.Success ? ExitCodes.Success
-            : ExitCodes.Failure;
+        return RunCommand.ExitCode(interruption, result);
 
         void Cancel(PosixSignalContext context)
         {

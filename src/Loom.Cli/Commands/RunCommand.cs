@@ -94,18 +94,6 @@ public static class RunCommand
                     {
                         switch (notification)
                         {
-                            case LoomProtocol.RunRejected rejected:
-                                reporter.Flush();
-                                foreach (var error in rejected.Errors)
-                                    Console.Error.WriteLine(error);
-                                return ExitCodes.Usage;
-                            case LoomProtocol.RunAccepted accepted:
-                                foreach (var warning in accepted.Warnings)
-                                    Console.Error.WriteLine(warning);
-                                break;
-                            case RunEvents.RunFinished finished:
-                                result = finished.Result;
-                                break;
                             case LoomProtocol.RunHeld held:
                                 reporter.Handle(held);
                                 reporter.Flush();
@@ -121,7 +109,8 @@ public static class RunCommand
                                 loom.Guardian.Tell(new LoomProtocol.ReleaseRun(held.RunId));
                                 continue;
                         }
-                        reporter.Handle(notification);
+                        if (!Show(notification, reporter, ref result))
+                            return ExitCodes.Usage;
                     }
                 }
                 reporter.Flush();
@@ -132,9 +121,7 @@ public static class RunCommand
             groupLock?.Dispose();
         }
 
-        return interruption != 0 ? interruption
-            : result == Result.Success ? ExitCodes.Success
-            : ExitCodes.Failure;
+        return ExitCode(interruption, result);
 
         void Cancel(PosixSignalContext context)
         {
@@ -148,6 +135,35 @@ public static class RunCommand
                 SignalHandling.TryCancel(forceQuit);
         }
     }
+
+    /// <summary>
+    /// Shows one notification of a run, local or on a cluster: warnings and errors go to stderr, the rest to the reporter.
+    /// False when the run was refused (its errors are printed).
+    /// </summary>
+    internal static bool Show(IRunNotification notification, IRunReporter reporter, ref Result? result)
+    {
+        switch (notification)
+        {
+            case LoomProtocol.RunRejected rejected:
+                reporter.Flush();
+                foreach (var error in rejected.Errors)
+                    Console.Error.WriteLine(error);
+                return false;
+            case LoomProtocol.RunAccepted accepted:
+                foreach (var warning in accepted.Warnings)
+                    Console.Error.WriteLine(warning);
+                break;
+            case RunEvents.RunFinished finished:
+                result = finished.Result;
+                break;
+        }
+        reporter.Handle(notification);
+        return true;
+    }
+
+    /// <summary>Spec §5: the signal that interrupted the run, else its result.</summary>
+    internal static int ExitCode(int interruption, Result? result) =>
+        interruption != 0 ? interruption : result == Result.Success ? ExitCodes.Success : ExitCodes.Failure;
 
     /// <summary>
     /// <c>--resume</c>, <c>--resume RUN</c> or <c>--resume=RUN</c>: the token after <c>--resume</c> is a run id
