@@ -19,6 +19,7 @@ public static class HelpText
         "prune" => Prune,
         "watch" => WatchCommand.Help,
         "serve" => ServeCommand.Help,
+        "ctl" => Ctl.CtlCommand.Help,
         _ => null,
     };
 
@@ -53,6 +54,7 @@ public static class HelpText
           prune      delete old runs: their journal events and step logs
           watch      run, then run again what each change of the files concerns
           serve      start a cluster node (labels, capacity, seeds; drains on SIGTERM)
+          ctl        inspect and steer a running cluster: members, runs, jobs, logs, shards, actors
 
         Options:
           -h, --help     show help (also after a command: loom run --help)

@@ -1,4 +1,5 @@
 using Loom.Actors.Persistence;
+using Loom.Actors.Protocol;
 using Loom.Cli.History;
 using Loom.Cli.Output;
 using Loom.Core.Model;
@@ -24,12 +25,18 @@ public static class HistoryCommands
             Console.Out.WriteLine($"no run recorded in {RunHistory.JournalPath(workspace)} yet");
             return ExitCodes.Success;
         }
+        PrintRuns(runs);
+        return ExitCodes.Success;
+    }
+
+    /// <summary>The history's table: id, workflow, result, start, duration; newest first as given.</summary>
+    public static void PrintRuns(IReadOnlyList<RunSummary> runs)
+    {
         var idWidth = Math.Max(3, runs.Max(r => r.RunId.Length));
         var workflowWidth = Math.Min(30, Math.Max(8, runs.Max(r => r.Workflow.Length)));
         Console.Out.WriteLine($"{"run".PadRight(idWidth)}  {"workflow".PadRight(workflowWidth)}  {"result",-10}  {"started",-19}  {"duration",8}");
         foreach (var run in runs)
             Console.Out.WriteLine($"{run.RunId.PadRight(idWidth)}  {Fit(run.Workflow, workflowWidth).PadRight(workflowWidth)}  {ResultOf(run),-10}  {Started(run),-19}  {(run.Duration is { } d ? Style.Duration(d) : "-"),8}");
-        return ExitCodes.Success;
     }
 
     /// <summary>One run (the newest when RUN is left out): each job with its result, duration and why it ended so.</summary>
@@ -40,7 +47,13 @@ public static class HistoryCommands
         var runId = line.File;
         var loaded = await RunHistory.LoadAsync(workspace, runId)
             ?? throw new UsageException(runId is null ? $"no run recorded in {RunHistory.JournalPath(workspace)} yet" : $"no run '{runId}' in {RunHistory.JournalPath(workspace)} (see 'loom runs')");
-        var (run, tally, defined) = loaded;
+        PrintRun(loaded.Run, loaded.Tally, loaded.Defined);
+        return ExitCodes.Success;
+    }
+
+    /// <summary>One run: its head lines, then each job with its result, duration and why it ended so.</summary>
+    public static void PrintRun(RunSummary run, RunTally tally, RunEvents.RunDefined? defined)
+    {
         var took = run.Duration is { } d ? $" in {Style.Duration(d)}" : "";
         Console.Out.WriteLine($"run {run.RunId} ({run.Workflow}): {ResultOf(run)}{took}, started {Started(run)}");
         if (defined is not null)
@@ -59,7 +72,6 @@ public static class HistoryCommands
                 : job.Reason ?? (job.Attempt > 1 ? $"attempt {job.Attempt}" : "");
             Console.Out.WriteLine($"{Fit(job.Id, width).PadRight(width)}  {result,-10}  {Style.Duration(job.Duration),8}  {detail}");
         }
-        return ExitCodes.Success;
     }
 
     private static string WorkspaceOf(CommandLine line) =>

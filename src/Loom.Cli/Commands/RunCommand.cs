@@ -1,6 +1,7 @@
 using System.Runtime.InteropServices;
 using Akka.Actor;
 using Loom.Actors.Protocol;
+using Loom.Actors.Scheduling;
 using Loom.Cli.History;
 using Loom.Cli.Output;
 using Loom.Core.Model;
@@ -233,18 +234,16 @@ public static class RunCommand
             ?? throw new UsageException($"no run '{retryOf}' in {RunHistory.JournalPath(workspace)} (see 'loom runs')");
         if (run.Result is null)
             throw new UsageException($"run {retryOf} did not finish: 'loom run --resume {retryOf}' goes on with it");
-        var events = await journal.EventsAsync(retryOf);
-        var defined = events.OfType<RunEvents.RunDefined>().FirstOrDefault()
-            ?? throw new UsageException($"run {retryOf} was recorded without its definition and cannot be retried");
-        var loaded = Core.Parsing.WorkflowLoader.Load(defined.DisplayPath, defined.WorkflowText, limits, new Core.Parsing.LoadOptions(defined.SkipUses));
-        if (loaded.Workflow is not { } workflow)
-            throw new UsageException($"run {retryOf}'s workflow no longer loads: {string.Join("; ", loaded.Errors)}");
-        var graph = Core.Planning.JobGraph.FromWorkflow(workflow);
-        if (defined.Jobs.Count > 0)
-            graph = graph.Subgraph(graph.Closure(defined.Jobs.Select(graph.IndexOf)));
-        var carried = RetryPlanner.Carried(retryOf, events, graph);
-        if (carried.Count == graph.Count)
-            throw new UsageException($"run {retryOf} succeeded: nothing to retry");
+        RunEvents.RunDefined defined;
+        IReadOnlyDictionary<string, CarriedJob> carried;
+        try
+        {
+            (defined, carried) = RetryPlanner.Plan(retryOf, await journal.EventsAsync(retryOf), limits);
+        }
+        catch (InvalidOperationException e)
+        {
+            throw new UsageException(e.Message);
+        }
         var loomContext = new Dictionary<string, string>(defined.Contexts.Loom) { ["run_id"] = runId };
         return new LoomProtocol.SubmitRun(runId, defined.WorkflowPath, defined.DisplayPath, workspace, defined.Jobs,
             line.PositiveInt("--max-parallel") ?? defined.MaxParallel, subscriber)

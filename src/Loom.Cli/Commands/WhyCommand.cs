@@ -20,7 +20,12 @@ public static class WhyCommand
         var run = line.Value("--run");
         var loaded = await RunHistory.LoadAsync(workspace, run)
             ?? throw new UsageException(run is null ? $"no run recorded in {RunHistory.JournalPath(workspace)} yet" : $"no run '{run}' in {RunHistory.JournalPath(workspace)}");
-        var record = RunRecord.From(loaded.Tally);
+        return Explain(RunRecord.From(loaded.Tally), job);
+    }
+
+    /// <summary>Prints why <paramref name="job"/> (a matrix job: each of its cells) of the run ended as it did.</summary>
+    public static int Explain(RunRecord record, string job)
+    {
         var byId = record.Jobs.ToDictionary(j => j.Id, StringComparer.Ordinal);
         // A matrix job is its cells.
         var start = byId.ContainsKey(job) ? [job] : record.Jobs.Where(j => j.Id.StartsWith(job + " (", StringComparison.Ordinal)).Select(j => j.Id).ToList();

@@ -37,15 +37,22 @@ public static class RunHistory
         var run = runId is null ? runs.FirstOrDefault() : runs.FirstOrDefault(r => r.RunId == runId);
         if (run is null)
             return null;
+        var (tally, defined) = Fold(await journal.EventsAsync(run.RunId));
+        return (run, tally, defined);
+    }
+
+    /// <summary>A run's events folded into what the summary shows, and its definition.</summary>
+    public static (RunTally Tally, RunEvents.RunDefined? Defined) Fold(IEnumerable<IRunEvent> events)
+    {
         var tally = new RunTally();
         RunEvents.RunDefined? defined = null;
-        foreach (var e in await journal.EventsAsync(run.RunId))
+        foreach (var e in events)
         {
             if (e is IRunNotification notification)
                 tally.Apply(notification);
             else if (e is RunEvents.RunDefined definition)
                 defined = definition;
         }
-        return (run, tally, defined);
+        return (tally, defined);
     }
 }

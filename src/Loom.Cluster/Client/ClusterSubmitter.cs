@@ -53,7 +53,8 @@ public sealed class ClusterSubmitter : IAsyncDisposable
         collection.AddSingleton(typeof(ILogger<>), typeof(NullLogger<>));
         collection.AddAkka("loom-submit", akka => akka
             .AddHocon("""
-                akka.loglevel = WARNING
+                # Akka's own logger writes to stdout, which is the command's output (and --json's): the client says what went wrong itself.
+                akka.loglevel = OFF
                 akka.stdout-loglevel = OFF
                 akka.log-dead-letters = off
                 akka.coordinated-shutdown.run-by-clr-shutdown-hook = off

@@ -54,6 +54,9 @@ public sealed class DispatchState
 
     public int PlacedCount => placed.Count;
 
+    /// <summary>Every placed attempt with its node, in no particular order.</summary>
+    public IEnumerable<(Placement Placement, NodeSlots Node)> Placed => placed.Values;
+
     public void NodeUp(NodeSlots node) => nodes[node.ShardId] = node;
 
     /// <summary>The node leaves or drains: what runs there goes on, nothing new goes there.</summary>

@@ -3,6 +3,7 @@ using Akka.Cluster;
 using Akka.Event;
 using Loom.Actors;
 using Loom.Actors.Protocol;
+using Loom.Cluster.Admin;
 using Loom.Cluster.Hosting;
 using Loom.Cluster.Protocol;
 using Loom.Cluster.Runners;
@@ -57,7 +58,13 @@ public sealed class Dispatcher : ReceiveActor, IWithTimers
         Receive<GetPlacements>(_ => Sender.Tell(new Placements(
             state.Nodes.Select(n => new NodePlacements(n.Address, n.Labels.Order(StringComparer.Ordinal).ToList(), n.Capacity, n.Used, n.Accepting)).ToList(),
             state.Waiting.Count)));
+        Receive<DescribeJobs>(describe => Sender.Tell(new AdminProtocol.SchedulerState(describe.Node, describe.Runs,
+            state.Placed.Select(p => Describe(p.Placement, p.Node.Address)).OrderBy(j => j.RunId, StringComparer.Ordinal).ThenBy(j => j.JobId, StringComparer.Ordinal).ToList(),
+            state.Waiting.Select(p => Describe(p, null)).ToList())));
     }
+
+    private static AdminProtocol.JobPlacement Describe(Placement placement, string? node) =>
+        new(placement.RunId, placement.UnitId, placement.Attempt, node, placement.Dispatch.Job.RunsOn, placement.Tries, placement.EntityId);
 
     public ITimerScheduler Timers { get; set; } = null!;
 
@@ -161,6 +168,9 @@ public sealed class Dispatcher : ReceiveActor, IWithTimers
     {
         public static readonly PlaceAgain Instance = new();
     }
+
+    /// <summary>From the coordinator: answer the sender with <see cref="AdminProtocol.SchedulerState"/> (the coordinator's node and runs, and every job placed or waiting).</summary>
+    public sealed record DescribeJobs(string Node, IReadOnlyList<string> Runs);
 
     /// <summary>What the dispatcher knows of each node now (for tests, and <c>loom ctl</c>).</summary>
     public sealed record GetPlacements : ILoomClusterMessage

@@ -4,6 +4,7 @@ using Loom.Actors;
 using Loom.Actors.Hosting;
 using Loom.Actors.Persistence;
 using Loom.Actors.Protocol;
+using Loom.Cluster.Admin;
 using Loom.Cluster.Protocol;
 using Loom.Core.Model;
 
@@ -57,6 +58,8 @@ public sealed class RunCoordinator : ReceiveActor
         Receive<Status.Failure>(failure => log.Error(failure.Cause, "Runs left unfinished could not be read from the journal; they stay as they are"));
         Receive<LookedUp>(looked => looked.Follower.Tell(looked.Answer));
         Receive<Dispatcher.GetPlacements>(get => dispatcher.Forward(get));
+        Receive<AdminProtocol.GetScheduler>(_ => dispatcher.Forward(new Dispatcher.DescribeJobs(
+            Akka.Cluster.Cluster.Get(Context.System).SelfAddress.ToString(), relays.Keys.Order(StringComparer.Ordinal).ToList())));
     }
 
     public static Props Props(LoomOptions options, IActorRef region, Props? blobReceiver = null) =>
@@ -86,6 +89,7 @@ public sealed class RunCoordinator : ReceiveActor
             WorkflowText = submit.WorkflowText,
             SkipUses = submit.SkipUses,
             NoCache = submit.NoCache,
+            Carried = submit.Carried,
         });
         if (!submit.Follow)
             Sender.Tell(new ClusterProtocol.Following(submit.RunId, true, null, null));

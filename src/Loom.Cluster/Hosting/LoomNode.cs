@@ -10,6 +10,7 @@ using Akka.Management;
 using Akka.Management.Cluster.Bootstrap;
 using Akka.Remote.Hosting;
 using Loom.Actors.Hosting;
+using Loom.Cluster.Admin;
 using Loom.Cluster.Node;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -34,8 +35,11 @@ public sealed class LoomNode : IAsyncDisposable
     private readonly FileStream workspaceLock;
     private bool stopRequested;
 
-    private LoomNode(IHost host, NodeOptions options, FileStream workspaceLock)
+    private readonly RecentLogs recentLogs;
+
+    private LoomNode(IHost host, NodeOptions options, FileStream workspaceLock, RecentLogs recentLogs)
     {
+        this.recentLogs = recentLogs;
         this.host = host;
         Options = options;
         this.workspaceLock = workspaceLock;
@@ -101,8 +105,9 @@ public sealed class LoomNode : IAsyncDisposable
             builder.Services.Configure<ConsoleLifetimeOptions>(o => o.SuppressStatusMessages = true);
             // Drain, leave and hand over must finish before the host gives up on stopping.
             builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = ShutdownTimeoutOf(options));
-            builder.Services.AddAkka("loom", akka => Configure(akka, options, configure, configuration));
-            return new LoomNode(builder.Build(), options, workspaceLock);
+            var recentLogs = new RecentLogs();
+            builder.Services.AddAkka("loom", akka => Configure(akka, options, recentLogs, configure, configuration));
+            return new LoomNode(builder.Build(), options, workspaceLock, recentLogs);
         }
         catch
         {
@@ -111,7 +116,7 @@ public sealed class LoomNode : IAsyncDisposable
         }
     }
 
-    private static void Configure(AkkaConfigurationBuilder akka, NodeOptions options, Action<AkkaConfigurationBuilder, NodeOptions>? configure, IConfiguration? configuration)
+    private static void Configure(AkkaConfigurationBuilder akka, NodeOptions options, RecentLogs recentLogs, Action<AkkaConfigurationBuilder, NodeOptions>? configure, IConfiguration? configuration)
     {
         // Added lowest priority first: each Prepend goes in front of what is there.
         akka.AddHocon(ClusterHocon, HoconAddMode.Prepend)
@@ -144,7 +149,9 @@ public sealed class LoomNode : IAsyncDisposable
         }
 
         // Loom's cluster actors (run coordinator singleton, runner shard region, cluster client receptionist), after the gate they use.
-        akka.WithLoomCluster(options, LoomOptionsOf(options), registry => registry.Get<NodeGateKey>());
+        var loom = LoomOptionsOf(options);
+        akka.WithLoomCluster(options, loom, registry => registry.Get<NodeGateKey>())
+            .WithLoomAdmin(loom, secret: null, recentLogs);
         configure?.Invoke(akka, options);
 
         if (configuration?.GetSection("akka") is { } overrides && overrides.Exists())
@@ -163,7 +170,10 @@ public sealed class LoomNode : IAsyncDisposable
         }
     }
 
-    /// <summary>This node's own settings: roles, seeds and the drain phase's timeout.</summary>
+    /// <summary>Loom's version: every member advertises it (<c>loom ctl cluster show</c>).</summary>
+    public static string Version => typeof(LoomNode).Assembly.GetName().Version?.ToString(3) ?? "0.0.0";
+
+    /// <summary>This node's own settings: roles, seeds, version and the drain phase's timeout.</summary>
     internal static string NodeHocon(NodeOptions options)
     {
         static string Quote(string s) => "\"" + s.Replace("\\", "\\\\", StringComparison.Ordinal).Replace("\"", "\\\"", StringComparison.Ordinal) + "\"";
@@ -174,6 +184,7 @@ public sealed class LoomNode : IAsyncDisposable
         return string.Create(CultureInfo.InvariantCulture, $$"""
             akka.cluster.roles = [{{roles}}]
             akka.cluster.seed-nodes = [{{seeds}}]
+            akka.cluster.app-version = "{{Version}}"
             akka.coordinated-shutdown.phases.{{CoordinatedShutdown.PhaseServiceRequestsDone}}.timeout = {{drainPhase}}ms
             """);
     }
@@ -201,7 +212,7 @@ public sealed class LoomNode : IAsyncDisposable
     /// </summary>
     public async Task<int> RunAsync(CancellationToken cancellation = default)
     {
-        Log.Logger = CreateLogger(Options);
+        Log.Logger = CreateLogger(Options, recentLogs);
         try
         {
             try
@@ -272,7 +283,7 @@ public sealed class LoomNode : IAsyncDisposable
         }
     }
 
-    private static Serilog.Core.Logger CreateLogger(NodeOptions options)
+    private static Serilog.Core.Logger CreateLogger(NodeOptions options, RecentLogs recentLogs)
     {
         var file = LogFile(options);
         Directory.CreateDirectory(Path.GetDirectoryName(file)!);
@@ -280,6 +291,7 @@ public sealed class LoomNode : IAsyncDisposable
             .MinimumLevel.Information()
             .WriteTo.Console(standardErrorFromLevel: LogEventLevel.Verbose, outputTemplate: "{Timestamp:HH:mm:ss.fff} {Level:u3} {Message:lj}{NewLine}{Exception}")
             .WriteTo.File(file, fileSizeLimitBytes: 64 * 1024 * 1024, rollOnFileSizeLimit: true, retainedFileCountLimit: 8)
+            .WriteTo.Sink(recentLogs)
             .CreateLogger();
     }
 

@@ -47,7 +47,11 @@ public static class ClusterProtocol
         RunContexts Contexts,
         bool SkipUses,
         bool NoCache,
-        bool Follow) : ILoomClusterMessage;
+        bool Follow) : ILoomClusterMessage
+    {
+        /// <summary>Jobs taken as done from an earlier run (<c>loom ctl retry</c>), with their results and outputs.</summary>
+        public IReadOnlyDictionary<string, CarriedJob> Carried { get; init; } = CarriedJob.None;
+    }
 
     /// <summary>
     /// Sent every few seconds by a submitter that shows a run: the coordinator sends the run's notifications to the sender

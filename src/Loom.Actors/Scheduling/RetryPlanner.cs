@@ -1,9 +1,10 @@
 using Loom.Actors.Protocol;
 using Loom.Core.Model;
+using Loom.Core.Parsing;
 using Loom.Core.Planning;
 using static Loom.Actors.Protocol.RunEvents;
 
-namespace Loom.Cli.History;
+namespace Loom.Actors.Scheduling;
 
 /// <summary>
 /// What <c>loom retry RUN</c> keeps of a finished run: every job that succeeded and whose needs are kept too,
@@ -51,5 +52,27 @@ public static class RetryPlanner
             carried[job] = new CarriedJob(runId, Result.Success, outputs);
         }
         return carried;
+    }
+
+    /// <summary>
+    /// What retrying run <paramref name="retryOf"/> takes: its definition (workflow text, jobs asked for, contexts) and the
+    /// jobs carried over. Throws <see cref="InvalidOperationException"/> with the reason when it cannot be retried.
+    /// </summary>
+    public static (RunDefined Defined, IReadOnlyDictionary<string, CarriedJob> Carried) Plan(string retryOf, IReadOnlyList<IRunEvent> events, ParseLimits limits)
+    {
+        if (!events.OfType<RunFinished>().Any())
+            throw new InvalidOperationException($"run {retryOf} did not finish: it can be resumed, not retried");
+        var defined = events.OfType<RunDefined>().FirstOrDefault()
+            ?? throw new InvalidOperationException($"run {retryOf} was recorded without its definition and cannot be retried");
+        var loaded = WorkflowLoader.Load(defined.DisplayPath, defined.WorkflowText, limits, new LoadOptions(defined.SkipUses));
+        if (loaded.Workflow is not { } workflow)
+            throw new InvalidOperationException($"run {retryOf}'s workflow no longer loads: {string.Join("; ", loaded.Errors)}");
+        var graph = JobGraph.FromWorkflow(workflow);
+        if (defined.Jobs.Count > 0)
+            graph = graph.Subgraph(graph.Closure(defined.Jobs.Select(graph.IndexOf)));
+        var carried = Carried(retryOf, events, graph);
+        if (carried.Count == graph.Count)
+            throw new InvalidOperationException($"run {retryOf} succeeded: nothing to retry");
+        return (defined, carried);
     }
 }
