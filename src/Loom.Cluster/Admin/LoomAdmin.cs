@@ -49,6 +49,7 @@ public sealed class LoomAdmin : ReceiveActor, IWithTimers
         Receive<IAdminRequest>(request => Accepted(request), Handle);
         Receive<IAdminRequest>(Refuse);
         Receive<ClusterEvent.IClusterDomainEvent>(Publish);
+        Receive<ClusterEvent.CurrentClusterState>(_ => { });
         Receive<DropSilentTails>(_ =>
         {
             foreach (var (tail, lastHeard) in tails.ToList())

@@ -104,7 +104,7 @@ internal sealed class CtlSession(AdminClient client, bool json)
             Json(members);
             return ExitCodes.Success;
         }
-        Console.Out.WriteLine($"{members.All.Count} members; leader {HostPort(members.Leader)}, run coordinator on {HostPort(members.Coordinator)} (answered by {HostPort(members.AnsweredBy)})");
+        Console.Out.WriteLine($"{members.All.Count} member{(members.All.Count == 1 ? "" : "s")}; leader {HostPort(members.Leader)}, run coordinator on {HostPort(members.Coordinator)} (answered by {HostPort(members.AnsweredBy)})");
         Table(["member", "status", "reachable", "labels", "capacity", "running", "version"], members.All.Select(m => new[]
         {
             HostPort(m.Address), m.Status, m.Reachable ? "yes" : "NO", m.Labels.Count == 0 ? "-" : string.Join(',', m.Labels),

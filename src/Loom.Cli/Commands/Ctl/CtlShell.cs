@@ -45,7 +45,7 @@ internal static class CtlShell
             if (words.Count == 0)
                 continue;
             if (interactive)
-                history.Add(line);
+                history.Add(line.Trim());
             if (words[0] is "exit" or "quit")
                 break;
             if (words[0] is "help" or "?")
