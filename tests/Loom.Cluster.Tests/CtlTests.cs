@@ -115,10 +115,17 @@ public sealed class CtlTests(ITestOutputHelper output) : IAsyncLifetime
         Assert.Equal(1, unknown.Exit);
         Assert.Contains("no run 'no-such-run'", unknown.Stderr);
 
-        // cluster leave: the node leaves gracefully (its process exits 0) and the others see two members.
+        // cluster leave: the node leaves gracefully (its process exits 0), the others see two members, and a tail started
+        // before saw it go as it happened; Ctrl-C ends the tail.
+        var tail = Track(ServeProcess.Start(folder, "ctl", Contact(0), "cluster", "tail"));
+        await WaitForAsync(() => Task.FromResult(tail.Stdout.Split('\n').Count(l => l.Contains("member ", StringComparison.Ordinal)) == 3));
         Assert.Contains("leave requested", await CtlAsync(0, "cluster", "leave", Contact(2)));
         Assert.Equal(0, await processes[2].WaitForExitAsync());
         await WaitForAsync(async () => (await CtlAsync(0, "cluster", "show")).Contains("2 members", StringComparison.Ordinal));
+        await WaitForAsync(() => Task.FromResult(System.Text.RegularExpressions.Regex.IsMatch(tail.Stdout, $@"removed\s+127\.0\.0\.1:{ports[2]}")));
+        Assert.Matches($@"(left|exited)\s+127\.0\.0\.1:{ports[2]}", tail.Stdout);
+        tail.Signal("INT");
+        Assert.Equal(0, await tail.WaitForExitAsync());
     }
 
     [PostgresFact]
