@@ -20,6 +20,8 @@ public sealed class ClusterSerializationTests() : TestKit(Config)
         }
         """);
 
+    private const string Secret = "correct horse battery staple";
+
     private IEnumerable<ILoomClusterMessage> Samples()
     {
         var probe = CreateTestProbe().Ref;
@@ -29,14 +31,15 @@ public sealed class ClusterSerializationTests() : TestKit(Config)
         yield return new ClusterProtocol.StartRunner("akka.tcp://loom@h:1#5", "r1/build%20(linux)/2", "r1", "cluster:" + new string('c', 64), job, probe, probe);
         yield return new ClusterProtocol.CancelRunner("akka.tcp://loom@h:1#5", "r1/build/2", "cancelled");
         yield return new ClusterProtocol.RunnerRefused("r1", "build", 2, "the node is draining", NodeClosed: true);
-        yield return new ClusterProtocol.SubmitRun("r1", "jobs: {}", ".loom.yml", "", ["build"], 3, new RunContexts(env, "{}", env, env, env), true, false, Follow: true);
-        yield return new ClusterProtocol.FollowRun("r1");
+        yield return new ClusterProtocol.SubmitRun("r1", "jobs: {}", ".loom.yml", "", ["build"], 3, new RunContexts(env, "{}", env, env, env), true, false, Follow: true) { Secret = Secret };
+        yield return new ClusterProtocol.FollowRun("r1") { Secret = Secret };
         yield return new ClusterProtocol.Following("r1", true, Result.Failure, TimeSpan.FromSeconds(3));
-        yield return new ClusterProtocol.CancelRun("r1", "interrupted");
-        yield return new ClusterProtocol.FindMissingBlobs([new string('a', 64)]);
+        yield return new ClusterProtocol.CancelRun("r1", "interrupted") { Secret = Secret };
+        yield return new ClusterProtocol.FindMissingBlobs([new string('a', 64)]) { Secret = Secret };
         yield return new ClusterProtocol.BlobsMissing([new string('b', 64)]);
-        yield return new ClusterProtocol.BlobChunk(new string('a', 64), 65536, 70000, [1, 2, 3]);
+        yield return new ClusterProtocol.BlobChunk(new string('a', 64), 65536, 70000, [1, 2, 3]) { Secret = Secret };
         yield return new ClusterProtocol.BlobStored(new string('a', 64), null);
+        yield return new ClusterProtocol.Refused("wrong cluster secret");
         yield return Dispatcher.GetPlacements.Instance;
         yield return new Dispatcher.Placements([new Dispatcher.NodePlacements("akka.tcp://loom@h:1", ["*"], 4, 2, true)], 3);
     }
@@ -60,6 +63,23 @@ public sealed class ClusterSerializationTests() : TestKit(Config)
             Assert.IsType(message.GetType(), back);
             Assert.Equal(bytes, serializer.ToBinary(back));
         }
+    }
+
+    [Fact]
+    public void A_client_request_carries_its_secret_over_the_wire_and_never_into_its_text()
+    {
+        var requests = Samples().OfType<IClientRequest>().ToList();
+        Assert.Equal(5, requests.Count);
+        foreach (var request in requests)
+        {
+            var serializer = Sys.Serialization.FindSerializerFor(request);
+            var back = (IClientRequest)Sys.Serialization.Deserialize(serializer.ToBinary(request), serializer.Identifier, Akka.Serialization.Serialization.ManifestFor(serializer, request));
+            Assert.Equal(Secret, back.Secret);
+            Assert.DoesNotContain(Secret, request.ToString());
+            Assert.StartsWith(request.GetType().Name + " { ", request.ToString());
+        }
+        Assert.DoesNotContain("jobs: {}", Samples().OfType<ClusterProtocol.SubmitRun>().Single().ToString());
+        Assert.Null(((IClientRequest)new ClusterProtocol.FollowRun("r1")).Secret);
     }
 
     [Fact]
