@@ -171,6 +171,36 @@ public sealed class CtlTests(ITestOutputHelper output) : IAsyncLifetime
         }
     }
 
+    [Fact]
+    public async Task A_node_with_a_secret_answers_ctl_only_with_that_secret_and_logs_each_refusal()
+    {
+        var secretFile = Path.Combine(folder, "cluster-secret");
+        File.WriteAllText(secretFile, "the right secret of this cluster\n");
+        var wrongFile = Path.Combine(folder, "wrong-secret");
+        File.WriteAllText(wrongFile, "not the secret of this cluster\n");
+        var node = Track(ServeProcess.Start(folder, "serve", "--port", ports[0].ToString(), "--workspace", "node-0", "--cluster-secret-file", secretFile));
+        await node.WaitForLineAsync(l => l.Contains("node up", StringComparison.Ordinal));
+
+        var missing = await CtlProcessAsync(0, "cluster", "show");
+        Assert.Equal(1, missing.Exit);
+        Assert.Equal("", missing.Stdout);
+        Assert.Contains("loom ctl: error: this cluster needs its secret", missing.Stderr);
+        await node.WaitForLineAsync(l => l.Contains("WRN Refused GetMembers from akka.tcp://loom-submit@127.0.0.1:", StringComparison.Ordinal)
+            && l.EndsWith("it carried no cluster secret", StringComparison.Ordinal));
+
+        var wrong = await CtlProcessAsync(0, "--cluster-secret-file", wrongFile, "runs");
+        Assert.Equal(1, wrong.Exit);
+        Assert.Equal("", wrong.Stdout);
+        Assert.Contains("loom ctl: error: the cluster secret does not match", wrong.Stderr);
+        await node.WaitForLineAsync(l => l.Contains("WRN Refused ListRuns from ", StringComparison.Ordinal) && l.EndsWith("a wrong cluster secret", StringComparison.Ordinal));
+        Assert.DoesNotContain(node.Lines, l => l.Contains("not the secret", StringComparison.Ordinal));
+
+        // The right secret, from the variable a script would set.
+        using var right = ServeProcess.Start(folder, new Dictionary<string, string> { ["LOOM_CLUSTER_SECRET_FILE"] = secretFile }, "ctl", Contact(0), "cluster", "show");
+        Assert.Equal(0, await right.WaitForExitAsync());
+        Assert.Contains("1 member;", right.Stdout);
+    }
+
     private async Task StartClusterAsync(string[] labels)
     {
         database = await TestPostgres.CreateDatabaseAsync();
@@ -207,7 +237,7 @@ public sealed class CtlTests(ITestOutputHelper output) : IAsyncLifetime
 
     private async Task<(int Exit, string Stdout, string Stderr)> CtlProcessAsync(int node, params string[] command)
     {
-        using var ctl = ServeProcess.Start(folder, ["ctl", Contact(node), .. command]);
+        using var ctl = ServeProcess.Start(folder, new Dictionary<string, string> { ["LOOM_CLUSTER_SECRET_FILE"] = "" }, ["ctl", Contact(node), .. command]);
         var exit = await ctl.WaitForExitAsync();
         return (exit, ctl.Stdout, ctl.Stderr);
     }

@@ -92,6 +92,13 @@ public sealed partial class DeployFilesTests
             Assert.Contains(volume, declaredVolumes);
             Assert.True(workspaceVolumes.Add(volume), $"{name} shares the workspace volume {volume}");
 
+            // The node binds an address other containers reach, so it has the cluster's secret: a compose secret from a file.
+            Assert.False(NodeOptions.IsLoopback(options.Hostname));
+            var secretName = Path.GetFileName(options.ClusterSecretFile!);
+            Assert.Equal($"/run/secrets/{secretName}", options.ClusterSecretFile);
+            Assert.Contains(secretName, Sequence(service, "secrets").Select(x => ((YamlScalarNode)x).Value));
+            Assert.False(string.IsNullOrEmpty(Text(compose, "secrets", secretName, "file")), $"secret {secretName} is not a file");
+
             Assert.NotNull(Get(service, "healthcheck", "test"));
             Assert.Equal("deploy/Dockerfile", Text(service, "build", "dockerfile"));
             Assert.Equal("SIGTERM", Text(service, "stop_signal") ?? "SIGTERM");
@@ -99,6 +106,9 @@ public sealed partial class DeployFilesTests
         }
         Assert.Single(seedLists.Distinct());
         Assert.DoesNotContain("change-me", raw);
+        // The secret's file is never committed.
+        var secretFile = Text(compose, "secrets", "loom-cluster-secret", "file")!;
+        Assert.Contains("deploy/" + Path.GetFileName(secretFile), File.ReadAllLines(Path.Combine(RepositoryRoot(), ".gitignore")));
 
         // The image: `loom serve`, with no password in it.
         var dockerfile = File.ReadAllText(Path.Combine(Deploy, "Dockerfile"));
@@ -151,6 +161,12 @@ public sealed partial class DeployFilesTests
         Assert.Empty(options.Seeds);
         Assert.NotNull(options.Db);
         Assert.Equal(replicas, options.RequiredContactPoints);
+        // The pod IP is reachable from the cluster network: the node reads the cluster's secret from a mounted Secret.
+        Assert.False(NodeOptions.IsLoopback(options.Hostname));
+        var secretMount = (YamlMappingNode)Sequence(container, "volumeMounts").Single(m => options.ClusterSecretFile!.StartsWith(Text(m, "mountPath") + "/", StringComparison.Ordinal));
+        Assert.Equal("true", Text(secretMount, "readOnly"));
+        var secretVolume = (YamlMappingNode)Sequence(pod, "volumes").Single(v => Text(v, "name") == Text(secretMount, "name"));
+        Assert.False(string.IsNullOrEmpty(Text(secretVolume, "secret", "secretName")));
         // The discovery's pod label selector is app={DiscoveryService}.
         Assert.Equal(options.DiscoveryService, Text(set, "spec", "template", "metadata", "labels", "app"));
         Assert.Equal(options.DiscoveryService, Text(set, "spec", "selector", "matchLabels", "app"));
@@ -188,6 +204,23 @@ public sealed partial class DeployFilesTests
         Assert.Equal(Text(role, "metadata", "name"), Text(binding, "roleRef", "name"));
         Assert.Contains(Sequence(binding, "subjects").Cast<YamlMappingNode>(), s => Text(s, "kind") == "ServiceAccount" && Text(s, "name") == account);
 
+        // Only Loom's pods (and labelled submitters, on the remoting port) may connect; no rule lets everyone in.
+        var policy = Kind("NetworkPolicy");
+        Assert.Equal(options.DiscoveryService, Text(policy, "spec", "podSelector", "matchLabels", "app"));
+        Assert.Contains("Ingress", Sequence(policy, "spec", "policyTypes").Select(t => ((YamlScalarNode)t).Value));
+        var rules = Sequence(policy, "spec", "ingress").Cast<YamlMappingNode>().ToList();
+        foreach (var rule in rules)
+        {
+            var sources = Sequence(rule, "from").Cast<YamlMappingNode>().ToList();
+            Assert.NotEmpty(sources);
+            Assert.All(sources, f => Assert.NotNull(Get(f, "podSelector", "matchLabels")));
+        }
+        int[] PortsFrom(string label, string value) => rules
+            .Where(r => Sequence(r, "from").Cast<YamlMappingNode>().Any(f => Text(f, "podSelector", "matchLabels", label) == value))
+            .SelectMany(r => Sequence(r, "ports").Select(p => int.Parse(Text(p, "port")!, CultureInfo.InvariantCulture))).ToArray();
+        Assert.Equal([options.Port, options.ManagementPort], PortsFrom("app", options.DiscoveryService).Order());
+        Assert.Equal([options.Port], PortsFrom("loom-submitter", "true"));
+
         var budget = Kind("PodDisruptionBudget");
         Assert.Equal("1", Text(budget, "spec", "maxUnavailable"));
         Assert.Equal(options.DiscoveryService, Text(budget, "spec", "selector", "matchLabels", "app"));
@@ -214,6 +247,8 @@ public sealed partial class DeployFilesTests
         Assert.True(options.JoinsOthers);
         Assert.Contains($"{options.Hostname}:{options.Port}", options.Seeds);
         Assert.Equal("/var/lib/loom", options.Workspace);
+        Assert.False(NodeOptions.IsLoopback(options.Hostname));
+        Assert.StartsWith("/etc/loom/", options.ClusterSecretFile);
         Assert.Equal("loom", service["StateDirectory"]);
         Assert.Equal("/var/lib/loom", service["WorkingDirectory"]);
         Assert.Equal("loom", service["User"]);

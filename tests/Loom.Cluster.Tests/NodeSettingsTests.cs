@@ -48,7 +48,7 @@ public sealed class NodeSettingsTests
         Assert.Contains("needs --db", Problem(("Seeds", "10.0.0.1:4053")));
         Assert.Contains("needs --db", Problem(("Discovery", "kubernetes")));
         // Listing only itself is a lone node: SQLite is fine.
-        Assert.Null(Load(("Hostname", "10.0.0.1"), ("Port", "4053"), ("Seeds", "10.0.0.1:4053")).Db);
+        Assert.Null(Load(("Hostname", "10.0.0.1"), ("Port", "4053"), ("Seeds", "10.0.0.1:4053"), ("ClusterSecretFile", "/run/secrets/loom")).Db);
         var joined = Load(("Seeds", "10.0.0.1:4053,10.0.0.2:4053"), ("Db", "Host=db;Database=loom"));
         Assert.True(joined.JoinsOthers);
         Assert.Equal("Host=db;Database=loom", LoomNode.PersistenceOf(joined).PostgresConnectionString);

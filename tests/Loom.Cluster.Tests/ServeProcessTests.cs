@@ -17,6 +17,11 @@ public sealed class ServeProcessTests(ITestOutputHelper output) : IDisposable
         { ["--seed", "10.0.0.1:4053", "--discovery", "kubernetes", "--db", "Host=db"], "loom: error: --seed and --discovery both say how to find the cluster" },
         { ["--drain-timeout", "later"], "loom: error: Loom:Node:DrainTimeout must be a duration" },
         { ["--port"], "loom: error: --port needs a value" },
+        // Reachable from other machines without a secret: refused before anything binds.
+        { ["--hostname", "10.0.0.1"], "loom: error: --hostname 10.0.0.1 is not a loopback address, so other machines can reach this node: give the cluster a shared secret with --cluster-secret-file (Loom:Node:ClusterSecretFile), or keep the default 127.0.0.1 (see docs/security.md)" },
+        { ["--hostname", "0.0.0.0", "--port", "0"], "loom: error: --hostname 0.0.0.0 is not a loopback address" },
+        { ["--cluster-secret-file", "no-such-file"], "loom: error: --cluster-secret-file (Loom:Node:ClusterSecretFile): no-such-file: no such file" },
+        { ["--tls-certificate", "no-such.pfx"], "loom: error: --tls-certificate (Loom:Node:TlsCertificate): no-such.pfx: no such file" },
     };
 
     [Theory]

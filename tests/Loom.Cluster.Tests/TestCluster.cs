@@ -19,10 +19,12 @@ public sealed class TestCluster : IAsyncDisposable
 
     private readonly List<IHost> hosts = [];
     private readonly string? postgres;
+    private readonly NodeSecurity security;
 
-    private TestCluster(string? postgres, string root)
+    private TestCluster(string? postgres, string root, NodeSecurity security)
     {
         this.postgres = postgres;
+        this.security = security;
         Root = root;
     }
 
@@ -32,10 +34,13 @@ public sealed class TestCluster : IAsyncDisposable
     public IReadOnlyList<ActorSystem> Systems => hosts.Select(h => h.Services.GetRequiredService<ActorSystem>()).ToList();
 
     /// <param name="postgres">The run store (and the store of submitted files); null for one SQLite journal shared by the nodes (they are in one process).</param>
-    public static async Task<TestCluster> StartAsync(string? postgres, params NodeOptions[] nodes)
+    public static Task<TestCluster> StartAsync(string? postgres, params NodeOptions[] nodes) => StartAsync(postgres, NodeSecurity.None, nodes);
+
+    /// <param name="security">Every node's cluster secret and TLS certificate, as <c>loom serve</c> would load them.</param>
+    public static async Task<TestCluster> StartAsync(string? postgres, NodeSecurity security, params NodeOptions[] nodes)
     {
         var root = Directory.CreateTempSubdirectory("loom-cluster-").FullName;
-        var cluster = new TestCluster(postgres, root);
+        var cluster = new TestCluster(postgres, root, security);
         foreach (var node in nodes)
             await cluster.AddNodeAsync(node);
         return cluster;
@@ -64,13 +69,13 @@ public sealed class TestCluster : IAsyncDisposable
                 akka.cluster.failure-detector.acceptable-heartbeat-pause = 3s
                 akka.cluster.split-brain-resolver.stable-after = 3s
                 """, HoconAddMode.Prepend)
-            .WithRemoting("127.0.0.1", 0)
+            .WithRemoting(ClusterTls.RemoteOptions("127.0.0.1", 0, security.Tls))
             .WithClustering(new ClusterOptions
             {
                 Roles = NodeRoles.Of(node).ToArray(),
                 SplitBrainResolver = SplitBrainResolverOption.Default,
             })
-            .WithLoomCluster(node, loom));
+            .WithLoomCluster(node, loom, secret: security.Secret));
         var host = builder.Build();
         await host.StartAsync();
         hosts.Add(host);

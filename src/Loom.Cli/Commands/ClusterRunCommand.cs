@@ -13,7 +13,7 @@ namespace Loom.Cli.Commands;
 public static class ClusterRunCommand
 {
     private static readonly HashSet<string> Flags = ["--json", "--plain", "--no-color", "--skip-uses", "--no-cache", "--detach"];
-    private static readonly HashSet<string> Values = new(WorkflowFiles.LimitOptions.Concat(RunInputs.ValueOptions)) { "--max-parallel", "--job", "--cluster", "--max-upload-size" };
+    private static readonly HashSet<string> Values = new(WorkflowFiles.LimitOptions.Concat(RunInputs.ValueOptions)) { "--max-parallel", "--job", "--cluster", "--max-upload-size", "--cluster-secret-file", "--tls-certificate", "--tls-certificate-password-file" };
     private static readonly Dictionary<string, string> Aliases = new() { ["-j"] = "--max-parallel" };
 
     public static bool Wants(string[] args) => args.Any(a => a == "--cluster" || a.StartsWith("--cluster=", StringComparison.Ordinal));
@@ -24,6 +24,15 @@ public static class ClusterRunCommand
         var contacts = line.All("--cluster").SelectMany(c => c.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)).ToList();
         if (contacts.Count == 0 || !contacts.All(IsHostAndPort))
             throw new UsageException($"--cluster needs a node as HOST:PORT{(contacts.Count == 0 ? "" : $", not '{contacts.First(c => !IsHostAndPort(c))}'")}");
+        ClusterClientSecurity security;
+        try
+        {
+            security = ClusterClientSecurity.Load(line.Value("--cluster-secret-file"), line.Value("--tls-certificate"), line.Value("--tls-certificate-password-file"));
+        }
+        catch (InvalidDataException e)
+        {
+            throw new UsageException(e.Message);
+        }
         var path = WorkflowFiles.Resolve(line);
         var fullPath = Path.GetFullPath(path);
         var workspace = RunCommand.Workspace(fullPath);
@@ -47,18 +56,15 @@ public static class ClusterRunCommand
 
         var stdout = new StreamWriter(Console.OpenStandardOutput(), bufferSize: 64 * 1024) { AutoFlush = false };
         Console.SetOut(TextWriter.Null);
-        await using var submitter = await ClusterSubmitter.ConnectAsync(contacts);
+        await using var submitter = await ClusterSubmitter.ConnectAsync(contacts, security);
         string files;
         try
         {
             files = await submitter.UploadAsync(manifest, workspace, CancellationToken.None);
         }
-        catch (Exception e) when (e is TaskCanceledException or TimeoutException or Akka.Actor.AskTimeoutException)
+        catch (Exception e) when (e is ClusterRequestException or IOException or InvalidOperationException)
         {
-            throw new UsageException($"no answer from the cluster at {string.Join(", ", contacts)} within {ClusterSubmitter.AskTimeout.TotalSeconds:0} s (is a 'loom serve' node there?)");
-        }
-        catch (Exception e) when (e is IOException or InvalidOperationException)
-        {
+            // Unreachable, no answer, refused (a wrong or missing cluster secret), or a file the cluster did not store.
             throw new UsageException(e.Message);
         }
         var submit = new ClusterProtocol.SubmitRun(runId, text, path, files, line.All("--job"), line.PositiveInt("--max-parallel"), contexts,
@@ -73,6 +79,10 @@ public static class ClusterRunCommand
             {
                 Console.Error.WriteLine(e.Message);
                 return ExitCodes.Usage;
+            }
+            catch (ClusterRequestException e)
+            {
+                throw new UsageException(e.Message);
             }
             await stdout.WriteLineAsync(runId);
             await stdout.FlushAsync();

@@ -95,6 +95,14 @@ public static class HelpText
           --event NAME           loom.event_name (default push)
           --event-file FILE      the loom.event payload (JSON)
 
+        On a cluster of 'loom serve' nodes (docs/cluster.md, docs/security.md):
+          --cluster HOST:PORT    run there instead (repeat, or separate with commas); the files are sent
+          --detach               print the run id once the cluster has the run, and return
+          --max-upload-size N    most bytes of workspace files to send (default 256 MiB)
+          --cluster-secret-file FILE  the cluster's shared secret (also LOOM_CLUSTER_SECRET_FILE)
+          --tls-certificate FILE      the cluster's TLS certificate, .pfx (also LOOM_TLS_CERTIFICATE)
+          --tls-certificate-password-file FILE  its password (also LOOM_TLS_CERTIFICATE_PASSWORD_FILE)
+
         """ + Limits;
 
     public const string Validate = """

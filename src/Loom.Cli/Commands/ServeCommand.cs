@@ -30,6 +30,13 @@ public static class ServeCommand
           --drain-timeout TIME   how long running jobs may finish on SIGTERM (default 60s; e.g. 90s, 5m)
           --discovery kubernetes find the other nodes through Akka.Management and the Kubernetes API (not with --seed)
           --management-port N    Akka.Management's HTTP port with --discovery (default 8558)
+          --cluster-secret-file FILE
+                                 the cluster's shared secret (16+ characters): every submit must carry it;
+                                 required with a --hostname other than 127.0.0.1/localhost
+          --tls-certificate FILE remoting over TLS with this PKCS#12 (.pfx) certificate, the same on every node
+                                 and client; each end accepts only a peer that presents it (docs/security.md)
+          --tls-certificate-password-file FILE
+                                 the certificate's password (default: none)
 
         Each option is also a setting Loom:Node:<Name> in ./appsettings.json or an environment variable
         Loom__Node__<Name> (Loom__Node__Capacity=4, Loom__Node__Seeds=a:4053,b:4053); the command line
@@ -55,6 +62,9 @@ public static class ServeCommand
         ["--drain-timeout"] = "DrainTimeout",
         ["--discovery"] = "Discovery",
         ["--management-port"] = "ManagementPort",
+        ["--cluster-secret-file"] = "ClusterSecretFile",
+        ["--tls-certificate"] = "TlsCertificate",
+        ["--tls-certificate-password-file"] = "TlsCertificatePasswordFile",
     };
 
     public static async Task<int> ExecuteAsync(string[] args) => await RunAsync(SettingsOf(args));

@@ -4,9 +4,12 @@ using Loom.Cluster.Protocol;
 namespace Loom.Cluster.Admin;
 
 /// <summary>A request of <c>loom ctl</c> (or of one node's admin to another's): checked against the cluster secret.</summary>
-public interface IAdminRequest : ILoomClusterMessage
+public interface IAdminRequest : IClientRequest;
+
+/// <summary>What every admin request is: it carries the secret, which stays out of its text (and so out of log lines).</summary>
+public abstract record AdminRequest(string? Secret) : IAdminRequest
 {
-    string? Secret { get; }
+    protected virtual bool PrintMembers(System.Text.StringBuilder builder) => false;
 }
 
 /// <summary>
@@ -25,7 +28,7 @@ public static class AdminProtocol
 
     // ---- the cluster ----
 
-    public sealed record GetMembers(string? Secret = null) : IAdminRequest;
+    public sealed record GetMembers(string? Secret = null) : AdminRequest(Secret);
 
     /// <param name="AnsweredBy">The node whose admin answered.</param>
     /// <param name="Coordinator">The node that holds the run coordinator singleton (the oldest Loom node).</param>
@@ -34,21 +37,21 @@ public static class AdminProtocol
     /// <param name="Running">Jobs running there as the dispatcher counts them; null when the coordinator did not answer.</param>
     public sealed record MemberInfo(string Address, string Status, bool Reachable, IReadOnlyList<string> Labels, int Capacity, int? Running, string Version, IReadOnlyList<string> Roles);
 
-    public sealed record LeaveMember(string Address, string? Secret = null) : IAdminRequest;
+    public sealed record LeaveMember(string Address, string? Secret = null) : AdminRequest(Secret);
 
-    public sealed record DownMember(string Address, string? Secret = null) : IAdminRequest;
+    public sealed record DownMember(string Address, string? Secret = null) : AdminRequest(Secret);
 
     /// <summary>Starts (or keeps alive: send it every few seconds) a stream of <see cref="MemberChanged"/> to the sender, the current members first.</summary>
-    public sealed record TailMembers(string? Secret = null) : IAdminRequest;
+    public sealed record TailMembers(string? Secret = null) : AdminRequest(Secret);
 
-    public sealed record StopTail(string? Secret = null) : IAdminRequest;
+    public sealed record StopTail(string? Secret = null) : AdminRequest(Secret);
 
     /// <param name="Change">up, joined, left, exited, removed, downed, unreachable, reachable, leader, or member (the state when the tail began).</param>
     public sealed record MemberChanged(DateTimeOffset At, string Address, string Change, string Status, IReadOnlyList<string> Roles) : ILoomClusterMessage;
 
     // ---- the scheduler and its jobs ----
 
-    public sealed record GetScheduler(string? Secret = null) : IAdminRequest;
+    public sealed record GetScheduler(string? Secret = null) : AdminRequest(Secret);
 
     /// <param name="Node">Where the run coordinator singleton lives.</param>
     /// <param name="Runs">The runs it holds (running, or finished and still followed).</param>
@@ -61,7 +64,7 @@ public static class AdminProtocol
     // ---- per node (the admin that is asked gathers every node's answer) ----
 
     /// <summary>Runner shards and their entities on every node.</summary>
-    public sealed record GetShards(string? Secret = null) : IAdminRequest;
+    public sealed record GetShards(string? Secret = null) : AdminRequest(Secret);
 
     public sealed record Shards(IReadOnlyList<NodeShards> Nodes, IReadOnlyList<string> Unanswered) : ILoomClusterMessage;
 
@@ -70,7 +73,7 @@ public static class AdminProtocol
     public sealed record ShardInfo(string ShardId, IReadOnlyList<string> Entities);
 
     /// <param name="Node">One node's address, or null for every node.</param>
-    public sealed record GetActors(string? Node, int Depth, string? Secret = null) : IAdminRequest;
+    public sealed record GetActors(string? Node, int Depth, string? Secret = null) : AdminRequest(Secret);
 
     public sealed record Actors(IReadOnlyList<NodeActors> Nodes, IReadOnlyList<string> Unanswered) : ILoomClusterMessage;
 
@@ -78,7 +81,7 @@ public static class AdminProtocol
     public sealed record NodeActors(string Node, IReadOnlyList<string> Paths) : ILoomClusterMessage;
 
     /// <param name="MinimumLevel">Verbose, Debug, Information, Warning, Error or Fatal; null for all that was kept.</param>
-    public sealed record PeekLogs(string? Node, int Count, string? MinimumLevel, string? Secret = null) : IAdminRequest;
+    public sealed record PeekLogs(string? Node, int Count, string? MinimumLevel, string? Secret = null) : AdminRequest(Secret);
 
     public sealed record Logs(IReadOnlyList<NodeLogs> Nodes, IReadOnlyList<string> Unanswered) : ILoomClusterMessage;
 
@@ -88,16 +91,16 @@ public static class AdminProtocol
 
     /// <summary>From one node's admin to another's: its own part of <see cref="GetShards"/>, <see cref="GetActors"/> or <see cref="PeekLogs"/>.</summary>
     /// <param name="What">shards, actors or logs.</param>
-    public sealed record AskNode(string What, int Depth, int Count, string? MinimumLevel, string? Secret = null) : IAdminRequest;
+    public sealed record AskNode(string What, int Depth, int Count, string? MinimumLevel, string? Secret = null) : AdminRequest(Secret);
 
     // ---- runs ----
 
-    public sealed record ListRuns(string? Secret = null) : IAdminRequest;
+    public sealed record ListRuns(string? Secret = null) : AdminRequest(Secret);
 
     public sealed record RunList(IReadOnlyList<RunSummary> Runs) : ILoomClusterMessage;
 
     /// <param name="RunId">A run id, or null for the newest run.</param>
-    public sealed record GetRun(string? RunId, string? Secret = null) : IAdminRequest;
+    public sealed record GetRun(string? RunId, string? Secret = null) : AdminRequest(Secret);
 
     /// <summary>A run's summary and its journaled events, each as Akka serialized it (the client deserializes them the same way).</summary>
     public sealed record RunFound(RunSummary Summary, IReadOnlyList<SerializedEvent> Events, bool Held) : ILoomClusterMessage;
@@ -105,22 +108,22 @@ public static class AdminProtocol
     public sealed record SerializedEvent(int SerializerId, string Manifest, byte[] Bytes);
 
     /// <summary>A run's step output after line <paramref name="AfterSeq"/>; answered with <see cref="LogLines"/>.</summary>
-    public sealed record ReadLogs(string RunId, long AfterSeq, string? Secret = null) : IAdminRequest;
+    public sealed record ReadLogs(string RunId, long AfterSeq, string? Secret = null) : AdminRequest(Secret);
 
     /// <param name="RunHeld">The coordinator still holds the run (more may come); false once it is over.</param>
     public sealed record LogLines(IReadOnlyList<LogLine> Lines, long LastSeq, bool RunHeld) : ILoomClusterMessage;
 
     public sealed record LogLine(long Seq, string UnitId, int Attempt, int Step, string Line);
 
-    public sealed record CancelRun(string RunId, string? Secret = null) : IAdminRequest;
+    public sealed record CancelRun(string RunId, string? Secret = null) : AdminRequest(Secret);
 
     /// <summary>Runs the failed jobs of a finished run again, and what depends on them, as a new run; answered with <see cref="Retried"/>.</summary>
-    public sealed record RetryRun(string RunId, string? Secret = null) : IAdminRequest;
+    public sealed record RetryRun(string RunId, string? Secret = null) : AdminRequest(Secret);
 
     /// <param name="Jobs">The jobs that run again (the others are carried over with their results and outputs).</param>
     public sealed record Retried(string NewRunId, string RetryOf, IReadOnlyList<string> Jobs) : ILoomClusterMessage;
 
-    public sealed record ValidateWorkflow(string Text, string DisplayPath, string? Secret = null) : IAdminRequest;
+    public sealed record ValidateWorkflow(string Text, string DisplayPath, string? Secret = null) : AdminRequest(Secret);
 
     /// <param name="Errors">Every error as <c>file:line:col: error: message</c>; empty when the workflow is valid.</param>
     public sealed record Validated(IReadOnlyList<string> Errors, int Jobs) : ILoomClusterMessage;

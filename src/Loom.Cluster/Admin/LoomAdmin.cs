@@ -75,8 +75,8 @@ public sealed class LoomAdmin : ReceiveActor, IWithTimers
 
     private void Refuse(IAdminRequest request)
     {
-        log.Warning("Refused a {Request} of loom ctl: {Problem}", request.GetType().Name,
-            request.Secret is null ? "no cluster secret" : "wrong cluster secret");
+        log.Warning("Refused {0} from {1}: it carried {2}", request.GetType().Name, SecretCheck.ClientOf(Sender),
+            request.Secret is null ? "no cluster secret" : "a wrong cluster secret");
         Sender.Tell(new Refused(request.Secret is null
             ? "this cluster needs its secret: give --cluster-secret-file"
             : "the cluster secret does not match"));

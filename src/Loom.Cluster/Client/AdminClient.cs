@@ -28,8 +28,9 @@ public sealed class AdminClient : IAsyncDisposable
     public ActorSystem System => connection.System;
 
     /// <param name="contacts">Nodes as <c>HOST:PORT</c>; any one that answers will do.</param>
-    public static async Task<AdminClient> ConnectAsync(IReadOnlyList<string> contacts, string? secret) =>
-        new(await ClusterSubmitter.ConnectAsync(contacts).ConfigureAwait(false), secret);
+    /// <param name="security">The cluster's secret and TLS certificate, when it has them.</param>
+    public static async Task<AdminClient> ConnectAsync(IReadOnlyList<string> contacts, ClusterClientSecurity security) =>
+        new(await ClusterSubmitter.ConnectAsync(contacts, security).ConfigureAwait(false), security.Secret?.Text);
 
     /// <summary>
     /// Asks any node's admin; the answer, or <see cref="AdminProtocol.Refused"/>. Throws <see cref="TimeoutException"/>

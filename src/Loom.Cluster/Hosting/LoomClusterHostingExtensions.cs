@@ -29,19 +29,26 @@ public static class LoomClusterHostingExtensions
     /// <summary>The singleton's manager actor; the one coordinator runs under it on the oldest node.</summary>
     public const string CoordinatorName = "loom-coordinator";
 
-    /// <summary>The proxy on every node that submitters reach through the cluster client receptionist (path <c>/user/loom-runs</c>).</summary>
+    /// <summary>
+    /// What submitters reach on every node through the cluster client receptionist (path <c>/user/loom-runs</c>): a
+    /// <see cref="SecretCheck"/> in front of the node's proxy to the coordinator singleton (<see cref="SingletonProxyName"/>).
+    /// </summary>
     public const string CoordinatorProxyName = "loom-runs";
 
     public const string CoordinatorProxyPath = "/user/" + CoordinatorProxyName;
 
+    /// <summary>The node's proxy to the coordinator singleton (<see cref="RunCoordinatorKey"/>), reached by clients only through the secret check.</summary>
+    public const string SingletonProxyName = "loom-coordinator-proxy";
+
     /// <summary>
     /// Adds Loom's cluster actors to a clustered actor system (clustering itself is the host's: <c>loom serve</c>, or a test):
     /// the runner shard region on every node with role <see cref="NodeRoles.Node"/>, the run coordinator singleton with
-    /// its proxy, and the proxy's registration with the cluster client receptionist.
+    /// its proxy, and the proxy's registration with the cluster client receptionist behind a <see cref="SecretCheck"/>.
     /// </summary>
     /// <param name="gate">This node's <c>NodeGate</c>, when one runs (found in the registry at start).</param>
+    /// <param name="secret">The cluster's secret, which every client request must carry; null: requests are not checked.</param>
     public static AkkaConfigurationBuilder WithLoomCluster(this AkkaConfigurationBuilder builder, NodeOptions node, LoomOptions loom,
-        Func<IActorRegistry, IActorRef?>? gate = null)
+        Func<IActorRegistry, IActorRef?>? gate = null, ClusterSecret? secret = null)
     {
         new LoomOptionsValidator().ValidateAndThrow(loom);
         // Submitted files live in the run store's database; a node without one keeps none.
@@ -89,9 +96,9 @@ public static class LoomClusterHostingExtensions
             .WithActors((system, registry) =>
             {
                 var proxy = system.ActorOf(ClusterSingletonProxy.Props("/user/" + CoordinatorName,
-                    ClusterSingletonProxySettings.Create(system).WithSingletonName(CoordinatorName).WithRole(NodeRoles.Node)), CoordinatorProxyName);
+                    ClusterSingletonProxySettings.Create(system).WithSingletonName(CoordinatorName).WithRole(NodeRoles.Node)), SingletonProxyName);
                 registry.Register<RunCoordinatorKey>(proxy);
-                ClusterClientReceptionist.Get(system).RegisterService(proxy);
+                ClusterClientReceptionist.Get(system).RegisterService(system.ActorOf(SecretCheck.Props(proxy, secret), CoordinatorProxyName));
             });
     }
 

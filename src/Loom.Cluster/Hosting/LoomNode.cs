@@ -83,7 +83,7 @@ public sealed class LoomNode : IAsyncDisposable
 
     /// <summary>
     /// Builds the node (nothing starts until <see cref="RunAsync"/>). Throws <see cref="NodeSettingsException"/> for invalid
-    /// options or a workspace another node holds.
+    /// options, a secret or certificate file that cannot be used, or a workspace another node holds.
     /// </summary>
     /// <param name="configure">More of the actor system, after Loom's own (tests).</param>
     /// <param name="configuration">Its <c>akka</c> section (appsettings.json, <c>akka__...</c> variables) overrides cluster.hocon.</param>
@@ -91,6 +91,8 @@ public sealed class LoomNode : IAsyncDisposable
     {
         if (NodeOptionsValidator.Problems(options) is { } problems)
             throw new NodeSettingsException(problems);
+        // Read once, here: an unreadable secret or certificate is a bad setting (exit 2), not a failed start.
+        var security = NodeSecurity.Load(options);
         var workspace = Path.GetFullPath(options.Workspace);
         var workspaceLock = LockWorkspace(workspace);
         try
@@ -106,7 +108,7 @@ public sealed class LoomNode : IAsyncDisposable
             // Drain, leave and hand over must finish before the host gives up on stopping.
             builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = ShutdownTimeoutOf(options));
             var recentLogs = new RecentLogs();
-            builder.Services.AddAkka("loom", akka => Configure(akka, options, recentLogs, configure, configuration));
+            builder.Services.AddAkka("loom", akka => Configure(akka, options, security, recentLogs, configure, configuration));
             return new LoomNode(builder.Build(), options, workspaceLock, recentLogs);
         }
         catch
@@ -116,8 +118,11 @@ public sealed class LoomNode : IAsyncDisposable
         }
     }
 
-    private static void Configure(AkkaConfigurationBuilder akka, NodeOptions options, RecentLogs recentLogs, Action<AkkaConfigurationBuilder, NodeOptions>? configure, IConfiguration? configuration)
+    private static void Configure(AkkaConfigurationBuilder akka, NodeOptions options, NodeSecurity security, RecentLogs recentLogs,
+        Action<AkkaConfigurationBuilder, NodeOptions>? configure, IConfiguration? configuration)
     {
+        // Every client request (submit; admin) is checked against it; null: the node binds loopback and checks nothing.
+        var secret = security.Secret;
         // Added lowest priority first: each Prepend goes in front of what is there.
         akka.AddHocon(ClusterHocon, HoconAddMode.Prepend)
             .ConfigureLoggers(loggers =>
@@ -126,7 +131,7 @@ public sealed class LoomNode : IAsyncDisposable
                 loggers.ClearLoggers();
                 loggers.AddLogger<Akka.Logger.Serilog.SerilogLogger>();
             })
-            .WithRemoting(options.Hostname, options.Port)
+            .WithRemoting(ClusterTls.RemoteOptions(options.Hostname, options.Port, security.Tls))
             .WithClustering(new ClusterOptions())
             .AddHocon(NodeHocon(options), HoconAddMode.Prepend)
             .WithActors((system, registry) =>
@@ -150,8 +155,8 @@ public sealed class LoomNode : IAsyncDisposable
 
         // Loom's cluster actors (run coordinator singleton, runner shard region, cluster client receptionist), after the gate they use.
         var loom = LoomOptionsOf(options);
-        akka.WithLoomCluster(options, loom, registry => registry.Get<NodeGateKey>())
-            .WithLoomAdmin(loom, secret: null, recentLogs);
+        akka.WithLoomCluster(options, loom, registry => registry.Get<NodeGateKey>(), secret)
+            .WithLoomAdmin(loom, secret, recentLogs);
         configure?.Invoke(akka, options);
 
         if (configuration?.GetSection("akka") is { } overrides && overrides.Exists())
@@ -179,7 +184,7 @@ public sealed class LoomNode : IAsyncDisposable
         static string Quote(string s) => "\"" + s.Replace("\\", "\\\\", StringComparison.Ordinal).Replace("\"", "\\\"", StringComparison.Ordinal) + "\"";
         var roles = string.Join(", ", NodeRoles.Of(options).Select(Quote));
         // Every node lists the same seeds in the same order; see cluster.hocon's seed-node-timeout for why that never forms a second cluster.
-        var seeds = string.Join(", ", options.SeedEndpoints.Select(e => Quote($"akka.tcp://loom@{e.Host}:{e.Port}")));
+        var seeds = string.Join(", ", options.SeedEndpoints.Select(e => Quote($"{options.RemotingScheme}://loom@{e.Host}:{e.Port}")));
         var drainPhase = (long)(options.DrainTimeout + DrainMargin).TotalMilliseconds;
         return string.Create(CultureInfo.InvariantCulture, $$"""
             akka.cluster.roles = [{{roles}}]
@@ -229,12 +234,18 @@ public sealed class LoomNode : IAsyncDisposable
             var system = System;
             var self = Akka.Cluster.Cluster.Get(system).SelfAddress;
             var store = Options.Db is null ? $"sqlite {StateFolder(Options)}" : "postgresql";
+            var security = (Options.ClusterSecretFile is null ? "" : " secret on") + (Options.TlsCertificate is null ? "" : " tls on");
             Console.Error.WriteLine(
-                $"loom serve: node {self} labels {string.Join(",", Options.Labels)} capacity {Options.Capacity} workspace {Path.GetFullPath(Options.Workspace)} state {store}");
+                $"loom serve: node {self} labels {string.Join(",", Options.Labels)} capacity {Options.Capacity} workspace {Path.GetFullPath(Options.Workspace)} state {store}{security}");
             await host.WaitForShutdownAsync(cancellation).ConfigureAwait(false);
             var reason = CoordinatedShutdown.Get(system).ShutdownReason;
             Log.Information("node stopped ({Reason})", reason?.GetType().Name ?? "host stopped");
-            return reason is CoordinatedShutdown.ClusterDowningReason or CoordinatedShutdown.ClusterJoinUnsuccessfulReason ? 1 : 0;
+            // Akka.Remote stops the actor system when a TLS handshake it started fails (its reason type is internal): a
+            // failure, so that a supervisor starts the node again.
+            var tlsFailed = reason?.GetType().Name == "TlsHandshakeFailureReason";
+            if (tlsFailed)
+                Log.Error("the node stopped: a TLS handshake it started failed (every node and client of a cluster needs the same --tls-certificate)");
+            return reason is CoordinatedShutdown.ClusterDowningReason or CoordinatedShutdown.ClusterJoinUnsuccessfulReason || tlsFailed ? 1 : 0;
         }
         finally
         {

@@ -57,8 +57,11 @@ public static class NodeConfiguration
                 case "managementport": options.ManagementPort = Int(setting, key); break;
                 case "discoveryservice": options.DiscoveryService = Text(setting); break;
                 case "requiredcontactpoints": options.RequiredContactPoints = Int(setting, key); break;
+                case "clustersecretfile": options.ClusterSecretFile = Optional(setting); break;
+                case "tlscertificate": options.TlsCertificate = Optional(setting); break;
+                case "tlscertificatepasswordfile": options.TlsCertificatePasswordFile = Optional(setting); break;
                 default:
-                    throw new NodeSettingsException($"{key} is not a setting of a node (known: Hostname, Port, Seeds, Labels, Capacity, Workspace, Db, DrainTimeout, Discovery, ManagementPort, DiscoveryService, RequiredContactPoints)");
+                    throw new NodeSettingsException($"{key} is not a setting of a node (known: Hostname, Port, Seeds, Labels, Capacity, Workspace, Db, DrainTimeout, Discovery, ManagementPort, DiscoveryService, RequiredContactPoints, ClusterSecretFile, TlsCertificate, TlsCertificatePasswordFile)");
             }
         }
         return options;
@@ -97,6 +100,8 @@ public static class NodeConfiguration
     }
 
     private static string Text(IConfigurationSection setting) => setting.Value ?? "";
+
+    private static string? Optional(IConfigurationSection setting) => setting.Value is { Length: > 0 } value ? value : null;
 
     private static int Int(IConfigurationSection setting, string key) =>
         int.TryParse(setting.Value, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var n)

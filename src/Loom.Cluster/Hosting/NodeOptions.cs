@@ -8,7 +8,10 @@ public sealed record NodeOptions
 {
     public const string Section = "Loom:Node";
 
-    /// <summary>The address other nodes reach this one at; remoting binds to it.</summary>
+    /// <summary>
+    /// The address other nodes reach this one at; remoting binds to it. Loopback by default: another address needs
+    /// <see cref="ClusterSecretFile"/> (docs/security.md).
+    /// </summary>
     public string Hostname { get; set; } = "127.0.0.1";
 
     /// <summary>The remoting port; 0 picks a free one (tests).</summary>
@@ -44,7 +47,27 @@ public sealed record NodeOptions
     /// <summary>With <see cref="Discovery"/>: how many nodes must be found before the first forms the cluster.</summary>
     public int RequiredContactPoints { get; set; } = 3;
 
+    /// <summary>
+    /// A file holding the cluster's shared secret (at least <see cref="ClusterSecret.MinimumLength"/> characters): every
+    /// submit and admin request must carry it. Required when <see cref="Hostname"/> is not a loopback address.
+    /// </summary>
+    public string? ClusterSecretFile { get; set; }
+
+    /// <summary>A PKCS#12 (.pfx) certificate with its private key, the same on every node and client: remoting uses mutually authenticated TLS (<see cref="ClusterTls"/>).</summary>
+    public string? TlsCertificate { get; set; }
+
+    /// <summary>A file holding <see cref="TlsCertificate"/>'s password; null for a certificate without one.</summary>
+    public string? TlsCertificatePasswordFile { get; set; }
+
     public const string KubernetesDiscovery = "kubernetes";
+
+    /// <summary>How other nodes address this one: <c>akka.ssl.tcp</c> with <see cref="TlsCertificate"/>, else <c>akka.tcp</c>.</summary>
+    public string RemotingScheme => TlsCertificate is null ? ClusterTls.PlainScheme : ClusterTls.Scheme;
+
+    /// <summary>Whether <paramref name="host"/> is reachable from this machine only: <c>localhost</c> or a loopback IP address.</summary>
+    public static bool IsLoopback(string host) =>
+        string.Equals(host, "localhost", StringComparison.OrdinalIgnoreCase)
+        || System.Net.IPAddress.TryParse(host, out var address) && System.Net.IPAddress.IsLoopback(address);
 
     /// <summary>The seeds as written, parsed; entries that are not <c>HOST:PORT</c> are left out (the validator names them).</summary>
     public IReadOnlyList<(string Host, int Port)> SeedEndpoints =>

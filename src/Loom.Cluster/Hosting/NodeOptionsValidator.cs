@@ -42,6 +42,11 @@ public sealed partial class NodeOptionsValidator : AbstractValidator<NodeOptions
             .WithMessage(o => $"Loom:Node:RequiredContactPoints must be from 1 to 1000, not {o.RequiredContactPoints}");
         RuleFor(o => o.DiscoveryService).Must(LabelPattern().IsMatch).When(o => o.Discovery is not null)
             .WithMessage(o => $"Loom:Node:DiscoveryService must be a service name, not '{o.DiscoveryService}'");
+        // Anything that can reach the remoting port can submit runs, i.e. run commands on every node: off this machine, only with the secret.
+        RuleFor(o => o.ClusterSecretFile).NotNull().When(o => IsHostname(o.Hostname) && !NodeOptions.IsLoopback(o.Hostname))
+            .WithMessage(o => $"--hostname {o.Hostname} is not a loopback address, so other machines can reach this node: give the cluster a shared secret with --cluster-secret-file (Loom:Node:ClusterSecretFile), or keep the default 127.0.0.1 (see docs/security.md)");
+        RuleFor(o => o.TlsCertificatePasswordFile).Null().When(o => o.TlsCertificate is null)
+            .WithMessage("--tls-certificate-password-file (Loom:Node:TlsCertificatePasswordFile) is the password of --tls-certificate, which is not given");
         // Nodes of one cluster must share the run state: one SQLite file per node would give each its own history
         // and let a second scheduler run the same run.
         RuleFor(o => o.Db).NotNull().When(o => o.JoinsOthers && o.Seeds.All(s => NodeOptions.TryParseEndpoint(s, out _)))

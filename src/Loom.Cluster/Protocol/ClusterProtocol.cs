@@ -1,3 +1,4 @@
+using System.Text;
 using Akka.Actor;
 using Loom.Actors.Protocol;
 
@@ -5,6 +6,17 @@ namespace Loom.Cluster.Protocol;
 
 /// <summary>Marker of every message of Loom's cluster layer that may cross the wire: bound to <c>ClusterMessageSerializer</c>.</summary>
 public interface ILoomClusterMessage;
+
+/// <summary>
+/// A request from outside the cluster (<c>loom run --cluster</c>): a node with a cluster secret (<c>--cluster-secret-file</c>)
+/// answers it only when <see cref="Secret"/> is that secret, and otherwise answers <see cref="ClusterProtocol.Refused"/>.
+/// The records that carry it leave it out of their <c>ToString</c>, so no log line ever shows it.
+/// </summary>
+public interface IClientRequest : ILoomClusterMessage
+{
+    /// <summary>The cluster's shared secret as the client has it; null when the client has none.</summary>
+    string? Secret { get; }
+}
 
 /// <summary>A message for one runner entity, routed by the runner shard region.</summary>
 public interface IRunnerEnvelope : ILoomClusterMessage
@@ -47,10 +59,20 @@ public static class ClusterProtocol
         RunContexts Contexts,
         bool SkipUses,
         bool NoCache,
-        bool Follow) : ILoomClusterMessage
+        bool Follow) : IClientRequest
     {
+        public string? Secret { get; init; }
+
         /// <summary>Jobs taken as done from an earlier run (<c>loom ctl retry</c>), with their results and outputs.</summary>
         public IReadOnlyDictionary<string, CarriedJob> Carried { get; init; } = CarriedJob.None;
+
+        // The workflow's text, its contexts and the secret stay out of log lines.
+        private bool PrintMembers(StringBuilder builder)
+        {
+            builder.Append("RunId = ").Append(RunId).Append(", DisplayPath = ").Append(DisplayPath).Append(", Workspace = ").Append(Workspace)
+                .Append(", Jobs = [").AppendJoin(", ", Jobs).Append("], Follow = ").Append(Follow);
+            return true;
+        }
     }
 
     /// <summary>
@@ -58,21 +80,64 @@ public static class ClusterProtocol
     /// (after a hand-over, to the new coordinator's sender) and answers <see cref="Following"/>, which keeps the client's
     /// tunnel open while the run is silent.
     /// </summary>
-    public sealed record FollowRun(string RunId) : ILoomClusterMessage;
+    public sealed record FollowRun(string RunId) : IClientRequest
+    {
+        public string? Secret { get; init; }
+
+        private bool PrintMembers(StringBuilder builder)
+        {
+            builder.Append("RunId = ").Append(RunId);
+            return true;
+        }
+    }
 
     /// <param name="Finished">The run's result when it is over (the submitter may have missed its last notification).</param>
     public sealed record Following(string RunId, bool Known, Loom.Core.Model.Result? Finished, TimeSpan? Duration) : ILoomClusterMessage;
 
-    public sealed record CancelRun(string RunId, string Reason) : ILoomClusterMessage;
+    public sealed record CancelRun(string RunId, string Reason) : IClientRequest
+    {
+        public string? Secret { get; init; }
+
+        private bool PrintMembers(StringBuilder builder)
+        {
+            builder.Append("RunId = ").Append(RunId).Append(", Reason = ").Append(Reason);
+            return true;
+        }
+    }
 
     /// <summary>Which of these blobs (SHA-256 hex) the cluster lacks; answered with <see cref="BlobsMissing"/>.</summary>
-    public sealed record FindMissingBlobs(IReadOnlyList<string> Hashes) : ILoomClusterMessage;
+    public sealed record FindMissingBlobs(IReadOnlyList<string> Hashes) : IClientRequest
+    {
+        public string? Secret { get; init; }
+
+        private bool PrintMembers(StringBuilder builder)
+        {
+            builder.Append("Hashes = ").Append(Hashes.Count);
+            return true;
+        }
+    }
 
     public sealed record BlobsMissing(IReadOnlyList<string> Hashes) : ILoomClusterMessage;
 
     /// <summary>A part of a blob (the wire takes frames of 128 KB): stored once all parts are in and its hash checks; answered with <see cref="BlobStored"/> after the last.</summary>
-    public sealed record BlobChunk(string Hash, long Offset, long Length, byte[] Data) : ILoomClusterMessage;
+    public sealed record BlobChunk(string Hash, long Offset, long Length, byte[] Data) : IClientRequest
+    {
+        public string? Secret { get; init; }
+
+        private bool PrintMembers(StringBuilder builder)
+        {
+            builder.Append("Hash = ").Append(Hash).Append(", Offset = ").Append(Offset).Append(", Length = ").Append(Length).Append(", Data = ").Append(Data.Length).Append(" bytes");
+            return true;
+        }
+    }
 
     /// <param name="Error">Null when stored.</param>
     public sealed record BlobStored(string Hash, string? Error) : ILoomClusterMessage;
+
+    /// <summary>
+    /// The answer to an <see cref="IClientRequest"/> a node does not serve: it has a cluster secret and the request carried
+    /// none or another. Nothing of the request was acted on.
+    /// </summary>
+    /// <param name="Reason">One line for the client to print.</param>
+    public sealed record Refused(string Reason) : ILoomClusterMessage;
 }

@@ -61,6 +61,7 @@ public sealed class ClusterMessageSerializer : SerializerWithStringManifest
 [JsonSerializable(typeof(ClusterProtocol.BlobsMissing))]
 [JsonSerializable(typeof(ClusterProtocol.BlobChunk))]
 [JsonSerializable(typeof(ClusterProtocol.BlobStored))]
+[JsonSerializable(typeof(ClusterProtocol.Refused))]
 [JsonSerializable(typeof(Coordination.Dispatcher.GetPlacements))]
 [JsonSerializable(typeof(Coordination.Dispatcher.Placements))]
 [JsonSerializable(typeof(Admin.AdminProtocol.Refused), TypeInfoPropertyName = "AdminRefused")]

@@ -22,6 +22,8 @@ public sealed class ClusterSerializationTests() : TestKit(Config)
         }
         """);
 
+    private const string Secret = "correct horse battery staple";
+
     private IEnumerable<ILoomClusterMessage> Samples()
     {
         var probe = CreateTestProbe().Ref;
@@ -33,15 +35,17 @@ public sealed class ClusterSerializationTests() : TestKit(Config)
         yield return new ClusterProtocol.RunnerRefused("r1", "build", 2, "the node is draining", NodeClosed: true);
         yield return new ClusterProtocol.SubmitRun("r1", "jobs: {}", ".loom.yml", "", ["build"], 3, new RunContexts(env, "{}", env, env, env), true, false, Follow: true)
         {
+            Secret = Secret,
             Carried = new Dictionary<string, CarriedJob> { ["lint"] = new("r0", Result.Success, env) },
         };
-        yield return new ClusterProtocol.FollowRun("r1");
+        yield return new ClusterProtocol.FollowRun("r1") { Secret = Secret };
         yield return new ClusterProtocol.Following("r1", true, Result.Failure, TimeSpan.FromSeconds(3));
-        yield return new ClusterProtocol.CancelRun("r1", "interrupted");
-        yield return new ClusterProtocol.FindMissingBlobs([new string('a', 64)]);
+        yield return new ClusterProtocol.CancelRun("r1", "interrupted") { Secret = Secret };
+        yield return new ClusterProtocol.FindMissingBlobs([new string('a', 64)]) { Secret = Secret };
         yield return new ClusterProtocol.BlobsMissing([new string('b', 64)]);
-        yield return new ClusterProtocol.BlobChunk(new string('a', 64), 65536, 70000, [1, 2, 3]);
+        yield return new ClusterProtocol.BlobChunk(new string('a', 64), 65536, 70000, [1, 2, 3]) { Secret = Secret };
         yield return new ClusterProtocol.BlobStored(new string('a', 64), null);
+        yield return new ClusterProtocol.Refused("wrong cluster secret");
         yield return Dispatcher.GetPlacements.Instance;
         yield return new Dispatcher.Placements([new Dispatcher.NodePlacements("akka.tcp://loom@h:1", ["*"], 4, 2, true)], 3);
         foreach (var admin in AdminSamples())
@@ -50,41 +54,40 @@ public sealed class ClusterSerializationTests() : TestKit(Config)
 
     private static IEnumerable<ILoomClusterMessage> AdminSamples()
     {
-        const string secret = "0123456789abcdef";
         var at = new DateTimeOffset(2026, 11, 26, 14, 0, 0, TimeSpan.FromHours(1));
         var job = new AdminProtocol.JobPlacement("r1", "build (linux)", 2, "akka.tcp://loom@h:1", ["linux"], 1, "r1/build%20(linux)/2~1");
         yield return new AdminProtocol.Refused("wrong secret");
         yield return new AdminProtocol.Done("leave requested");
-        yield return new AdminProtocol.GetMembers(secret);
+        yield return new AdminProtocol.GetMembers(Secret);
         yield return new AdminProtocol.Members("akka.tcp://loom@h:1", "akka.tcp://loom@h:1", null,
             [new AdminProtocol.MemberInfo("akka.tcp://loom@h:1", "Up", false, ["gpu"], 4, null, "0.1.0", ["loom-node"])]);
-        yield return new AdminProtocol.LeaveMember("h:1", secret);
-        yield return new AdminProtocol.DownMember("h:1");
-        yield return new AdminProtocol.TailMembers(secret);
-        yield return new AdminProtocol.StopTail();
+        yield return new AdminProtocol.LeaveMember("h:1", Secret);
+        yield return new AdminProtocol.DownMember("h:1", Secret);
+        yield return new AdminProtocol.TailMembers(Secret);
+        yield return new AdminProtocol.StopTail(Secret);
         yield return new AdminProtocol.MemberChanged(at, "akka.tcp://loom@h:1", "unreachable", "Up", ["loom-node"]);
-        yield return new AdminProtocol.GetScheduler(secret);
+        yield return new AdminProtocol.GetScheduler(Secret);
         yield return new AdminProtocol.SchedulerState("akka.tcp://loom@h:1", ["r1"], [job], [job with { Node = null }]);
-        yield return new AdminProtocol.GetShards(secret);
+        yield return new AdminProtocol.GetShards(Secret);
         yield return new AdminProtocol.Shards([new AdminProtocol.NodeShards("akka.tcp://loom@h:1", [new AdminProtocol.ShardInfo("s1", ["r1/a/1"])])], ["akka.tcp://loom@h:2"]);
         yield return new AdminProtocol.NodeShards("akka.tcp://loom@h:1", []);
-        yield return new AdminProtocol.GetActors("h:1", 3, secret);
+        yield return new AdminProtocol.GetActors("h:1", 3, Secret);
         yield return new AdminProtocol.Actors([new AdminProtocol.NodeActors("akka.tcp://loom@h:1", ["/user", "/user/loom-admin"])], []);
         yield return new AdminProtocol.NodeActors("akka.tcp://loom@h:1", ["/system"]);
-        yield return new AdminProtocol.PeekLogs(null, 20, "warning", secret);
+        yield return new AdminProtocol.PeekLogs(null, 20, "warning", Secret);
         yield return new AdminProtocol.Logs([new AdminProtocol.NodeLogs("akka.tcp://loom@h:1", [new AdminProtocol.LogEntry(at, "Warning", "slow", "boom")])], []);
         yield return new AdminProtocol.NodeLogs("akka.tcp://loom@h:1", [new AdminProtocol.LogEntry(at, "Information", "up", null)]);
-        yield return new AdminProtocol.AskNode("logs", 0, 20, "error", secret);
-        yield return new AdminProtocol.ListRuns(secret);
+        yield return new AdminProtocol.AskNode("logs", 0, 20, "error", Secret);
+        yield return new AdminProtocol.ListRuns(Secret);
         yield return new AdminProtocol.RunList([new RunSummary("r1", "demo", at, Result.Failure, TimeSpan.FromSeconds(2)), new RunSummary("r2", "demo", at, null, null)]);
-        yield return new AdminProtocol.GetRun(null, secret);
+        yield return new AdminProtocol.GetRun(null, Secret);
         yield return new AdminProtocol.RunFound(new RunSummary("r1", "demo", at, Result.Success, TimeSpan.FromSeconds(2)), [new AdminProtocol.SerializedEvent(1717, "RunEvents.RunStarted", [1, 2])], true);
-        yield return new AdminProtocol.ReadLogs("r1", 42, secret);
+        yield return new AdminProtocol.ReadLogs("r1", 42, Secret);
         yield return new AdminProtocol.LogLines([new AdminProtocol.LogLine(43, "build", 1, 0, "hello")], 43, false);
-        yield return new AdminProtocol.CancelRun("r1", secret);
-        yield return new AdminProtocol.RetryRun("r1", secret);
+        yield return new AdminProtocol.CancelRun("r1", Secret);
+        yield return new AdminProtocol.RetryRun("r1", Secret);
         yield return new AdminProtocol.Retried("r2", "r1", ["build"]);
-        yield return new AdminProtocol.ValidateWorkflow("jobs: {}", ".loom.yml", secret);
+        yield return new AdminProtocol.ValidateWorkflow("jobs: {}", ".loom.yml", Secret);
         yield return new AdminProtocol.Validated([".loom.yml:1:1: error: no jobs"], 0);
     }
 
@@ -107,6 +110,24 @@ public sealed class ClusterSerializationTests() : TestKit(Config)
             Assert.IsType(message.GetType(), back);
             Assert.Equal(bytes, serializer.ToBinary(back));
         }
+    }
+
+    [Fact]
+    public void A_client_request_carries_its_secret_over_the_wire_and_never_into_its_text()
+    {
+        var requests = Samples().OfType<IClientRequest>().ToList();
+        // Every kind of client request (submit and admin) is among them.
+        Assert.Equal(ClusterMessageSerializer.MessageTypes.Count(typeof(IClientRequest).IsAssignableFrom), requests.Select(r => r.GetType()).Distinct().Count());
+        foreach (var request in requests)
+        {
+            var serializer = Sys.Serialization.FindSerializerFor(request);
+            var back = (IClientRequest)Sys.Serialization.Deserialize(serializer.ToBinary(request), serializer.Identifier, Akka.Serialization.Serialization.ManifestFor(serializer, request));
+            Assert.Equal(Secret, back.Secret);
+            Assert.DoesNotContain(Secret, request.ToString());
+            Assert.StartsWith(request.GetType().Name + " { ", request.ToString());
+        }
+        Assert.DoesNotContain("jobs: {}", Samples().OfType<ClusterProtocol.SubmitRun>().Single().ToString());
+        Assert.Null(((IClientRequest)new ClusterProtocol.FollowRun("r1")).Secret);
     }
 
     [Fact]

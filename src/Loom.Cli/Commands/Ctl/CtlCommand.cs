@@ -11,7 +11,7 @@ namespace Loom.Cli.Commands.Ctl;
 public static class CtlCommand
 {
     public const string Help = """
-        Usage: loom ctl HOST:PORT[,HOST:PORT...] [--cluster-secret-file PATH] [--json] [COMMAND]
+        Usage: loom ctl HOST:PORT[,HOST:PORT...] [--cluster-secret-file PATH] [--tls-certificate PFX] [--json] [COMMAND]
 
         Inspects and steers a running cluster through any of its nodes (a cluster client: this
         machine needs no port the cluster can reach). With a COMMAND, runs it and exits; without
@@ -41,13 +41,16 @@ public static class CtlCommand
 
         Options:
           --cluster-secret-file PATH  the cluster's shared secret (also LOOM_CLUSTER_SECRET_FILE)
+          --tls-certificate PFX       the cluster's TLS certificate, when its nodes use TLS (also LOOM_TLS_CERTIFICATE)
+          --tls-certificate-password-file PATH
+                                      the certificate's password (also LOOM_TLS_CERTIFICATE_PASSWORD_FILE)
           --json                      print each answer as JSON (one object per line)
 
         Exit codes: 0 done, 1 the cluster refused or did not answer, 2 usage error.
 
         """;
 
-    public const string SecretFileVariable = "LOOM_CLUSTER_SECRET_FILE";
+    private static readonly string[] SecurityOptions = ["--cluster-secret-file", "--tls-certificate", "--tls-certificate-password-file"];
 
     public static async Task<int> ExecuteAsync(string[] args)
     {
@@ -58,22 +61,31 @@ public static class CtlCommand
             throw new UsageException($"'{args[0]}' is not HOST:PORT of a node");
         if (contacts.FirstOrDefault(c => !NodeOptions.TryParseEndpoint(c, out _)) is { } bad)
             throw new UsageException($"'{bad}' is not HOST:PORT of a node");
-        string? secretFile = Environment.GetEnvironmentVariable(SecretFileVariable) is { Length: > 0 } fromEnvironment ? fromEnvironment : null;
+        var security = new Dictionary<string, string>(StringComparer.Ordinal);
         var json = false;
         var command = new List<string>();
         for (var i = 1; i < args.Length; i++)
         {
-            if (command.Count == 0 && args[i] == "--cluster-secret-file")
-                secretFile = i + 1 < args.Length ? args[++i] : throw new UsageException("--cluster-secret-file needs a value");
-            else if (command.Count == 0 && args[i].StartsWith("--cluster-secret-file=", StringComparison.Ordinal))
-                secretFile = args[i]["--cluster-secret-file=".Length..];
+            var equals = args[i].IndexOf('=');
+            var name = equals > 0 ? args[i][..equals] : args[i];
+            if (command.Count == 0 && SecurityOptions.Contains(name))
+                security[name] = equals > 0 ? args[i][(equals + 1)..] : i + 1 < args.Length ? args[++i] : throw new UsageException($"{name} needs a value");
             else if (args[i] == "--json")
                 json = true;
             else
                 command.Add(args[i]);
         }
-        var secret = secretFile is null ? null : ReadSecret(secretFile);
-        await using var client = await AdminClient.ConnectAsync(contacts, secret);
+        ClusterClientSecurity presented;
+        try
+        {
+            presented = ClusterClientSecurity.Load(security.GetValueOrDefault("--cluster-secret-file"), security.GetValueOrDefault("--tls-certificate"),
+                security.GetValueOrDefault("--tls-certificate-password-file"));
+        }
+        catch (InvalidDataException e)
+        {
+            throw new UsageException(e.Message);
+        }
+        await using var client = await AdminClient.ConnectAsync(contacts, presented);
         var session = new CtlSession(client, json);
         if (command.Count > 0)
         {
@@ -81,18 +93,6 @@ public static class CtlCommand
             return await session.ExecuteAsync(command, interrupt.Token);
         }
         return await CtlShell.RunAsync(session, args[0]);
-    }
-
-    private static string ReadSecret(string path)
-    {
-        try
-        {
-            return ClusterSecret.Load(path).Text;
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException or InvalidDataException)
-        {
-            throw new UsageException($"--cluster-secret-file: {e.Message}");
-        }
     }
 }
 

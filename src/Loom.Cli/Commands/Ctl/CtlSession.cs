@@ -90,6 +90,7 @@ internal sealed class CtlSession(AdminClient client, bool json)
         {
             T answer => answer,
             Refused refused => throw new RefusedException(refused.Reason),
+            Cluster.Protocol.ClusterProtocol.Refused refused => throw new RefusedException($"the cluster refused the request: {refused.Reason}"),
             var other => throw new RefusedException($"unexpected answer {other.GetType().Name}"),
         };
 
