@@ -1,0 +1,94 @@
+using Akka.Actor;
+using Loom.Actors;
+using Loom.Actors.Client;
+using Loom.Actors.Hosting;
+using Loom.Actors.Protocol;
+using Loom.Cluster.Protocol;
+
+namespace Loom.Cluster.Client;
+
+/// <summary>
+/// The <see cref="ILoomClient"/> of a clustered host (<c>WithLoomCluster</c>): runs go to the cluster's run coordinator
+/// through this node's singleton proxy, and are followed as <c>loom run --cluster</c> follows them. The workflow travels as
+/// text; the files of its folder do not (its steps run in an empty folder on the nodes). The history is the cluster's
+/// journal (PostgreSQL); step logs are in the cluster's store, not in files here.
+/// </summary>
+internal sealed class ClusterLoomClient(ActorSystem system, IActorRef coordinator, LoomOptions options) : LoomClientBase(system, options)
+{
+    protected override bool SendsFilesByPath => false;
+
+    protected override string? LogsFolderOf(string runId) => null;
+
+    protected override void Send(Submission submission, IActorRef feed)
+    {
+        var request = submission.Request;
+        var submit = new ClusterProtocol.SubmitRun(submission.RunId, submission.Text!, submission.DisplayPath, "", request.Jobs, request.MaxParallel,
+            submission.Contexts, request.SkipUses, request.NoCache, Follow: true);
+        System.ActorOf(ClusterRunFollower.Props(coordinator, submit, feed));
+    }
+
+    protected override void Cancel(string runId, string reason) => coordinator.Tell(new ClusterProtocol.CancelRun(runId, reason));
+}
+
+/// <summary>
+/// Submits a run to the coordinator and passes its notifications to the run's feed; every couple of seconds tells the
+/// coordinator it still follows (which also finds the coordinator again after a hand-over), as <c>RunFollower</c> does
+/// through a ClusterClient.
+/// </summary>
+internal sealed class ClusterRunFollower : ReceiveActor, IWithTimers
+{
+    private static readonly TimeSpan FollowEvery = TimeSpan.FromSeconds(2);
+    private static readonly TimeSpan LostAfter = TimeSpan.FromSeconds(120);
+    private readonly IActorRef coordinator;
+    private readonly ClusterProtocol.SubmitRun submit;
+    private DateTimeOffset lastHeard = DateTimeOffset.UtcNow;
+
+    public ClusterRunFollower(IActorRef coordinator, ClusterProtocol.SubmitRun submit, IActorRef feed)
+    {
+        this.coordinator = coordinator;
+        this.submit = submit;
+        Receive<IRunNotification>(notification =>
+        {
+            lastHeard = DateTimeOffset.UtcNow;
+            feed.Tell(notification);
+            if (notification is RunEvents.RunFinished or LoomProtocol.RunRejected)
+                Context.Stop(Self);
+        });
+        Receive<ClusterProtocol.Following>(following =>
+        {
+            lastHeard = DateTimeOffset.UtcNow;
+            // The run ended while this follower was not heard (a hand-over): its result is all there is to tell.
+            if (following.Finished is { } result)
+            {
+                feed.Tell(new RunEvents.RunFinished(result, following.Duration ?? TimeSpan.Zero, DateTimeOffset.UtcNow));
+                Context.Stop(Self);
+            }
+        });
+        Receive<FollowTick>(_ =>
+        {
+            if (DateTimeOffset.UtcNow - lastHeard > LostAfter)
+            {
+                feed.Tell(new LoomProtocol.RunRejected(submit.RunId, [$"no word from the cluster about run {submit.RunId} for {LostAfter.TotalSeconds:0} s; it may still be going on"]));
+                Context.Stop(Self);
+                return;
+            }
+            coordinator.Tell(new ClusterProtocol.FollowRun(submit.RunId));
+        });
+    }
+
+    public ITimerScheduler Timers { get; set; } = null!;
+
+    public static Props Props(IActorRef coordinator, ClusterProtocol.SubmitRun submit, IActorRef feed) =>
+        ActorProps.Of(() => new ClusterRunFollower(coordinator, submit, feed));
+
+    protected override void PreStart()
+    {
+        coordinator.Tell(submit);
+        Timers.StartPeriodicTimer(FollowTick.Instance, FollowTick.Instance, FollowEvery);
+    }
+
+    private sealed class FollowTick
+    {
+        public static readonly FollowTick Instance = new();
+    }
+}
