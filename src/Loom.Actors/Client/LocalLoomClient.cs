@@ -24,6 +24,10 @@ internal sealed class LocalLoomClient(ActorSystem system, IActorRef guardian, Lo
 
     protected override void Cancel(string runId, string reason) => guardian.Tell(new LoomProtocol.CancelRun(runId, reason));
 
-    /// <summary>The guardian lets the run's scheduler go: a host runs for months.</summary>
-    protected override void Ended(string runId) => guardian.Tell(new WatchProtocol.StopFinishedRun(runId));
+    /// <summary>
+    /// The guardian lets the run's scheduler go (a host runs for months), a moment after its end: the scheduler still tidies
+    /// its snapshots away once its last event is written.
+    /// </summary>
+    protected override void Ended(string runId) =>
+        System.Scheduler.ScheduleTellOnce(TimeSpan.FromSeconds(2), guardian, new WatchProtocol.StopFinishedRun(runId), ActorRefs.NoSender);
 }

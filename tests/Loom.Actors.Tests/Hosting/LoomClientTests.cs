@@ -220,6 +220,35 @@ public sealed class LoomClientTests : IDisposable
         await second.StopAsync();
     }
 
+    [Fact]
+    public async Task When_the_actor_system_terminates_the_host_stops_and_observers_of_a_run_going_on_are_told()
+    {
+        using var host = await StartAsync();
+        var client = host.Services.GetRequiredService<ILoomClient>();
+        var submitted = await client.SubmitTextAsync("jobs:\n  long:\n    steps:\n      - run: echo started; sleep 30\n");
+        Assert.True(submitted.Accepted);
+        using var timeout = new CancellationTokenSource(Patience);
+        var observer = client.ObserveAsync(submitted.RunId, timeout.Token).GetAsyncEnumerator(timeout.Token);
+        while (await observer.MoveNextAsync() && observer.Current is not OutputLine { Line: "started" })
+        {
+        }
+
+        // What a downed cluster node or a fatal error does: the actor system goes, and Akka.Hosting stops the whole host.
+        var stopped = host.Services.GetRequiredService<IHostApplicationLifetime>().ApplicationStopping;
+        await host.Services.GetRequiredService<Akka.Actor.ActorSystem>().Terminate();
+        await Task.Delay(Timeout.Infinite, stopped).ContinueWith(_ => { }).WaitAsync(Patience);
+        Assert.True(stopped.IsCancellationRequested);
+        var error = await Assert.ThrowsAsync<InvalidOperationException>(async () =>
+        {
+            while (await observer.MoveNextAsync())
+            {
+            }
+        });
+        Assert.Contains(submitted.RunId, error.Message);
+        await observer.DisposeAsync();
+        await host.StopAsync();
+    }
+
     public void Dispose()
     {
         SqliteConnection.ClearAllPools();
