@@ -19,6 +19,7 @@ public static class HelpText
         "prune" => Prune,
         "watch" => WatchCommand.Help,
         "serve" => ServeCommand.Help,
+        "completion" => CompletionCommand.Help,
         _ => null,
     };
 
@@ -53,6 +54,7 @@ public static class HelpText
           prune      delete old runs: their journal events and step logs
           watch      run, then run again what each change of the files concerns
           serve      start a cluster node (labels, capacity, seeds; drains on SIGTERM)
+          completion print a shell completion script (bash, zsh or fish)
 
         Options:
           -h, --help     show help (also after a command: loom run --help)
@@ -92,6 +94,9 @@ public static class HelpText
           --secrets-file FILE    secrets from a dotenv file (also LOOM_SECRET_NAME variables); masked in all output
           --event NAME           loom.event_name (default push)
           --event-file FILE      the loom.event payload (JSON)
+          --cluster HOST:PORT    run on a cluster of 'loom serve' nodes instead (docs/cluster.md); several: a,b
+          --detach               with --cluster: print the run id and return while the run goes on
+          --max-upload-size N    with --cluster: most bytes of workspace files to send (default 256 MiB)
 
         """ + Limits;
 
