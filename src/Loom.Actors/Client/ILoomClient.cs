@@ -26,6 +26,15 @@ public interface ILoomClient
     Task<LoomSubmission> SubmitTextAsync(string yaml, LoomRunRequest? request = null, CancellationToken cancellationToken = default);
 
     /// <summary>
+    /// Goes on with a run the journal holds unfinished (its host stopped, or was killed, mid-run), as <c>loom run --resume</c>
+    /// does: what succeeded is kept, what was running is killed if anything is left of it and runs again, with the
+    /// definition and inputs the run was started with. Secrets are never journaled: <see cref="LoomRunRequest.Secrets"/>
+    /// gives them again (and <see cref="LoomRunRequest.MaxParallel"/> may change); the other request fields are ignored.
+    /// Only for a run no other process is running.
+    /// </summary>
+    Task<LoomSubmission> ResumeAsync(string runId, LoomRunRequest? request = null, CancellationToken cancellationToken = default);
+
+    /// <summary>
     /// The run's notifications as <c>loom run --json</c> prints them (<see cref="RunNotificationJson"/>): for a run this
     /// client started, everything from its acceptance on (a late observer gets what was kept first: every event, and up to
     /// 10 000 output lines), ending with <see cref="RunEvents.RunFinished"/> or <see cref="LoomProtocol.RunRejected"/>.

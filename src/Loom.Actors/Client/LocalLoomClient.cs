@@ -17,10 +17,16 @@ internal sealed class LocalLoomClient(ActorSystem system, IActorRef guardian, Lo
             WorkflowText = submission.Text,
             SkipUses = request.SkipUses,
             NoCache = request.NoCache,
+            Carried = submission.Resumed?.Carried ?? CarriedJob.None,
+            Resume = submission.Resumed is not null,
+            // Runs of one concurrency group wait for each other in this client (a resumed run held its group already).
+            HoldForGroup = submission.Resumed is null,
             // A run of text has no file whose edits it could report.
             WatchWorkflowFile = submission.Text is null,
         });
     }
+
+    protected override void Release(string runId) => guardian.Tell(new LoomProtocol.ReleaseRun(runId));
 
     protected override void Cancel(string runId, string reason) => guardian.Tell(new LoomProtocol.CancelRun(runId, reason));
 

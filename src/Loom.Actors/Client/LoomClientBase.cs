@@ -7,6 +7,7 @@ using Akka.Actor;
 using Loom.Actors.Hosting;
 using Loom.Actors.Persistence;
 using Loom.Actors.Protocol;
+using Loom.Core.Model;
 using Loom.Core.Runtime;
 
 namespace Loom.Actors.Client;
@@ -38,7 +39,11 @@ public abstract partial class LoomClientBase : ILoomClient
 
     /// <summary>A submission made ready to send: the workflow (by path, or its text), where it runs, its contexts.</summary>
     /// <param name="Text">The workflow's text; null for a run of the file at <paramref name="WorkflowPath"/>.</param>
-    protected sealed record Submission(string RunId, string WorkflowPath, string DisplayPath, string? Text, string Workspace, LoomRunRequest Request, RunContexts Contexts);
+    protected sealed record Submission(string RunId, string WorkflowPath, string DisplayPath, string? Text, string Workspace, LoomRunRequest Request, RunContexts Contexts)
+    {
+        /// <summary>Set to go on with a run the journal holds unfinished: how it was started.</summary>
+        public RunEvents.RunDefined? Resumed { get; init; }
+    }
 
     /// <summary>Sends the run to where runs go; every notification of it must reach <paramref name="feed"/>, the first being its acceptance or refusal.</summary>
     protected abstract void Send(Submission submission, IActorRef feed);
@@ -56,6 +61,14 @@ public abstract partial class LoomClientBase : ILoomClient
 
     /// <summary>The workflow's text is read by whoever loads it; false when it must travel as text (a cluster).</summary>
     protected virtual bool SendsFilesByPath => true;
+
+    /// <summary>Starts a held run (<see cref="LoomProtocol.RunHeld"/>): its concurrency group is free in this client.</summary>
+    protected virtual void Release(string runId)
+    {
+    }
+
+    /// <summary>Refuses <see cref="ResumeAsync"/> with this reason; null where runs can be resumed.</summary>
+    protected virtual string? ResumeRefusal => null;
 
     public Task<LoomSubmission> SubmitFileAsync(string path, LoomRunRequest? request = null, CancellationToken cancellationToken = default)
     {
@@ -108,18 +121,113 @@ public abstract partial class LoomClientBase : ILoomClient
             return Refused(runId, $"{workspace}: {e.Message}");
         }
 
+        return await SendAsync(new Submission(runId, workflowPath, displayPath, text, workspace, request, contexts), [], cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Starts the run's feed (kept with <paramref name="before"/>) and sends the run; answers once it is accepted or refused.</summary>
+    private async Task<LoomSubmission> SendAsync(Submission submission, IReadOnlyList<IRunNotification> before, CancellationToken cancellationToken)
+    {
+        var runId = submission.RunId;
         var submitted = new TaskCompletionSource<LoomSubmission>(TaskCreationOptions.RunContinuationsAsynchronously);
         if (feeds.ContainsKey(runId))
             return Refused(runId, $"run '{runId}' is already going on");
         IActorRef? feed = null;
-        feed = System.ActorOf(RunFeed.Props(runId, submitted, Ended, id => feeds.TryRemove(new KeyValuePair<string, IActorRef>(id, feed!))));
+        feed = System.ActorOf(RunFeed.Props(runId, submitted, RunEnded, id => feeds.TryRemove(new KeyValuePair<string, IActorRef>(id, feed!)), Held));
         if (!feeds.TryAdd(runId, feed))
         {
             System.Stop(feed);
             return Refused(runId, $"run '{runId}' is already going on");
         }
-        Send(new Submission(runId, workflowPath, displayPath, text, workspace, request, contexts), feed);
+        if (before.Count > 0)
+            feed.Tell(new RunFeed.Seed(before));
+        Send(submission, feed);
         return await submitted.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    public async Task<LoomSubmission> ResumeAsync(string runId, LoomRunRequest? request = null, CancellationToken cancellationToken = default)
+    {
+        if (ResumeRefusal is { } refusal)
+            return Refused(runId, refusal);
+        if (feeds.TryGetValue(runId, out var feed)
+            && await AskAsync<RunFeed.Details>(feed, RunFeed.GetDetails.Instance, cancellationToken).ConfigureAwait(false) is { Run.State: LoomRunState.Accepted or LoomRunState.Running })
+            return Refused(runId, $"run '{runId}' is going on here: nothing to resume");
+        var events = await JournalEventsAsync(runId, cancellationToken).ConfigureAwait(false);
+        if (events.Count == 0)
+            return Refused(runId, $"no run '{runId}' in the journal");
+        if (events.OfType<RunEvents.RunFinished>().FirstOrDefault() is { } finished)
+            return Refused(runId, $"run {runId} finished ({finished.Result.ToWire()}): nothing to resume");
+        if (events.OfType<RunEvents.RunDefined>().FirstOrDefault() is not { } defined)
+            return Refused(runId, $"run {runId} was recorded without its definition and cannot be resumed");
+        request ??= new LoomRunRequest();
+        if (request.MaxParallel is <= 0)
+            return Refused(runId, $"max-parallel must be a positive number, not {request.MaxParallel}");
+        var workspace = defined.Workspace ?? WorkspaceOf(defined.WorkflowPath);
+        var contexts = defined.Contexts with { Secrets = new Dictionary<string, string>(request.Secrets, StringComparer.OrdinalIgnoreCase) };
+        var submission = new Submission(runId, defined.WorkflowPath, defined.DisplayPath, defined.WorkflowText, workspace,
+            request with { Jobs = defined.Jobs, MaxParallel = request.MaxParallel ?? defined.MaxParallel, SkipUses = defined.SkipUses, NoCache = defined.NoCache }, contexts)
+        {
+            Resumed = defined,
+        };
+        return await SendAsync(submission, events.OfType<IRunNotification>().ToList(), cancellationToken).ConfigureAwait(false);
+    }
+
+    // Concurrency groups: the run going on in each group, and the runs waiting for it in the order they came.
+    private readonly object groupGate = new();
+    private readonly Dictionary<string, (string? Running, List<string> Waiting)> groups = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, string> groupOf = new(StringComparer.Ordinal);
+
+    /// <summary>A run waits for its group: it starts now if the group is free; with cancel-in-progress the run going on is cancelled.</summary>
+    private void Held(LoomProtocol.RunHeld held)
+    {
+        string? release = null;
+        string? cancel = null;
+        lock (groupGate)
+        {
+            groupOf[held.RunId] = held.Group;
+            if (!groups.TryGetValue(held.Group, out var group))
+                groups[held.Group] = group = (null, []);
+            if (group.Running is null)
+            {
+                groups[held.Group] = (held.RunId, group.Waiting);
+                release = held.RunId;
+            }
+            else
+            {
+                group.Waiting.Add(held.RunId);
+                if (held.CancelInProgress)
+                    cancel = group.Running;
+            }
+        }
+        if (release is not null)
+            Release(release);
+        if (cancel is not null)
+            Cancel(cancel, $"cancelled by run {held.RunId} of concurrency group '{held.Group}' (cancel-in-progress)");
+    }
+
+    /// <summary>A run is over: the next run waiting for its group starts.</summary>
+    private void RunEnded(string runId)
+    {
+        string? next = null;
+        lock (groupGate)
+        {
+            if (groupOf.Remove(runId, out var name) && groups.TryGetValue(name, out var group))
+            {
+                group.Waiting.Remove(runId);
+                if (group.Running == runId)
+                {
+                    next = group.Waiting.Count > 0 ? group.Waiting[0] : null;
+                    if (next is not null)
+                        group.Waiting.RemoveAt(0);
+                    if (next is null && group.Waiting.Count == 0)
+                        groups.Remove(name);
+                    else
+                        groups[name] = (next, group.Waiting);
+                }
+            }
+        }
+        if (next is not null)
+            Release(next);
+        Ended(runId);
     }
 
     public async IAsyncEnumerable<IRunNotification> ObserveAsync(string runId, [EnumeratorCancellation] CancellationToken cancellationToken = default)

@@ -94,6 +94,9 @@ internal sealed class DeferredLoomClient(ActorSystem system) : ILoomClient
     public async Task<LoomSubmission> SubmitTextAsync(string yaml, LoomRunRequest? request = null, CancellationToken cancellationToken = default) =>
         await (await ClientAsync(cancellationToken).ConfigureAwait(false)).SubmitTextAsync(yaml, request, cancellationToken).ConfigureAwait(false);
 
+    public async Task<LoomSubmission> ResumeAsync(string runId, LoomRunRequest? request = null, CancellationToken cancellationToken = default) =>
+        await (await ClientAsync(cancellationToken).ConfigureAwait(false)).ResumeAsync(runId, request, cancellationToken).ConfigureAwait(false);
+
     public async IAsyncEnumerable<IRunNotification> ObserveAsync(string runId, [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
         var client = await ClientAsync(cancellationToken).ConfigureAwait(false);

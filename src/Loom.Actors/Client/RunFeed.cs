@@ -18,6 +18,7 @@ internal sealed class RunFeed : UntypedActor, IWithTimers
     private readonly TaskCompletionSource<LoomSubmission> submitted;
     private readonly Action<string> ended;
     private readonly Action<string> expired;
+    private readonly Action<LoomProtocol.RunHeld> held;
     private readonly List<IRunNotification> kept = [];
     private readonly List<ChannelWriter<IRunNotification>> observers = [];
     private int keptLines;
@@ -25,23 +26,30 @@ internal sealed class RunFeed : UntypedActor, IWithTimers
 
     /// <param name="ended">Called once the run is over (a local run's scheduler can go).</param>
     /// <param name="expired">Called as the feed stops, <see cref="KeepFor"/> after the run is over.</param>
-    public RunFeed(string runId, TaskCompletionSource<LoomSubmission> submitted, Action<string> ended, Action<string> expired)
+    /// <param name="held">Called when the run waits for its concurrency group.</param>
+    public RunFeed(string runId, TaskCompletionSource<LoomSubmission> submitted, Action<string> ended, Action<string> expired, Action<LoomProtocol.RunHeld> held)
     {
         this.runId = runId;
         this.submitted = submitted;
         this.ended = ended;
         this.expired = expired;
+        this.held = held;
     }
 
     public ITimerScheduler Timers { get; set; } = null!;
 
-    public static Props Props(string runId, TaskCompletionSource<LoomSubmission> submitted, Action<string> ended, Action<string> expired) =>
-        ActorProps.Of(() => new RunFeed(runId, submitted, ended, expired));
+    public static Props Props(string runId, TaskCompletionSource<LoomSubmission> submitted, Action<string> ended, Action<string> expired,
+        Action<LoomProtocol.RunHeld> held) =>
+        ActorProps.Of(() => new RunFeed(runId, submitted, ended, expired, held));
 
     protected override void OnReceive(object message)
     {
         switch (message)
         {
+            case Seed seed:
+                // What the journal holds of a resumed run: kept for observers, before anything the run says now.
+                kept.AddRange(seed.Notifications);
+                break;
             case IRunNotification notification:
                 Publish(notification);
                 break;
@@ -85,6 +93,11 @@ internal sealed class RunFeed : UntypedActor, IWithTimers
             case LoomProtocol.RunRejected rejected:
                 submitted.TrySetResult(new LoomSubmission(runId, false, rejected.Errors, []));
                 break;
+            case LoomProtocol.RunHeld waiting:
+                // Accepted: it starts once its concurrency group is free.
+                submitted.TrySetResult(new LoomSubmission(runId, true, [], []));
+                held(waiting);
+                break;
         }
         if (notification is not RunEvents.OutputLine || keptLines++ < MaxKeptLines)
             kept.Add(notification);
@@ -112,6 +125,8 @@ internal sealed class RunFeed : UntypedActor, IWithTimers
         foreach (var observer in observers)
             observer.TryComplete(error);
     }
+
+    public sealed record Seed(IReadOnlyList<IRunNotification> Notifications) : INoSerializationVerificationNeeded;
 
     public sealed record Observe(ChannelWriter<IRunNotification> Writer) : INoSerializationVerificationNeeded;
 

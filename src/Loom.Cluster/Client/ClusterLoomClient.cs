@@ -19,6 +19,9 @@ internal sealed class ClusterLoomClient(ActorSystem system, IActorRef coordinato
 
     protected override string? LogsFolderOf(string runId) => null;
 
+    /// <summary>The coordinator goes on with every unfinished run by itself when it starts.</summary>
+    protected override string? ResumeRefusal => "a cluster's coordinator goes on with unfinished runs by itself";
+
     protected override void Send(Submission submission, IActorRef feed)
     {
         var request = submission.Request;

@@ -221,6 +221,110 @@ public sealed class LoomClientTests : IDisposable
     }
 
     [Fact]
+    public async Task Runs_of_one_concurrency_group_wait_for_each_other_or_cancel_the_one_going_on()
+    {
+        using var host = await StartAsync();
+        var client = host.Services.GetRequiredService<ILoomClient>();
+        const string workflow = """
+            concurrency:
+              group: deploy
+              cancel-in-progress: ${{ inputs.cancel == 'yes' }}
+            jobs:
+              deploy:
+                steps:
+                  - run: |
+                      echo ${{ inputs.name }} >> order.txt
+                      while [ ! -e go-${{ inputs.name }} ]; do sleep 0.05; done
+            """;
+        LoomRunRequest Named(string name, string cancel = "no") =>
+            new() { Inputs = new Dictionary<string, string> { ["name"] = name, ["cancel"] = cancel } };
+
+        var first = await client.SubmitTextAsync(workflow, Named("first"));
+        var second = await client.SubmitTextAsync(workflow, Named("second"));
+        Assert.True(first.Accepted && second.Accepted, string.Join("\n", first.Errors.Concat(second.Errors)));
+        await WaitForAsync(() => File.Exists(Path.Combine(root, "order.txt")));
+        await Task.Delay(300);
+        Assert.Equal(LoomRunState.Accepted, (await client.GetRunAsync(second.RunId))!.State);
+        Assert.Equal(["first"], File.ReadAllLines(Path.Combine(root, "order.txt")));
+
+        File.WriteAllText(Path.Combine(root, "go-first"), "");
+        Assert.Equal(Result.Success, Assert.IsType<RunFinished>((await ObserveAllAsync(client, first.RunId))[^1]).Result);
+        await WaitForAsync(() => File.ReadAllLines(Path.Combine(root, "order.txt")).Length == 2);
+
+        // cancel-in-progress: the run going on is cancelled, the new one starts.
+        var third = await client.SubmitTextAsync(workflow, Named("third", cancel: "yes"));
+        Assert.True(third.Accepted);
+        Assert.Equal(Result.Cancelled, Assert.IsType<RunFinished>((await ObserveAllAsync(client, second.RunId))[^1]).Result);
+        File.WriteAllText(Path.Combine(root, "go-third"), "");
+        Assert.Equal(Result.Success, Assert.IsType<RunFinished>((await ObserveAllAsync(client, third.RunId))[^1]).Result);
+        Assert.Equal(["first", "second", "third"], File.ReadAllLines(Path.Combine(root, "order.txt")));
+        await host.StopAsync();
+    }
+
+    [Fact]
+    public async Task A_run_left_unfinished_by_a_host_that_went_down_is_resumed_by_the_next()
+    {
+        string runId;
+        using (var first = await StartAsync())
+        {
+            var client = first.Services.GetRequiredService<ILoomClient>();
+            var submitted = await client.SubmitTextAsync("""
+                jobs:
+                  build:
+                    steps:
+                      - run: echo build >> ran.txt
+                  test:
+                    needs: build
+                    steps:
+                      - run: |
+                          echo test >> ran.txt
+                          while [ ! -e go ]; do sleep 0.05; done
+                """, new LoomRunRequest { Secrets = new Dictionary<string, string> { ["token"] = "s3cret-value" } });
+            runId = submitted.RunId;
+            using var timeout = new CancellationTokenSource(Patience);
+            await foreach (var notification in client.ObserveAsync(runId, timeout.Token))
+                if (notification is StepStarted { JobId: "test" })
+                    break;
+            await Task.Delay(300);
+            // The host goes down mid-run: its actor system stops the run's steps, nothing ends the run in the journal.
+            await first.Services.GetRequiredService<Akka.Actor.ActorSystem>().Terminate();
+            await first.StopAsync();
+        }
+        SqliteConnection.ClearAllPools();
+
+        using var second = await StartAsync();
+        var next = second.Services.GetRequiredService<ILoomClient>();
+        var unfinished = (await next.RunsAsync()).Single(r => r.RunId == runId);
+        Assert.Null(unfinished.Result);
+        Assert.Equal(LoomRunState.Unfinished, (await next.GetRunAsync(runId))!.State);
+        var resumed = await next.ResumeAsync(runId);
+        Assert.True(resumed.Accepted, string.Join("\n", resumed.Errors));
+        File.WriteAllText(Path.Combine(root, "go"), "");
+        var seen = await ObserveAllAsync(next, runId);
+        // What the journal held comes first, then what the resumed run does.
+        Assert.IsType<RunStarted>(seen[0]);
+        Assert.Contains(seen, n => n is JobStarted { JobId: "test", Attempt: 2 } or JobInterrupted { JobId: "test" });
+        Assert.Equal(Result.Success, Assert.IsType<RunFinished>(seen[^1]).Result);
+        // build succeeded before the host went down: it did not run again.
+        Assert.Equal(["build", "test", "test"], File.ReadAllLines(Path.Combine(root, "ran.txt")));
+        var again = await next.ResumeAsync(runId);
+        Assert.False(again.Accepted);
+        Assert.Contains("finished", Assert.Single(again.Errors));
+        await second.StopAsync();
+    }
+
+    private static async Task WaitForAsync(Func<bool> condition)
+    {
+        var deadline = DateTime.UtcNow + Patience;
+        while (!condition())
+        {
+            if (DateTime.UtcNow > deadline)
+                throw new TimeoutException("the condition never held");
+            await Task.Delay(20);
+        }
+    }
+
+    [Fact]
     public async Task When_the_actor_system_terminates_the_host_stops_and_observers_of_a_run_going_on_are_told()
     {
         using var host = await StartAsync();
