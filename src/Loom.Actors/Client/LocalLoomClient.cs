@@ -34,6 +34,15 @@ internal sealed class LocalLoomClient(ActorSystem system, IActorRef guardian, Lo
     /// The guardian lets the run's scheduler go (a host runs for months), a moment after its end: the scheduler still tidies
     /// its snapshots away once its last event is written.
     /// </summary>
-    protected override void Ended(string runId) =>
-        System.Scheduler.ScheduleTellOnce(TimeSpan.FromSeconds(2), guardian, new WatchProtocol.StopFinishedRun(runId), ActorRefs.NoSender);
+    protected override void Ended(string runId)
+    {
+        try
+        {
+            System.Scheduler.ScheduleTellOnce(TimeSpan.FromSeconds(2), guardian, new WatchProtocol.StopFinishedRun(runId), ActorRefs.NoSender);
+        }
+        catch (SchedulerException)
+        {
+            // The actor system is shutting down: its schedulers go with it.
+        }
+    }
 }

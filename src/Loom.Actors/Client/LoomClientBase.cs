@@ -87,7 +87,7 @@ public abstract partial class LoomClientBase : ILoomClient
                 return Task.FromResult(Refused(request.RunId ?? "", $"{path}: {e.Message}"));
             }
         }
-        return SubmitAsync(fullPath, path, text, workspace, request, cancellationToken);
+        return SubmitAsync(fullPath, path, text, workspace, createWorkspace: request.Workspace is not null, request, cancellationToken);
     }
 
     public Task<LoomSubmission> SubmitTextAsync(string yaml, LoomRunRequest? request = null, CancellationToken cancellationToken = default)
@@ -95,10 +95,12 @@ public abstract partial class LoomClientBase : ILoomClient
         ArgumentNullException.ThrowIfNull(yaml);
         request ??= new LoomRunRequest();
         var workspace = request.Workspace is { } folder ? Path.GetFullPath(folder) : defaultWorkspace;
-        return SubmitAsync(Path.Combine(workspace, request.TextName), request.TextName, yaml, workspace, request, cancellationToken);
+        return SubmitAsync(Path.Combine(workspace, request.TextName), request.TextName, yaml, workspace, createWorkspace: true, request, cancellationToken);
     }
 
-    private async Task<LoomSubmission> SubmitAsync(string workflowPath, string displayPath, string? text, string workspace, LoomRunRequest request, CancellationToken cancellationToken)
+    /// <param name="createWorkspace">Create the folder the steps run in (a file's own folder is not created: the file is not there).</param>
+    private async Task<LoomSubmission> SubmitAsync(string workflowPath, string displayPath, string? text, string workspace, bool createWorkspace, LoomRunRequest request,
+        CancellationToken cancellationToken)
     {
         var runId = request.RunId ?? NewRunId();
         if (!IsValidRunId(runId))
@@ -109,7 +111,8 @@ public abstract partial class LoomClientBase : ILoomClient
         try
         {
             using var _ = JsonDocument.Parse(request.EventJson);
-            Directory.CreateDirectory(workspace);
+            if (createWorkspace)
+                Directory.CreateDirectory(workspace);
             contexts = Contexts(runId, workspace, request);
         }
         catch (JsonException e)

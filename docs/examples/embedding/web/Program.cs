@@ -7,6 +7,9 @@
 //   curl -N http://127.0.0.1:5080/runs/RUN/events                             # Server-Sent Events, loom run --json lines
 //   curl -X POST http://127.0.0.1:5080/runs/RUN/cancel
 //   curl http://127.0.0.1:5080/runs                                           # the history, newest first
+//
+// A sample: whoever reaches it runs any shell command on this machine (a workflow's steps are shell commands) and any
+// workflow file the process can read. Keep it on loopback, or put authentication in front of it.
 using System.Text.Json.Serialization;
 using Akka.Hosting;
 using Loom.Actors.Client;
