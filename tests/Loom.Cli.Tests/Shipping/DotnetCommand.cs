@@ -90,6 +90,12 @@ public sealed class DotnetCommand : IDisposable
         throw new InvalidOperationException("Loom.Actors.sln not found above the test's folder");
     }
 
+    /// <summary>
+    /// Tests that run MSBuild over the src projects (a sample's build, a pack) run one at a time: two builds of one project
+    /// at once may trip over each other's files.
+    /// </summary>
+    public const string BuildCollection = "dotnet builds";
+
     /// <summary>The configuration the tests were built in, so that building a sample finds the src projects built already.</summary>
     public const string Configuration =
 #if DEBUG

@@ -9,6 +9,7 @@ namespace Loom.Cli.Tests.Shipping;
 /// The sample hosts of <c>docs/examples/embedding</c>, built and run as real processes: Loom embedded in a generic host
 /// and in an ASP.NET Core app, whose own code submits runs and receives their events.
 /// </summary>
+[Collection(DotnetCommand.BuildCollection)]
 public sealed class EmbeddingSampleTests : IDisposable
 {
     private static readonly TimeSpan BuildPatience = TimeSpan.FromMinutes(4);

@@ -6,6 +6,7 @@ namespace Loom.Cli.Tests.Shipping;
 /// <c>dotnet pack</c> makes the <c>loom</c> dotnet tool; it installs from the local package folder (as the README shows)
 /// into a tool path of its own and runs.
 /// </summary>
+[Collection(DotnetCommand.BuildCollection)]
 public sealed class ToolPackageTests : IDisposable
 {
     private static readonly TimeSpan PackPatience = TimeSpan.FromMinutes(8);
