@@ -43,7 +43,22 @@ public abstract partial class LoomClientBase : ILoomClient
     {
         /// <summary>Set to go on with a run the journal holds unfinished: how it was started.</summary>
         public RunEvents.RunDefined? Resumed { get; init; }
+
+        /// <summary>The run is of a file (its <see cref="Workspace"/> is the file's folder, or the request's), not of text.</summary>
+        public bool OfFile { get; init; }
+
+        /// <summary>Set by <see cref="PrepareAsync"/> where runs go elsewhere: the run's files there (a cluster's <c>cluster:&lt;manifest&gt;</c>).</summary>
+        public string? RemoteWorkspace { get; init; }
+
+        /// <summary>What preparing the run warned of, added to the loader's warnings.</summary>
+        public IReadOnlyList<string> Warnings { get; init; } = [];
     }
+
+    /// <summary>
+    /// Makes a submission ready before it is sent (a cluster's client sends the run's files); an exception refuses the run
+    /// with its message.
+    /// </summary>
+    protected virtual Task<Submission> PrepareAsync(Submission submission, CancellationToken cancellationToken) => Task.FromResult(submission);
 
     /// <summary>Sends the run to where runs go; every notification of it must reach <paramref name="feed"/>, the first being its acceptance or refusal.</summary>
     protected abstract void Send(Submission submission, IActorRef feed);
@@ -87,7 +102,7 @@ public abstract partial class LoomClientBase : ILoomClient
                 return Task.FromResult(Refused(request.RunId ?? "", $"{path}: {e.Message}"));
             }
         }
-        return SubmitAsync(fullPath, path, text, workspace, createWorkspace: request.Workspace is not null, request, cancellationToken);
+        return SubmitAsync(fullPath, path, text, workspace, createWorkspace: request.Workspace is not null, request, cancellationToken, ofFile: true);
     }
 
     public Task<LoomSubmission> SubmitTextAsync(string yaml, LoomRunRequest? request = null, CancellationToken cancellationToken = default)
@@ -100,7 +115,7 @@ public abstract partial class LoomClientBase : ILoomClient
 
     /// <param name="createWorkspace">Create the folder the steps run in (a file's own folder is not created: the file is not there).</param>
     private async Task<LoomSubmission> SubmitAsync(string workflowPath, string displayPath, string? text, string workspace, bool createWorkspace, LoomRunRequest request,
-        CancellationToken cancellationToken)
+        CancellationToken cancellationToken, bool ofFile = false)
     {
         var runId = request.RunId ?? NewRunId();
         if (!IsValidRunId(runId))
@@ -124,7 +139,17 @@ public abstract partial class LoomClientBase : ILoomClient
             return Refused(runId, $"{workspace}: {e.Message}");
         }
 
-        return await SendAsync(new Submission(runId, workflowPath, displayPath, text, workspace, request, contexts), [], cancellationToken).ConfigureAwait(false);
+        Submission submission;
+        try
+        {
+            submission = await PrepareAsync(new Submission(runId, workflowPath, displayPath, text, workspace, request, contexts) { OfFile = ofFile }, cancellationToken)
+                .ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            return Refused(runId, e.Message);
+        }
+        return await SendAsync(submission, [], cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Starts the run's feed (kept with <paramref name="before"/>) and sends the run; answers once it is accepted or refused.</summary>
@@ -144,7 +169,8 @@ public abstract partial class LoomClientBase : ILoomClient
         if (before.Count > 0)
             feed.Tell(new RunFeed.Seed(before));
         Send(submission, feed);
-        return await submitted.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
+        var answer = await submitted.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
+        return submission.Warnings.Count == 0 || !answer.Accepted ? answer : answer with { Warnings = [.. submission.Warnings, .. answer.Warnings] };
     }
 
     public async Task<LoomSubmission> ResumeAsync(string runId, LoomRunRequest? request = null, CancellationToken cancellationToken = default)
