@@ -5,6 +5,7 @@ using Loom.Actors.Persistence;
 using Loom.Actors.Protocol;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Hosting;
 
 namespace Loom.Actors.Client;
 
@@ -68,23 +69,40 @@ public static class LoomClientServiceCollectionExtensions
     /// </summary>
     public static IServiceCollection AddLoomClient(this IServiceCollection services)
     {
-        services.TryAddSingleton<ILoomClient>(provider => new DeferredLoomClient(provider.GetRequiredService<ActorSystem>()));
+        services.TryAddSingleton<ILoomClient>(provider =>
+            new DeferredLoomClient(provider.GetRequiredService<ActorSystem>(), provider.GetService<IHostApplicationLifetime>()?.ApplicationStarted ?? CancellationToken.None));
         return services;
     }
 }
 
-/// <summary>The client a host's services hand out before the actor system has started: each call waits for the system's client.</summary>
-internal sealed class DeferredLoomClient(ActorSystem system) : ILoomClient
+/// <summary>
+/// The client a host's services hand out before the actor system has started: each call waits for the system's client.
+/// A host that has started without one (no <c>WithLoom</c>) gets an exception, not a wait that never ends.
+/// </summary>
+internal sealed class DeferredLoomClient(ActorSystem system, CancellationToken hostStarted) : ILoomClient
 {
+    private const string NoClient = "no Loom client: add Loom to the actor system with AddAkka(..., akka => akka.WithLoom(...)) (or WithLoomCluster)";
+
     private async Task<ILoomClient> ClientAsync(CancellationToken cancellationToken)
     {
+        var client = LoomClients.Get(system).ClientAsync(cancellationToken);
         try
         {
-            return await LoomClients.Get(system).ClientAsync(cancellationToken).ConfigureAwait(false);
+            if (!client.IsCompleted && hostStarted.CanBeCanceled)
+            {
+                // Akka.Hosting has run every start-up task before the host says it started: a client by then, or none at all.
+                await Task.WhenAny(client, Task.Delay(Timeout.Infinite, hostStarted)).ConfigureAwait(false);
+                if (!client.IsCompleted)
+                    await Task.WhenAny(client, Task.Delay(TimeSpan.FromSeconds(1), cancellationToken)).ConfigureAwait(false);
+                cancellationToken.ThrowIfCancellationRequested();
+                if (!client.IsCompleted)
+                    throw new InvalidOperationException(NoClient);
+            }
+            return await client.ConfigureAwait(false);
         }
-        catch (InvalidOperationException e)
+        catch (InvalidOperationException e) when (e.Message != NoClient)
         {
-            throw new InvalidOperationException($"{e.Message}: no Loom client (did the host add Loom with AddAkka(..., akka => akka.WithLoom(...))?)", e);
+            throw new InvalidOperationException($"{e.Message}; {NoClient}", e);
         }
     }
 

@@ -90,6 +90,19 @@ public sealed class LoomClientTests : IDisposable
     }
 
     [Fact]
+    public async Task A_host_without_WithLoom_gets_an_error_from_the_client_not_a_wait()
+    {
+        var builder = Host.CreateApplicationBuilder();
+        builder.Services.AddAkka("bare", _ => { }).AddLoomClient();
+        using var host = builder.Build();
+        await host.StartAsync();
+        var client = host.Services.GetRequiredService<ILoomClient>();
+        var error = await Assert.ThrowsAsync<InvalidOperationException>(() => client.SubmitTextAsync("jobs: {}").WaitAsync(Patience));
+        Assert.Contains("WithLoom", error.Message);
+        await host.StopAsync();
+    }
+
+    [Fact]
     public async Task An_invalid_workflow_comes_back_as_file_line_column_errors_not_an_exception()
     {
         using var host = await StartAsync();
