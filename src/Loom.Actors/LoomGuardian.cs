@@ -196,7 +196,7 @@ public sealed class LoomGuardian : UntypedActor
         runs[request.RunId] = scheduler;
         subscribers[request.RunId] = request.Subscriber;
         // A cluster's run was sent as text: its file is on the submitter's machine.
-        if (dispatcher is null)
+        if (dispatcher is null && request.WatchWorkflowFile)
             watcher.Tell(new WatcherProtocol.WatchDuringRun(request.WorkflowPath, request.DisplayPath, scheduler));
         request.Subscriber.Tell(new LoomProtocol.RunAccepted(request.RunId, scheduler, run.Warnings));
         scheduler.Tell(new SchedulerProtocol.Start(request.Subscriber, request.Resume));

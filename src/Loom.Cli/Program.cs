@@ -4,6 +4,13 @@ namespace Loom.Cli;
 
 public static class Program
 {
+    /// <summary>The version of Directory.Build.props (its informational form: a pre-release suffix shows, no commit hash).</summary>
+    public static string Version =>
+        typeof(Program).Assembly.GetCustomAttributes(typeof(System.Reflection.AssemblyInformationalVersionAttribute), false)
+            is [System.Reflection.AssemblyInformationalVersionAttribute { InformationalVersion: { } version }]
+            ? version.Split('+')[0]
+            : typeof(Program).Assembly.GetName().Version?.ToString(3) ?? "unknown";
+
     public static async Task<int> Main(string[] args)
     {
         if (args.Length == 0 || args[0] is "-h" or "--help" or "help")
@@ -13,7 +20,7 @@ public static class Program
         }
         if (args[0] is "--version" or "-V")
         {
-            Console.Out.WriteLine($"loom {typeof(Program).Assembly.GetName().Version?.ToString(3)}");
+            Console.Out.WriteLine($"loom {Version}");
             return ExitCodes.Success;
         }
         var rest = args.AsSpan(1).ToArray();
@@ -41,6 +48,7 @@ public static class Program
                 "watch" => await WatchCommand.ExecuteAsync(rest),
                 "serve" => await ServeCommand.ExecuteAsync(rest),
                 "ctl" => await Commands.Ctl.CtlCommand.ExecuteAsync(rest),
+                "completion" => CompletionCommand.Execute(rest),
                 _ => throw new UsageException($"unknown command '{args[0]}' (see 'loom --help')"),
             };
         }

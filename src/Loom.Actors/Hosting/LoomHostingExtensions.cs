@@ -1,5 +1,6 @@
 using Akka.Hosting;
 using FluentValidation;
+using Loom.Actors.Client;
 using Loom.Actors.Persistence;
 using Loom.Actors.Serialization;
 using Loom.Core.Parsing;
@@ -12,13 +13,19 @@ public sealed class LoomGuardianKey;
 public static class LoomHostingExtensions
 {
     /// <summary>
-    /// Adds Loom's actors (guardian, watcher; schedulers and runners per run) to an Akka.Hosting actor system,
-    /// with the embedded SQLite journal when <see cref="LoomPersistenceOptions.SqliteFolder"/> is set.
+    /// Adds Loom's actors (guardian, watcher; schedulers and runners per run) to an Akka.Hosting actor system, and the
+    /// system's <see cref="ILoomClient"/> (in a host's services with <c>AddLoomClient()</c>). Options left at their defaults
+    /// take a host's: runs are journaled in Loom's embedded SQLite store and step logs kept in files, both under
+    /// <see cref="LoomOptions.StateFolder"/> (<c>.loom</c> of the current directory unless set), as <c>loom run</c> keeps them.
     /// </summary>
+    /// <exception cref="ValidationException">The options are not valid (checked here, before the actor system starts).</exception>
     public static AkkaConfigurationBuilder WithLoom(this AkkaConfigurationBuilder builder, Action<LoomOptions>? configure = null)
     {
         var options = new LoomOptions();
         configure?.Invoke(options);
+        if (options.StateFolder is not null || options.Workspace is not null)
+            new LoomOptionsValidator().ValidateAndThrow(options);
+        ApplyHostDefaults(options);
         Validate(options);
         return builder
             .WithLoomSerialization()
@@ -28,7 +35,23 @@ public static class LoomHostingExtensions
                 if (options.Persistence.WarmUp)
                     SqliteRunStore.WarmUp(system, options.Persistence);
                 registry.Register<LoomGuardianKey>(system.ActorOf(LoomGuardian.Props(options), "loom"));
-            });
+            })
+            .WithLoomClient((system, registry) => new LocalLoomClient(system, registry.Get<LoomGuardianKey>(), options), clustered: false);
+    }
+
+    /// <summary>
+    /// A host that chose no run store gets the embedded one, and no place for step logs gets files, under the state folder:
+    /// the actor system's default journal is in memory, and runs that vanish with the process are no default for a host.
+    /// A host that wants the system's default journal names it (<see cref="LoomPersistenceOptions.JournalPluginId"/>).
+    /// </summary>
+    private static void ApplyHostDefaults(LoomOptions options)
+    {
+        var stateFolder = Path.GetFullPath(options.StateFolder ?? options.Persistence?.SqliteFolder ?? ".loom");
+        if (options.Persistence == new LoomPersistenceOptions())
+            options.Persistence = LoomPersistenceOptions.Embedded(stateFolder);
+        if (options.StepLogs == new LoomStepLogOptions())
+            options.StepLogs = new LoomStepLogOptions { RunsFolder = Path.Combine(stateFolder, "runs") };
+        options.Workspace = Path.GetFullPath(options.Workspace ?? ".");
     }
 
     /// <summary>

@@ -25,6 +25,20 @@ public sealed class LoomOptions
     /// processor count (a run on one machine); a cluster sets it high, as each node's capacity bounds what runs there.
     /// </summary>
     public int? DefaultMaxParallel { get; set; }
+
+    /// <summary>
+    /// For a host (<c>WithLoom</c>): the folder of Loom's state when <see cref="Persistence"/> or <see cref="StepLogs"/> are
+    /// left at their defaults: the journal (<c>journal.db</c>, <c>snapshots.db</c>) and the step logs (<c>runs/&lt;run&gt;/logs</c>),
+    /// the layout <c>loom run</c> keeps in <c>.loom/</c>. Null: <c>.loom</c> under the current directory when <c>WithLoom</c>
+    /// is called (a host's content root unless it moved it). A relative path is taken from the current directory.
+    /// </summary>
+    public string? StateFolder { get; set; }
+
+    /// <summary>
+    /// For a host's <c>ILoomClient</c>: where the steps of a run submitted as text run when the request names no folder
+    /// (a run of a file runs in the file's folder). Null: the current directory when <c>WithLoom</c> is called.
+    /// </summary>
+    public string? Workspace { get; set; }
 }
 
 /// <summary>
@@ -98,6 +112,15 @@ public sealed record LoomPersistenceOptions
     /// <summary>Start the journal and snapshot store as the actor system starts, on another thread, so the first run does not wait for them.</summary>
     public bool WarmUp { get; set; } = true;
 
+    /// <summary>
+    /// With the host's plugins: the read journal (Akka.Persistence.Query) of <see cref="JournalPluginId"/> (full HOCON path), for
+    /// the run history (<c>ILoomClient.RunsAsync</c>); null for none. Not with <see cref="SqliteFolder"/> or <see cref="PostgresConnectionString"/>.
+    /// </summary>
+    public string? QueryPluginId { get; set; }
+
+    /// <summary>The read journal the run history is read from: the own store's, else <see cref="QueryPluginId"/>.</summary>
+    public string? EffectiveQueryPluginId => OwnQueryPluginId ?? QueryPluginId;
+
     /// <summary>The identifier of the store Loom brings itself; null when it uses the host's plugins.</summary>
     public string? OwnPluginIdentifier =>
         SqliteFolder is not null ? SqlitePluginIdentifier : PostgresConnectionString is not null ? PostgresPluginIdentifier : null;
@@ -135,6 +158,8 @@ public sealed class LoomOptionsValidator : AbstractValidator<LoomOptions>
         RuleFor(o => o.DefaultMaxParallel).GreaterThan(0).When(o => o.DefaultMaxParallel is not null);
         RuleFor(o => o.Persistence).NotNull().SetValidator(new LoomPersistenceOptionsValidator());
         RuleFor(o => o.StepLogs).NotNull().SetValidator(new LoomStepLogOptionsValidator());
+        RuleFor(o => o.StateFolder).NotEmpty().When(o => o.StateFolder is not null);
+        RuleFor(o => o.Workspace).NotEmpty().When(o => o.Workspace is not null);
     }
 }
 
@@ -171,5 +196,8 @@ public sealed class LoomPersistenceOptionsValidator : AbstractValidator<LoomPers
             .WithMessage("'Snapshot Plugin Id' names a host's snapshot store: leave it empty with 'Sqlite Folder' or 'Postgres Connection String', which bring their own.");
         RuleFor(o => o.JournalPluginId).NotEmpty().When(o => o.JournalPluginId is not null);
         RuleFor(o => o.SnapshotPluginId).NotEmpty().When(o => o.SnapshotPluginId is not null);
+        RuleFor(o => o.QueryPluginId).Null().When(o => o.OwnPluginIdentifier is not null)
+            .WithMessage("'Query Plugin Id' names a host's read journal: leave it empty with 'Sqlite Folder' or 'Postgres Connection String', which bring their own.");
+        RuleFor(o => o.QueryPluginId).NotEmpty().When(o => o.QueryPluginId is not null);
     }
 }

@@ -44,6 +44,9 @@ public static class LoomProtocol
         /// the submitter keeps runs of one group apart (<c>loom run</c> with a lock file per group).
         /// </summary>
         public bool HoldForGroup { get; init; }
+
+        /// <summary>Tell the run's scheduler when <see cref="WorkflowPath"/> is edited while the run goes on (<see cref="RunEvents.WorkflowChanged"/>); off for a run of text.</summary>
+        public bool WatchWorkflowFile { get; init; } = true;
     }
 
     /// <summary>The run's evaluated <c>concurrency</c> group: nothing runs (or is journaled) until <see cref="ReleaseRun"/>.</summary>

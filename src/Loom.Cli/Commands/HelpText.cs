@@ -20,6 +20,7 @@ public static class HelpText
         "watch" => WatchCommand.Help,
         "serve" => ServeCommand.Help,
         "ctl" => Ctl.CtlCommand.Help,
+        "completion" => CompletionCommand.Help,
         _ => null,
     };
 
@@ -55,6 +56,7 @@ public static class HelpText
           watch      run, then run again what each change of the files concerns
           serve      start a cluster node (labels, capacity, seeds; drains on SIGTERM)
           ctl        inspect and steer a running cluster: members, runs, jobs, logs, shards, actors
+          completion print a shell completion script (bash, zsh or fish)
 
         Options:
           -h, --help     show help (also after a command: loom run --help)

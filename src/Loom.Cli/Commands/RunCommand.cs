@@ -279,12 +279,7 @@ public static class RunCommand
     }
 
     /// <summary>The folder steps run in: the file's folder, or the repository root for <c>.github/workflows/*.yml</c>.</summary>
-    public static string Workspace(string fullPath)
-    {
-        var folder = Path.GetDirectoryName(fullPath)!;
-        var parent = Directory.GetParent(folder);
-        return Path.GetFileName(folder) == "workflows" && parent is { Name: ".github", Parent: { } root } ? root.FullName : folder;
-    }
+    public static string Workspace(string fullPath) => Loom.Actors.Client.LoomClientBase.WorkspaceOf(fullPath);
 
     internal static IRunReporter ChooseReporter(CommandLine line, TextWriter stdout)
     {

@@ -5,6 +5,7 @@ using Akka.Cluster.Tools.Client;
 using Akka.Cluster.Tools.Singleton;
 using Akka.Hosting;
 using FluentValidation;
+using Loom.Actors.Client;
 using Loom.Actors.Hosting;
 using Loom.Actors.Persistence;
 using Loom.Actors.Running;
@@ -99,7 +100,8 @@ public static class LoomClusterHostingExtensions
                     ClusterSingletonProxySettings.Create(system).WithSingletonName(CoordinatorName).WithRole(NodeRoles.Node)), SingletonProxyName);
                 registry.Register<RunCoordinatorKey>(proxy);
                 ClusterClientReceptionist.Get(system).RegisterService(system.ActorOf(SecretCheck.Props(proxy, secret), CoordinatorProxyName));
-            });
+            })
+            .WithLoomClient((system, registry) => new Client.ClusterLoomClient(system, registry.Get<RunCoordinatorKey>(), loom), clustered: true);
     }
 
     private sealed class LoomCoordinatorManagerKey;
