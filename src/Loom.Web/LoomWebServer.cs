@@ -37,7 +37,8 @@ public sealed class LoomWebServer : IAsyncDisposable
     public const string RequestHeader = "X-Loom-Request";
     private static readonly TimeSpan Poll = TimeSpan.FromMilliseconds(250);
     private static readonly TimeSpan Heartbeat = TimeSpan.FromSeconds(15);
-    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
+    // Served as application/json and shown through textContent: no need to escape quotes and the like as \uXXXX.
+    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
     private readonly WebApplication app;
     private readonly WebViewOptions options;

@@ -75,6 +75,19 @@ public sealed class RunHub
         signal?.TrySetResult();
     }
 
+    /// <summary>A run this process is about to submit: pages may ask for it before its first notification.</summary>
+    public void Expect(string runId)
+    {
+        lock (gate)
+        {
+            if (runs.ContainsKey(runId))
+                return;
+            runs[runId] = new HubRun(runId);
+            order.Add(runId);
+            Forget();
+        }
+    }
+
     /// <summary>The runs kept here that have started, as the history lists them.</summary>
     public IReadOnlyList<RunSummary> Runs()
     {

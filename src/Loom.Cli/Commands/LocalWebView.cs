@@ -98,6 +98,7 @@ internal sealed class LocalWebView : IWebView, IRunControl
             loom.System.Stop(subscriber);
             return ControlResult.Refused($"run {newId} is going on in {holder}");
         }
+        hub.Expect(newId);
         Console.Error.WriteLine($"loom: run {newId} retries run {runId} (from the web view)");
         lock (retries)
             retries[newId] = Task.Run(() => FollowAsync(submit with { HoldForGroup = true }, notifications, runLock));

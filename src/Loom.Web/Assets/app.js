@@ -44,6 +44,12 @@ function append(e, children) {
   }
 }
 
+/** Replaces an element's children, leaving out the null and false ones. */
+function fill(e, ...children) {
+  e.replaceChildren();
+  append(e, children);
+}
+
 function badge(state, text) {
   return h('span', { class: `badge s-${state}` }, text || STATE_WORDS[state] || state);
 }
@@ -155,7 +161,7 @@ function runsPage() {
   let runs = [];
   const render = () => {
     const now = Date.now();
-    body.replaceChildren(...runs.map(r => h('tr', { 'data-run': r.runId, class: `run s-${r.state}` },
+    fill(body, ...runs.map(r => h('tr', { 'data-run': r.runId, class: `run s-${r.state}` },
       h('td', { class: 'id' }, h('a', { href: runHref(r.runId) }, r.runId)),
       h('td', {}, badge(r.state)),
       h('td', { class: 'hide-narrow' }, r.workflow),
@@ -371,9 +377,9 @@ async function runPage(runId) {
   const view = new GraphView(graph, model, runId);
   const render = () => {
     const now = Date.now();
-    stateBadge.replaceChildren(badge(model.state, model.cancelling && !model.finished ? 'cancelling' : null));
+    fill(stateBadge, badge(model.state, model.cancelling && !model.finished ? 'cancelling' : null));
     const seconds = model.finished ? model.duration : (model.startedAt ? (now - model.startedAt) / 1000 : null);
-    facts.replaceChildren(
+    fill(facts, 
       h('li', {}, 'Workflow ', h('b', {}, run.workflow)),
       model.startedAt ? h('li', {}, 'Started ', h('b', {}, when(new Date(model.startedAt).toISOString()))) : null,
       seconds !== null && seconds !== undefined ? h('li', {}, model.finished ? 'Took ' : 'Running for ', h('b', {}, duration(seconds))) : null,
@@ -406,7 +412,7 @@ async function runPage(runId) {
           h('td', {}, u.state === 'running' && u.step ? `▸ ${u.step}` : (u.reason || ''))));
       }
     }
-    jobsBody.replaceChildren(...rows);
+    fill(jobsBody, ...rows);
   };
   render();
   stream(`/api/runs/${encodeURIComponent(runId)}/events`, {
@@ -614,17 +620,17 @@ async function jobPage(runId, unitId, wantedAttempt) {
   const render = () => {
     const now = Date.now();
     const u = model.unitOf(unitId) || unit(unitId, unitId);
-    stateBadge.replaceChildren(badge(u.state, u.cancelling && u.state === 'running' ? 'cancelling' : null));
+    fill(stateBadge, badge(u.state, u.cancelling && u.state === 'running' ? 'cancelling' : null));
     const seconds = model.unitSeconds(u, now);
-    facts.replaceChildren(
+    fill(facts, 
       u.title && u.title !== unitId ? h('li', {}, 'Name ', h('b', {}, u.title)) : null,
       u.jobId !== unitId ? h('li', {}, 'Matrix cell of ', h('b', {}, u.jobId)) : null,
       seconds !== null ? h('li', {}, u.state === 'running' ? 'Running for ' : 'Took ', h('b', {}, duration(seconds))) : null,
       u.reason ? h('li', {}, h('b', {}, u.reason)) : null);
-    attempts.replaceChildren(...(latest > 1 ? Array.from({ length: latest }, (_, i) => i + 1).map(a =>
+    fill(attempts, ...(latest > 1 ? Array.from({ length: latest }, (_, i) => i + 1).map(a =>
       h('li', {}, h('a', { href: jobHref(runId, unitId, a), 'aria-current': a === shown ? 'true' : null }, `attempt ${a}`))) : []));
     const list = steps.get(shown) || [];
-    stepsBody.replaceChildren(...list.map((st, i) => st && h('tr', { class: `s-${st.state}` },
+    fill(stepsBody, ...list.map((st, i) => st && h('tr', {},
       h('td', { class: 'num' }, String(i + 1)),
       h('td', {}, st.title, st.error ? h('div', { class: 'muted' }, st.error) : null),
       h('td', {}, badge(st.state)),
@@ -674,11 +680,11 @@ async function clusterPage() {
     try {
       const c = await getJson('/api/cluster');
       message.textContent = '';
-      facts.replaceChildren(
+      fill(facts, 
         h('li', {}, 'This node ', h('b', {}, c.self)),
         h('li', {}, 'Leader ', h('b', {}, c.leader || 'none')),
         c.waiting !== null ? h('li', {}, 'Jobs waiting for a node ', h('b', {}, String(c.waiting))) : null);
-      body.replaceChildren(...c.members.map(m => h('tr', { 'data-member': m.address },
+      fill(body, ...c.members.map(m => h('tr', { 'data-member': m.address },
         h('td', { class: 'id' }, m.address, m.isSelf ? ' (this node)' : ''),
         h('td', {}, m.status),
         h('td', {}, m.labels.join(', ')),
