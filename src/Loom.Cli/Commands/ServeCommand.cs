@@ -30,6 +30,8 @@ public static class ServeCommand
           --drain-timeout TIME   how long running jobs may finish on SIGTERM (default 60s; e.g. 90s, 5m)
           --discovery kubernetes find the other nodes through Akka.Management and the Kubernetes API (not with --seed)
           --management-port N    Akka.Management's HTTP port with --discovery (default 8558)
+          --ui-port PORT         serve the web view of the cluster's runs on 127.0.0.1:PORT (0: a free one;
+                                 its address is printed on stderr); see docs/web.md
 
         Each option is also a setting Loom:Node:<Name> in ./appsettings.json or an environment variable
         Loom__Node__<Name> (Loom__Node__Capacity=4, Loom__Node__Seeds=a:4053,b:4053); the command line
@@ -55,6 +57,8 @@ public static class ServeCommand
         ["--drain-timeout"] = "DrainTimeout",
         ["--discovery"] = "Discovery",
         ["--management-port"] = "ManagementPort",
+        ["--ui-port"] = "UiPort",
+        ["--ui-host"] = "UiHost",
     };
 
     public static async Task<int> ExecuteAsync(string[] args) => await RunAsync(SettingsOf(args));

@@ -102,6 +102,9 @@ public sealed class LoomNode : IAsyncDisposable
             // Drain, leave and hand over must finish before the host gives up on stopping.
             builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = ShutdownTimeoutOf(options));
             builder.Services.AddAkka("loom", akka => Configure(akka, options, configure, configuration));
+            // The web view (docs/web.md), after the actor system it reads.
+            if (options.UiPort is not null)
+                Web.NodeWebView.Add(builder.Services, options);
             return new LoomNode(builder.Build(), options, workspaceLock);
         }
         catch

@@ -57,8 +57,10 @@ public static class NodeConfiguration
                 case "managementport": options.ManagementPort = Int(setting, key); break;
                 case "discoveryservice": options.DiscoveryService = Text(setting); break;
                 case "requiredcontactpoints": options.RequiredContactPoints = Int(setting, key); break;
+                case "uiport": options.UiPort = setting.Value is { Length: > 0 } ? Int(setting, key) : null; break;
+                case "uihost": options.UiHost = setting.Value is { Length: > 0 } host ? host : null; break;
                 default:
-                    throw new NodeSettingsException($"{key} is not a setting of a node (known: Hostname, Port, Seeds, Labels, Capacity, Workspace, Db, DrainTimeout, Discovery, ManagementPort, DiscoveryService, RequiredContactPoints)");
+                    throw new NodeSettingsException($"{key} is not a setting of a node (known: Hostname, Port, Seeds, Labels, Capacity, Workspace, Db, DrainTimeout, Discovery, ManagementPort, DiscoveryService, RequiredContactPoints, UiPort, UiHost)");
             }
         }
         return options;

@@ -44,6 +44,12 @@ public sealed record NodeOptions
     /// <summary>With <see cref="Discovery"/>: how many nodes must be found before the first forms the cluster.</summary>
     public int RequiredContactPoints { get; set; } = 3;
 
+    /// <summary>The web view's port (<c>--ui-port</c>; 0 picks a free one); null: no web view. See docs/web.md.</summary>
+    public int? UiPort { get; set; }
+
+    /// <summary>The web view's address: loopback only until it checks the cluster secret (default 127.0.0.1).</summary>
+    public string? UiHost { get; set; }
+
     public const string KubernetesDiscovery = "kubernetes";
 
     /// <summary>The seeds as written, parsed; entries that are not <c>HOST:PORT</c> are left out (the validator names them).</summary>

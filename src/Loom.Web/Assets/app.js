@@ -671,11 +671,13 @@ async function clusterPage() {
   const body = h('tbody', {});
   const facts = h('ul', { class: 'facts' });
   const message = h('p', { class: 'message', role: 'status' });
+  const running = h('ul', { class: 'running-runs' });
   setPage('Cluster', h('h1', {}, 'Cluster'), facts, message,
     h('div', { class: 'table-wrap' }, h('table', { class: 'members' },
       h('thead', {}, h('tr', {}, h('th', { scope: 'col' }, 'Node'), h('th', { scope: 'col' }, 'Status'), h('th', { scope: 'col' }, 'Labels'),
-        h('th', { scope: 'col', class: 'num' }, 'Running'), h('th', { scope: 'col', class: 'num' }, 'Capacity'), h('th', { scope: 'col' }, 'Taking jobs'))),
-      body)));
+        h('th', { scope: 'col', class: 'num' }, 'Running jobs'), h('th', { scope: 'col', class: 'num' }, 'Capacity'), h('th', { scope: 'col' }, 'Taking jobs'))),
+      body)),
+    h('h2', {}, 'Runs going on'), running);
   const refresh = async () => {
     try {
       const c = await getJson('/api/cluster');
@@ -691,6 +693,9 @@ async function clusterPage() {
         h('td', { class: 'num' }, m.running === null ? '?' : String(m.running)),
         h('td', { class: 'num' }, String(m.capacity)),
         h('td', {}, m.accepting === null ? '?' : (m.accepting ? 'yes' : 'no (draining)')))));
+      const runs = await getJson('/api/runs?state=running');
+      fill(running, runs.length ? runs.map(r => h('li', {}, h('a', { href: runHref(r.runId) }, r.runId), ` ${r.workflow}, started ${when(r.startedAt)}`))
+        : h('li', { class: 'muted' }, 'none'));
     } catch (e) {
       message.textContent = e.message;
     }

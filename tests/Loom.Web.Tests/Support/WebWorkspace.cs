@@ -57,7 +57,7 @@ public sealed partial class WebWorkspace : IDisposable
 
     public static Uri? UrlIn(string stderr) => UrlLine().Match(stderr) is { Success: true } m ? new Uri(m.Groups[1].Value) : null;
 
-    [GeneratedRegex(@"loom: web view at (http://\S+)")]
+    [GeneratedRegex(@"web view at (http://\S+)")]
     private static partial Regex UrlLine();
 
     public static async Task Until(Func<bool> condition, string what, Func<string>? detail = null)
