@@ -133,6 +133,14 @@ public sealed class LoomWebServer : IAsyncDisposable
                 await context.Response.WriteAsync("this address is not the loom web view's\n");
                 return;
             }
+            // Run ids name folders: nothing that could step out of one.
+            if (context.Request.Path.StartsWithSegments("/api/runs", out var rest) && rest.Value is { Length: > 1 } tail
+                && tail[1..].Split('/')[0] is var id && id != "stream" && !IsRunId(id))
+            {
+                context.Response.StatusCode = StatusCodes.Status404NotFound;
+                await WriteJsonAsync(context, new { error = $"no run '{id}'" });
+                return;
+            }
             var headers = context.Response.Headers;
             headers["X-Content-Type-Options"] = "nosniff";
             headers["Referrer-Policy"] = "no-referrer";
@@ -159,6 +167,10 @@ public sealed class LoomWebServer : IAsyncDisposable
         // Every page is the same document; its script reads the address.
         web.MapGet("/{**path}", (RequestDelegate)(context => SendAssetAsync(context, "index.html")));
     }
+
+    /// <summary>What Loom's run ids are made of (<c>20260101-120000-1a2b</c>; letters, digits, '-', '_', '.' and ':' in any other).</summary>
+    internal static bool IsRunId(string id) =>
+        id.Length is > 0 and <= 200 && id[0] != '.' && id.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.' or ':');
 
     private Task InfoAsync(HttpContext context) => WriteJsonAsync(context, new
     {
@@ -206,7 +218,7 @@ public sealed class LoomWebServer : IAsyncDisposable
         {
             while (!cancellationToken.IsCancellationRequested)
             {
-                var changed = hub?.Changed ?? Task.Delay(Timeout.Infinite, cancellationToken);
+                var changed = hub?.Changed ?? Task.CompletedTask;
                 var json = JsonSerializer.Serialize(await RunItemsAsync(state, cancellationToken), Json);
                 if (json != last)
                 {
@@ -216,7 +228,8 @@ public sealed class LoomWebServer : IAsyncDisposable
                 else
                     await sse.CommentAsync(cancellationToken);
                 // Other processes' runs (and this one's, once they are in the journal) are seen by polling.
-                await Task.WhenAny(changed, Task.Delay(TimeSpan.FromSeconds(1), cancellationToken));
+                var poll = Task.Delay(TimeSpan.FromSeconds(1), cancellationToken);
+                await Task.WhenAny(hub is null ? poll : changed, poll);
             }
         }
         catch (OperationCanceledException)

@@ -70,7 +70,10 @@ public sealed class RunHub
                 Forget();
             }
             if (run.Add(notification))
+            {
                 (signal, changed) = (changed, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously));
+                Forget();
+            }
         }
         signal?.TrySetResult();
     }

@@ -9,12 +9,12 @@ public sealed class ApiTests
 {
     private static readonly TimeSpan Patience = WebWorkspace.Patience;
 
-    private static string Gated(WebWorkspace workspace, string name, string gate) => $$"""
-        name: {{name}}
+    private static string Gated(WebWorkspace workspace, string name, string gate) => $$$"""
+        name: {{{name}}}
         jobs:
           first:
             steps:
-              - run: echo one
+              - run: echo "one with ${{ secrets.TOKEN }}"
           gated:
             needs: first
             steps:
@@ -22,7 +22,7 @@ public sealed class ApiTests
                 run: |
                   echo "before the gate"
                   echo "::error file=app.cs,line=3::a problem, reported"
-                  {{workspace.WaitStep(gate)}}
+                  {{{workspace.WaitStep(gate)}}}
                   echo "after the gate"
           last:
             needs: gated
@@ -35,7 +35,8 @@ public sealed class ApiTests
     {
         using var workspace = new WebWorkspace();
         workspace.Write(".loom.yml", Gated(workspace, "gated", "g"));
-        var (loom, url) = await workspace.StartWithUiAsync("run", "--plain");
+        File.WriteAllText(Path.Combine(workspace.Root, "secrets.env"), "TOKEN=s3cr3t-value\n");
+        var (loom, url) = await workspace.StartWithUiAsync("run", "--plain", "--secrets-file", "secrets.env");
         using var web = new ViewClient(url);
         await workspace.WaitStartedAsync("g");
         var runId = await web.WaitForRunAsync();
@@ -83,6 +84,12 @@ public sealed class ApiTests
         Assert.Contains(lines, l => l.GetProperty("kind").GetString() == "step" && l.GetProperty("title").GetString() == "Wait");
         Assert.Contains(lines, l => l.GetProperty("kind").GetString() == "line" && l.GetProperty("text").GetString() == "after the gate");
         Assert.Contains(lines, l => l.GetProperty("kind").GetString() == "annotation" && l.GetProperty("file").GetString() == "app.cs" && l.GetProperty("line").GetInt32() == 3);
+
+        // Secrets stay masked, in events, logs and the run's description alike.
+        var first = await LogAsync(web, runId, "first");
+        Assert.Contains(first, l => l.GetProperty("kind").GetString() == "line" && l.GetProperty("text").GetString() == "one with ***");
+        Assert.DoesNotContain("s3cr3t-value", string.Join("\n", events.Select(e => e.GetRawText()).Concat(first.Select(l => l.GetRawText()))));
+        Assert.DoesNotContain("s3cr3t-value", (await web.GetAsync($"/api/runs/{runId}")).GetRawText());
 
         // The run is over; the view stays until a signal, and the exit code is the run's.
         await WebWorkspace.Until(() => loom.Stderr.Contains("the web view stays at"), "the view to stay after the run", () => loom.Stderr);
@@ -195,6 +202,26 @@ public sealed class ApiTests
         var portWithoutUi = workspace.Start("run", "--ui-port", "8080");
         Assert.Equal(2, await portWithoutUi.WaitAsync());
         Assert.Contains("--ui-port needs --ui", portWithoutUi.Stderr);
+    }
+
+    [Fact]
+    public async Task Each_watch_cycle_is_a_run_of_the_view()
+    {
+        using var workspace = new WebWorkspace();
+        workspace.Write(".loom.yml", "name: watched\njobs:\n  build:\n    steps:\n      - run: cat input.txt\n");
+        File.WriteAllText(Path.Combine(workspace.Root, "input.txt"), "one\n");
+        var (watch, url) = await workspace.StartWithUiAsync("watch", "--plain");
+        using var web = new ViewClient(url);
+        await WebWorkspace.Until(() => web.GetAsync("/api/runs?state=success").Result.GetArrayLength() == 1, "the first cycle", () => watch.Stdout);
+        // Past the watcher's grace: a write right after a job counts as the job's own.
+        await Task.Delay(TimeSpan.FromMilliseconds(700));
+        File.WriteAllText(Path.Combine(workspace.Root, "input.txt"), "two\n");
+        await WebWorkspace.Until(() => web.GetAsync("/api/runs?state=success").Result.GetArrayLength() == 2, "the second cycle", () => watch.Stdout);
+        var newest = (await web.GetAsync("/api/runs")).EnumerateArray().First().GetProperty("runId").GetString()!;
+        var lines = await LogAsync(web, newest, "build");
+        Assert.Contains(lines, l => l.GetProperty("kind").GetString() == "line" && l.GetProperty("text").GetString() == "two");
+        watch.Signal("INT");
+        Assert.Equal(130, await watch.WaitAsync());
     }
 
     [Fact]
