@@ -31,6 +31,9 @@ public sealed partial class NodeTests(BrowserFixture browser)
             "the node to start with its web view", () => node.Stderr);
         using var web = new ViewClient(url!);
 
+        // The view serves from the node's start; the node is a member once it has joined itself.
+        await WebWorkspace.Until(() => web.GetAsync("/api/cluster").Result.GetProperty("members").EnumerateArray()
+            .Any(m => m.GetProperty("status").GetString() == "Up"), "the node to be up", () => node.Stderr);
         var cluster = await web.GetAsync("/api/cluster");
         var member = cluster.GetProperty("members").EnumerateArray().Single();
         Assert.Equal(["gpu", "linux"], member.GetProperty("labels").EnumerateArray().Select(l => l.GetString()));
