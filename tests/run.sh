@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Runs every test of Loom: unit, actor, end-to-end (real processes) and the live view under a
-# real pseudo-terminal. Installs what the tests drive (tmux, python3, PowerShell, PostgreSQL) when it is
+# real pseudo-terminal. Installs what the tests drive (tmux, python3, chromium, PowerShell, PostgreSQL) when it is
 # missing, and starts a throwaway PostgreSQL server for the run store's tests (tests/postgres.sh).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -10,6 +10,12 @@ if ! need tmux || ! need python3; then
   sudo=""; [ "$(id -u)" -eq 0 ] || sudo="sudo"
   $sudo apt-get update -qq
   $sudo apt-get install -y -qq tmux python3 >/dev/null
+fi
+# The web view's browser tests drive Debian's chromium through Playwright (no browser download).
+if ! need chromium; then
+  sudo=""; [ "$(id -u)" -eq 0 ] || sudo="sudo"
+  $sudo apt-get update -qq
+  $sudo apt-get install -y -qq chromium >/dev/null
 fi
 # pwsh steps are tested for real: PowerShell installs as a dotnet tool from NuGet (7.6 runs on .NET 10).
 export PATH="$PATH:$HOME/.dotnet/tools"

@@ -73,6 +73,26 @@ public sealed class RunJournal(ActorSystem system, string queryPluginId)
             throw new IOException($"could not delete the snapshots of run {runId}: {snapshotFailure.Cause.Message}", snapshotFailure.Cause);
     }
 
+    /// <summary>
+    /// A run's events journaled after sequence number <paramref name="afterSequenceNr"/> (0: all), each with its sequence
+    /// number: what a reader that follows a run going on in another process polls for (the web view).
+    /// </summary>
+    public async Task<IReadOnlyList<(long SequenceNr, IRunEvent Event)>> EventsAfterAsync(string runId, long afterSequenceNr, CancellationToken cancellationToken = default)
+    {
+        var query = PersistenceQuery.Get(system).ReadJournalFor<IReadJournal>(queryPluginId) as ICurrentEventsByPersistenceIdQuery
+            ?? throw new NotSupportedException($"the read journal {queryPluginId} cannot read a persistence id's events");
+        var events = new List<(long, IRunEvent)>();
+        await query.CurrentEventsByPersistenceId(SchedulerActor.PersistenceIdOf(runId), afterSequenceNr + 1, long.MaxValue)
+            .RunForeach(envelope =>
+            {
+                if (envelope.Event is IRunEvent e)
+                    events.Add((envelope.SequenceNr, e));
+            }, system.Materializer())
+            .WaitAsync(cancellationToken)
+            .ConfigureAwait(false);
+        return events;
+    }
+
     /// <summary>A run's events in the order they happened; empty when no run has that id.</summary>
     public async Task<IReadOnlyList<IRunEvent>> EventsAsync(string runId, CancellationToken cancellationToken = default)
     {

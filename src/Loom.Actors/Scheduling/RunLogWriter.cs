@@ -10,7 +10,9 @@ namespace Loom.Actors.Scheduling;
 /// attempt that printed something, <c>&lt;unit&gt;.&lt;attempt&gt;.log</c> (<see cref="NameOf"/>), UTF-8, the lines as
 /// the steps printed them (secrets masked), each step's first line preceded by a header
 /// <c>::step &lt;n&gt; &lt;title&gt;</c> (n from 1), and after the size limit one last line
-/// <c>[loom] output truncated at 16 MiB: N more lines not kept</c>.
+/// <c>[loom] output truncated at 16 MiB: N more lines not kept</c>. An annotation a step printed (<c>::error::</c>,
+/// <c>::warning::</c>, <c>::notice::</c>) is kept where it came as its workflow command, re-encoded after masking
+/// (<see cref="AnnotationLine"/>): <c>::error file=a.cs,line=3,title=Build::message</c>.
 /// </summary>
 public static class RunLogFiles
 {
@@ -65,6 +67,44 @@ public static class RunLogFiles
         return true;
     }
 
+    /// <summary>An annotation as a log line: its workflow command, GitHub's escapes applied to the message and the properties.</summary>
+    public static string AnnotationLine(string level, string message, string? file, int? line, int? column, string? title)
+    {
+        var text = new StringBuilder("::").Append(level);
+        var separator = ' ';
+        void Property(string key, string? value)
+        {
+            if (string.IsNullOrEmpty(value))
+                return;
+            text.Append(separator).Append(key).Append('=').Append(Escape(value, property: true));
+            separator = ',';
+        }
+        Property("file", file);
+        Property("line", line?.ToString(CultureInfo.InvariantCulture));
+        Property("col", column?.ToString(CultureInfo.InvariantCulture));
+        Property("title", title);
+        return text.Append("::").Append(Escape(message, property: false)).ToString();
+    }
+
+    /// <summary>An annotation line's parts (<see cref="AnnotationLine"/>); false for any other line.</summary>
+    public static bool TryReadAnnotation(string text, out LoggedAnnotation annotation)
+    {
+        annotation = default;
+        if (!text.StartsWith("::", StringComparison.Ordinal) || !Core.Runtime.WorkflowCommand.TryParse(text, out var command)
+            || command.Name is not ("error" or "warning" or "notice"))
+            return false;
+        static int? Number(string? value) => int.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out var n) ? n : null;
+        annotation = new LoggedAnnotation(command.Name, command.Message, command.Property("file"), Number(command.Property("line")),
+            Number(command.Property("col")), command.Property("title"));
+        return true;
+    }
+
+    private static string Escape(string value, bool property)
+    {
+        var escaped = value.Replace("%", "%25", StringComparison.Ordinal).Replace("\r", "%0D", StringComparison.Ordinal).Replace("\n", "%0A", StringComparison.Ordinal);
+        return property ? escaped.Replace(":", "%3A", StringComparison.Ordinal).Replace(",", "%2C", StringComparison.Ordinal) : escaped;
+    }
+
     public static string TruncationLine(long maxBytes, long droppedLines) =>
         $"{TruncationPrefix}{Size(maxBytes)}: {droppedLines} more line{(droppedLines == 1 ? "" : "s")} not kept";
 
@@ -73,6 +113,9 @@ public static class RunLogFiles
         : bytes % 1024 == 0 ? $"{bytes / 1024} KiB"
         : $"{bytes} bytes";
 }
+
+/// <summary>An annotation read back from a step log (<see cref="RunLogFiles.AnnotationLine"/>).</summary>
+public readonly record struct LoggedAnnotation(string Level, string Message, string? File, int? Line, int? Column, string? Title);
 
 /// <summary>
 /// Writes a run's step output to its log files (<see cref="RunLogFiles"/>). Owned by the run's scheduler and called on

@@ -88,7 +88,12 @@ public sealed class SchedulerActor : ReceivePersistentActor, IWithTimers
         Command<FlushLogs>(_ => logs?.Flush());
         Command<LogsClosed>(closed => Publish(closed.Finished));
         Command<SchedulerProtocol.Annotation>(a =>
-            subscriber.Tell(new Annotation(a.JobId, a.Step, a.Level, a.Message, a.File, a.Line, a.Column, a.Title, DateTimeOffset.UtcNow)));
+        {
+            subscriber.Tell(new Annotation(a.JobId, a.Step, a.Level, a.Message, a.File, a.Line, a.Column, a.Title, DateTimeOffset.UtcNow));
+            // Kept in the step's log where it was printed, so that a reader of the logs (loom logs, the web view) sees it too.
+            if (logs is not null)
+                KeepLine(new SchedulerProtocol.StepOutput(a.JobId, a.Step, RunLogFiles.AnnotationLine(a.Level, a.Message, a.File, a.Line, a.Column, a.Title)));
+        });
         Command<SchedulerProtocol.StepSummary>(summary => subscriber.Tell(new StepSummary(summary.JobId, summary.Markdown, DateTimeOffset.UtcNow)));
         Command<SchedulerProtocol.StepStarted>(Handle);
         Command<SchedulerProtocol.StepFinished>(Handle);

@@ -90,6 +90,9 @@ public static class HelpText
           --json                 one JSON object per event and output line (NDJSON)
           --plain                plain lines even on a terminal
           --no-color             no colours (also when NO_COLOR is set)
+          --ui                   a live web view of the run (DAG, jobs, logs) on 127.0.0.1, its address printed on
+                                 stderr; it stays after the run until Ctrl-C (the exit code is still the run's)
+          --ui-port PORT         the web view's port (default: a free one); see docs/web.md
           --var NAME=VALUE       a vars.NAME value; repeat for several
           --vars-file FILE       vars from a dotenv file (NAME=VALUE lines)
           --input NAME=VALUE     an inputs.NAME value; repeat for several

@@ -182,7 +182,9 @@ public static class LogsCommand
         {
             output.Write(label);
             output.Write(' ');
-            output.WriteLine(RunLogFiles.TryReadHeader(line, out _, out var title) ? "> " + title : line);
+            output.WriteLine(RunLogFiles.TryReadHeader(line, out _, out var title) ? "> " + title
+                : RunLogFiles.TryReadAnnotation(line, out var annotation) ? $"{annotation.Level}: {annotation.Message}"
+                : line);
         }
     }
 }

@@ -10,8 +10,8 @@ namespace Loom.Cli.Commands;
 
 public static class RunCommand
 {
-    private static readonly HashSet<string> Flags = ["--json", "--plain", "--no-color", "--skip-uses", "--no-cache"];
-    private static readonly HashSet<string> Values = new(WorkflowFiles.LimitOptions.Concat(RunInputs.ValueOptions)) { "--max-parallel", "--job" };
+    private static readonly HashSet<string> Flags = ["--json", "--plain", "--no-color", "--skip-uses", "--no-cache", WebView.Flag];
+    private static readonly HashSet<string> Values = new(WorkflowFiles.LimitOptions.Concat(RunInputs.ValueOptions).Concat(WebView.ValueOptions)) { "--max-parallel", "--job" };
     private static readonly Dictionary<string, string> Aliases = new() { ["-j"] = "--max-parallel" };
 
     /// <summary><c>loom retry RUN</c>: a new run of RUN's definition that keeps what succeeded and runs the rest.</summary>
@@ -34,6 +34,7 @@ public static class RunCommand
         var workspace = Workspace(fullPath);
         var limits = WorkflowFiles.Limits(line);
         var maxParallel = line.PositiveInt("--max-parallel");
+        var withUi = WebView.Wanted(line);
         if ((resume || retryOf is not null) && RunInputs.ValueOptions.Concat(["--job"]).FirstOrDefault(o => o != "--secrets-file" && line.All(o).Count > 0) is { } fixedOption)
             throw new UsageException($"{fixedOption} cannot be used with {(resume ? "--resume" : "retry")}: a run goes on with the inputs it was started with (only --secrets-file is read again)");
         var runId = resumeId ?? $"{DateTime.UtcNow:yyyyMMdd-HHmmss}-{Random.Shared.Next(0x10000):x4}";
@@ -45,6 +46,10 @@ public static class RunCommand
         var stdout = new StreamWriter(Console.OpenStandardOutput(), bufferSize: 64 * 1024) { AutoFlush = false };
         Console.SetOut(TextWriter.Null);
         await using var loom = await EmbeddedLoom.StartAsync(workspace, limits, MaxLogBytes());
+        // Only with --ui: nothing else reaches the web view's assemblies.
+        await using var ui = withUi ? await WebView.StartAsync(loom, workspace, line, limits, $"loom run {path}") : null;
+        if (ui is not null)
+            Console.Error.WriteLine($"loom: web view at {ui.Url}");
         var (subscriber, notifications) = loom.Subscribe();
         LoomProtocol.SubmitRun submit;
         IReadOnlyList<IRunEvent> before = [];
@@ -78,11 +83,17 @@ public static class RunCommand
         using var forceQuit = new CancellationTokenSource();
         using var groupWait = new CancellationTokenSource();
         GroupLock? groupLock = null;
+        // With --ui the view stays after the run, until a signal ends it: the exit code is still the run's.
+        TaskCompletionSource? lingering = null;
         using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, Cancel);
         using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, Cancel);
 
         foreach (var notification in before.OfType<IRunNotification>())
+        {
             reporter.Handle(notification);
+            ui?.Publish(runId, notification);
+        }
+
         loom.Guardian.Tell(submit);
         Result? result = null;
         try
@@ -93,6 +104,7 @@ public static class RunCommand
                 {
                     foreach (var notification in batch)
                     {
+                        ui?.Publish(runId, notification);
                         switch (notification)
                         {
                             case LoomProtocol.RunHeld held:
@@ -122,12 +134,25 @@ public static class RunCommand
             groupLock?.Dispose();
         }
 
+        if (ui is not null && result is not null && interruption == 0)
+        {
+            await reporter.DisposeAsync();
+            var linger = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            Volatile.Write(ref lingering, linger);
+            Console.Error.WriteLine($"loom: run {runId} {result.Value.ToWire()}; the web view stays at {ui.Url} until Ctrl-C");
+            await linger.Task;
+        }
         return ExitCode(interruption, result);
 
         void Cancel(PosixSignalContext context)
         {
             // The run ends by itself once its steps are killed; the process must not die first.
             context.Cancel = true;
+            if (Volatile.Read(ref lingering) is { } linger)
+            {
+                linger.TrySetResult();
+                return;
+            }
             Interlocked.CompareExchange(ref interruption, context.Signal == PosixSignal.SIGINT ? ExitCodes.Interrupted : ExitCodes.Terminated, 0);
             SignalHandling.TryCancel(groupWait);
             if (Interlocked.Increment(ref signals) == 1)
@@ -226,7 +251,7 @@ public static class RunCommand
     }
 
     /// <summary>A new run of <paramref name="retryOf"/>'s recorded definition, carrying its jobs that succeeded.</summary>
-    private static async Task<LoomProtocol.SubmitRun> RetriedRunAsync(EmbeddedLoom loom, string workspace, string retryOf, string runId, CommandLine line,
+    internal static async Task<LoomProtocol.SubmitRun> RetriedRunAsync(EmbeddedLoom loom, string workspace, string retryOf, string runId, CommandLine line,
         IActorRef subscriber, Core.Parsing.ParseLimits limits)
     {
         var journal = loom.History();

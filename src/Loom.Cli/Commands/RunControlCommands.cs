@@ -24,17 +24,16 @@ public static class RunControlCommands
         var workspace = WorkspaceOf(line);
         if (runId == "latest")
             runId = (await RunHistory.RunsAsync(workspace)).FirstOrDefault()?.RunId ?? throw new UsageException($"no run recorded in {RunHistory.JournalPath(workspace)} yet");
-        if (!RunLock.IsHeld(workspace, runId))
-            throw new UsageException(await NotRunningAsync(workspace, runId));
-        var pid = await HolderAsync(workspace, runId);
+        var (pid, error) = await SignalCancelAsync(workspace, runId, async () => await RunHistory.RunsAsync(workspace));
+        if (error is not null)
+            throw new UsageException(error);
         if (pid is null)
+            return ExitCodes.Success;
+        if (pid == -1)
         {
-            if (!RunLock.IsHeld(workspace, runId))
-                return ExitCodes.Success;
-            Console.Error.WriteLine($"loom: error: run {runId} is held by a process that could not be identified (no pid in {Path.Combine(RunLock.FolderOf(workspace, runId), "owner")} holds its lock)");
+            Console.Error.WriteLine($"loom: error: {Unidentified(workspace, runId)}");
             return ExitCodes.Failure;
         }
-        ProcessTree.Terminate(pid.Value);
         Console.Out.WriteLine($"cancelling run {runId} (pid {pid})");
         var deadline = DateTime.UtcNow + CancelPatience;
         while (RunLock.IsHeld(workspace, runId))
@@ -50,6 +49,26 @@ public static class RunControlCommands
         Console.Out.WriteLine($"run {runId} {(result is { } r ? r.ToWire() : "stopped before it started")}");
         return ExitCodes.Success;
     }
+
+    /// <summary>
+    /// <c>loom cancel</c>'s rule, for the web view too: SIGTERM to the <c>loom</c> that holds the run's lock. Its pid; null when
+    /// the run ended meanwhile; -1 when the holder cannot be identified (<see cref="Unidentified"/>); or why the run cannot
+    /// be cancelled (no such run, finished, interrupted), as <c>loom cancel</c> says it.
+    /// </summary>
+    /// <param name="runs">The workspace's runs (read only when the run is not going on).</param>
+    internal static async Task<(int? Pid, string? Error)> SignalCancelAsync(string workspace, string runId, Func<Task<IReadOnlyList<Loom.Actors.Persistence.RunSummary>>> runs)
+    {
+        if (!RunLock.IsHeld(workspace, runId))
+            return (null, NotRunning(runId, await runs(), workspace));
+        var pid = await HolderAsync(workspace, runId);
+        if (pid is null)
+            return (RunLock.IsHeld(workspace, runId) ? -1 : null, null);
+        ProcessTree.Terminate(pid.Value);
+        return (pid, null);
+    }
+
+    internal static string Unidentified(string workspace, string runId) =>
+        $"run {runId} is held by a process that could not be identified (no pid in {Path.Combine(RunLock.FolderOf(workspace, runId), "owner")} holds its lock)";
 
     /// <summary>Deletes finished and interrupted runs: their journal events, snapshots and <c>.loom/runs/&lt;id&gt;</c> folders.</summary>
     public static async Task<int> PruneAsync(string[] args)
@@ -103,9 +122,9 @@ public static class RunControlCommands
         return null;
     }
 
-    private static async Task<string> NotRunningAsync(string workspace, string runId)
+    internal static string NotRunning(string runId, IReadOnlyList<Loom.Actors.Persistence.RunSummary> runs, string workspace)
     {
-        var run = (await RunHistory.RunsAsync(workspace)).FirstOrDefault(r => r.RunId == runId);
+        var run = runs.FirstOrDefault(r => r.RunId == runId);
         return run switch
         {
             null => $"no run '{runId}' in {RunHistory.JournalPath(workspace)} (see 'loom runs')",

@@ -37,6 +37,8 @@ public static class ServeCommand
                                  and client; each end accepts only a peer that presents it (docs/security.md)
           --tls-certificate-password-file FILE
                                  the certificate's password (default: none)
+          --ui-port PORT         serve the web view of the cluster's runs on 127.0.0.1:PORT (0: a free one;
+                                 its address is printed on stderr); see docs/web.md
 
         Each option is also a setting Loom:Node:<Name> in ./appsettings.json or an environment variable
         Loom__Node__<Name> (Loom__Node__Capacity=4, Loom__Node__Seeds=a:4053,b:4053); the command line
@@ -65,6 +67,8 @@ public static class ServeCommand
         ["--cluster-secret-file"] = "ClusterSecretFile",
         ["--tls-certificate"] = "TlsCertificate",
         ["--tls-certificate-password-file"] = "TlsCertificatePasswordFile",
+        ["--ui-port"] = "UiPort",
+        ["--ui-host"] = "UiHost",
     };
 
     public static async Task<int> ExecuteAsync(string[] args) => await RunAsync(SettingsOf(args));

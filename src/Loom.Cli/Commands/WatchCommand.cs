@@ -32,14 +32,16 @@ public static class WatchCommand
           --keep-runs N          cycle runs kept in the journal (default 20); older ones are deleted
           -j, --max-parallel N   most jobs at once
           --json                 one JSON object per event (NDJSON)
+          --ui                   a live web view of the cycles' runs on 127.0.0.1, its address printed on stderr
+          --ui-port PORT         the web view's port (default: a free one); see docs/web.md
           --plain                plain lines even on a terminal
           --no-color             no colours (also when NO_COLOR is set)
           --var, --vars-file, --input, --secrets-file, --event, --event-file   as for 'loom run'
 
         """;
 
-    private static readonly HashSet<string> Flags = ["--json", "--plain", "--no-color", WorkflowFiles.SkipUses, "--poll"];
-    private static readonly HashSet<string> Values = new(WorkflowFiles.LimitOptions.Concat(RunInputs.ValueOptions))
+    private static readonly HashSet<string> Flags = ["--json", "--plain", "--no-color", WorkflowFiles.SkipUses, "--poll", WebView.Flag];
+    private static readonly HashSet<string> Values = new(WorkflowFiles.LimitOptions.Concat(RunInputs.ValueOptions).Concat(WebView.ValueOptions))
         { "--max-parallel", "--debounce", "--on-busy", "--keep-runs" };
     private static readonly Dictionary<string, string> Aliases = new() { ["-j"] = "--max-parallel" };
 
@@ -50,6 +52,7 @@ public static class WatchCommand
         var fullPath = Path.GetFullPath(path);
         var workspace = RunCommand.Workspace(fullPath);
         var limits = WorkflowFiles.Limits(line);
+        var withUi = WebView.Wanted(line);
         var sessionId = $"{DateTime.UtcNow:yyyyMMdd-HHmmss}-{Random.Shared.Next(0x10000):x4}";
         var settings = new WatchSettings(fullPath, path, workspace, line.PositiveInt("--max-parallel"), RunInputs.From(line, sessionId, workspace),
             line.Has(WorkflowFiles.SkipUses), Debounce(line), OnBusyOf(line), line.Has("--poll") || FileChangeSourcePoll(),
@@ -59,6 +62,9 @@ public static class WatchCommand
         var stdout = new StreamWriter(Console.OpenStandardOutput(), bufferSize: 64 * 1024) { AutoFlush = false };
         Console.SetOut(TextWriter.Null);
         await using var loom = await EmbeddedLoom.StartAsync(workspace, limits);
+        await using var ui = withUi ? await WebView.StartAsync(loom, workspace, line, limits, $"loom watch {path}") : null;
+        if (ui is not null)
+            Console.Error.WriteLine($"loom: web view at {ui.Url}");
         var (subscriber, notifications) = loom.Subscribe(n => n is WatchEnded);
         var output = new WatchOutput(line, stdout, workspace);
         var interruption = 0;
@@ -75,6 +81,7 @@ public static class WatchCommand
                 {
                     foreach (var notification in batch)
                     {
+                        ui?.Publish(notification);
                         if (notification is LoomProtocol.RunRejected rejected && !output.CycleSeen)
                         {
                             // The workflow does not load: nothing ran.

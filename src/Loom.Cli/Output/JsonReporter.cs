@@ -7,15 +7,9 @@ using Loom.Actors.Protocol;
 namespace Loom.Cli.Output;
 
 /// <summary>
-/// NDJSON: one object per event and output line, <c>"event"</c> naming its kind, then the
-/// record's properties in camelCase, in declaration order (enums as camelCase strings, durations
-/// as <c>d.hh:mm:ss.fffffff</c>). Never escape codes.
+/// NDJSON: one object per event and output line as <see cref="RunNotificationJson"/> writes it (the web view's event
+/// stream is the same), with one reused <see cref="Utf8JsonWriter"/>. Never escape codes.
 /// </summary>
-/// <remarks>
-/// Written field by field with one reused <see cref="Utf8JsonWriter"/>: serializing each record by
-/// reflection into a JSON tree cost some 50 ms at the first events of a run and tens of
-/// microseconds per event after.
-/// </remarks>
 public sealed class JsonReporter(TextWriter output) : IRunReporter
 {
     private readonly ArrayBufferWriter<byte> buffer = new(512);

@@ -99,8 +99,14 @@ public sealed class LiveReporter : IRunReporter
         }
     }
 
+    private bool disposed;
+
+    /// <summary>Draws the last frame and the summary, once (<c>loom run --ui</c> ends the view before it waits for Ctrl-C).</summary>
     public async ValueTask DisposeAsync()
     {
+        if (disposed)
+            return;
+        disposed = true;
         await ticker.DisposeAsync();
         lock (gate)
         {

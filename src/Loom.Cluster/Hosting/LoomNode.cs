@@ -109,6 +109,9 @@ public sealed class LoomNode : IAsyncDisposable
             builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = ShutdownTimeoutOf(options));
             var recentLogs = new RecentLogs();
             builder.Services.AddAkka("loom", akka => Configure(akka, options, security, recentLogs, configure, configuration));
+            // The web view (docs/web.md), after the actor system it reads.
+            if (options.UiPort is not null)
+                Web.NodeWebView.Add(builder.Services, options);
             return new LoomNode(builder.Build(), options, workspaceLock, recentLogs);
         }
         catch

@@ -59,6 +59,12 @@ public sealed record NodeOptions
     /// <summary>A file holding <see cref="TlsCertificate"/>'s password; null for a certificate without one.</summary>
     public string? TlsCertificatePasswordFile { get; set; }
 
+    /// <summary>The web view's port (<c>--ui-port</c>; 0 picks a free one); null: no web view. See docs/web.md.</summary>
+    public int? UiPort { get; set; }
+
+    /// <summary>The web view's address: loopback only until it checks the cluster secret (default 127.0.0.1).</summary>
+    public string? UiHost { get; set; }
+
     public const string KubernetesDiscovery = "kubernetes";
 
     /// <summary>How other nodes address this one: <c>akka.ssl.tcp</c> with <see cref="TlsCertificate"/>, else <c>akka.tcp</c>.</summary>

@@ -131,6 +131,24 @@ public sealed class PostgresStepLogStore(NpgsqlDataSource dataSource, long maxUn
         return entries;
     }
 
+    /// <summary>One attempt's lines stored after <paramref name="afterSeq"/> (0: from the start), at most <paramref name="limit"/>: what the web view polls.</summary>
+    public async Task<IReadOnlyList<StepLogEntry>> ReadAfterAsync(string runId, string unitId, int attempt, long afterSeq, int limit = 10_000, CancellationToken cancellationToken = default)
+    {
+        await table.EnsureAsync(cancellationToken);
+        await using var command = dataSource.CreateCommand(
+            "SELECT seq, unit_id, attempt, step, line FROM loom_step_logs WHERE run_id = @run AND unit_id = @unit AND attempt = @attempt AND seq > @after ORDER BY seq LIMIT @limit");
+        command.Parameters.AddWithValue("run", runId);
+        command.Parameters.AddWithValue("unit", unitId);
+        command.Parameters.AddWithValue("attempt", attempt);
+        command.Parameters.AddWithValue("after", afterSeq);
+        command.Parameters.AddWithValue("limit", limit);
+        var entries = new List<StepLogEntry>();
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+            entries.Add(new StepLogEntry(reader.GetInt64(0), reader.GetString(1), reader.GetInt32(2), reader.GetInt32(3), reader.GetString(4)));
+        return entries;
+    }
+
     /// <summary>Deletes a run's lines (<c>loom prune</c>); returns how many there were.</summary>
     public async Task<int> DeleteRunAsync(string runId, CancellationToken cancellationToken = default)
     {
