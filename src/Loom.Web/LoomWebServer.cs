@@ -83,7 +83,11 @@ public sealed class LoomWebServer : IAsyncDisposable
         builder.WebHost.UseKestrel(kestrel =>
         {
             kestrel.AddServerHeader = false;
-            kestrel.Listen(address, options.Port);
+            kestrel.Listen(address, options.Port, listen =>
+            {
+                if (options.Certificate is { } certificate)
+                    listen.UseHttps(certificate);
+            });
         });
         var app = builder.Build();
         var server = new LoomWebServer(app, options, store, hub, control, cluster);
@@ -103,7 +107,8 @@ public sealed class LoomWebServer : IAsyncDisposable
         {
             $"127.0.0.1:{port}", $"localhost:{port}", $"[::1]:{port}", $"{(address.AddressFamily == System.Net.Sockets.AddressFamily.InterNetworkV6 ? $"[{address}]" : address.ToString())}:{port}",
         };
-        server.Url = new Uri(address.AddressFamily == System.Net.Sockets.AddressFamily.InterNetworkV6 ? $"http://[{address}]:{port}/" : $"http://{address}:{port}/");
+        var scheme = options.Certificate is null ? "http" : "https";
+        server.Url = new Uri(address.AddressFamily == System.Net.Sockets.AddressFamily.InterNetworkV6 ? $"{scheme}://[{address}]:{port}/" : $"{scheme}://{address}:{port}/");
         return server;
     }
 
@@ -125,10 +130,12 @@ public sealed class LoomWebServer : IAsyncDisposable
 
     private void Map(WebApplication web)
     {
+        var guarded = !IPAddress.IsLoopback(options.Address());
         web.Use(async (context, next) =>
         {
-            // A page of another site reaching this port through a name of its own (DNS rebinding) names that, not this, as Host.
-            if (!hosts.Contains(context.Request.Host.Value ?? ""))
+            // A page of another site reaching this port through a name of its own (DNS rebinding) names that, not this, as
+            // Host. A view on another address is reached by names not known here: there the secret guards it instead.
+            if (!guarded && !hosts.Contains(context.Request.Host.Value ?? ""))
             {
                 context.Response.StatusCode = StatusCodes.Status421MisdirectedRequest;
                 await context.Response.WriteAsync("this address is not the loom web view's\n");
@@ -142,6 +149,8 @@ public sealed class LoomWebServer : IAsyncDisposable
                 await WriteJsonAsync(context, new { error = $"no run '{id}'" });
                 return;
             }
+            if (guarded && !context.Request.Path.StartsWithSegments("/assets") && !await SignedInAsync(context))
+                return;
             var headers = context.Response.Headers;
             headers["X-Content-Type-Options"] = "nosniff";
             headers["Referrer-Policy"] = "no-referrer";
@@ -167,6 +176,79 @@ public sealed class LoomWebServer : IAsyncDisposable
         }));
         // Every page is the same document; its script reads the address.
         web.MapGet("/{**path}", (RequestDelegate)(context => SendAssetAsync(context, "index.html")));
+    }
+
+    /// <summary>The cookie a sign-in sets: a random token of this view's process (a restart signs everyone out).</summary>
+    private const string SessionCookie = "loom-session";
+
+    private readonly string sessionToken = Convert.ToHexString(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32));
+
+    /// <summary>
+    /// On a view that is not on loopback every request must carry the cluster secret (<c>Authorization: Bearer</c>, for
+    /// scripts) or the session cookie that signing in with it set; <c>/login</c> signs in. Others get 401 (the API) or the
+    /// sign-in page. False when the request was answered here.
+    /// </summary>
+    private async Task<bool> SignedInAsync(HttpContext context)
+    {
+        var request = context.Request;
+        var check = options.CheckSecret!;
+        if (request.Path == "/login")
+        {
+            if (HttpMethods.IsPost(request.Method) && request.HasFormContentType)
+            {
+                var form = await request.ReadFormAsync(context.RequestAborted);
+                if (check(form["secret"].ToString()))
+                {
+                    context.Response.Cookies.Append(SessionCookie, sessionToken, new CookieOptions
+                    {
+                        HttpOnly = true, SameSite = SameSiteMode.Strict, Secure = options.Certificate is not null, Path = "/",
+                    });
+                    context.Response.Redirect("/", permanent: false);
+                    return false;
+                }
+                options.OnRefused?.Invoke($"Refused a sign-in to the web view from {context.Connection.RemoteIpAddress}: a wrong cluster secret");
+                context.Response.StatusCode = StatusCodes.Status401Unauthorized;
+            }
+            await SendLoginAsync(context, failed: context.Response.StatusCode == StatusCodes.Status401Unauthorized);
+            return false;
+        }
+        var bearer = request.Headers.Authorization.ToString();
+        if (bearer.StartsWith("Bearer ", StringComparison.Ordinal) && check(bearer["Bearer ".Length..]))
+            return true;
+        if (request.Cookies.TryGetValue(SessionCookie, out var cookie)
+            && System.Security.Cryptography.CryptographicOperations.FixedTimeEquals(Encoding.UTF8.GetBytes(cookie), Encoding.UTF8.GetBytes(sessionToken)))
+            return true;
+        if (request.Path.StartsWithSegments("/api"))
+        {
+            if (bearer.Length > 0)
+                options.OnRefused?.Invoke($"Refused {request.Method} {request.Path} from {context.Connection.RemoteIpAddress}: a wrong cluster secret");
+            context.Response.StatusCode = StatusCodes.Status401Unauthorized;
+            await WriteJsonAsync(context, new { error = "this web view needs the cluster secret: sign in at /login, or send it as 'Authorization: Bearer SECRET'" });
+        }
+        else
+            context.Response.Redirect("/login", permanent: false);
+        return false;
+    }
+
+    private static Task SendLoginAsync(HttpContext context, bool failed)
+    {
+        var headers = context.Response.Headers;
+        headers["Content-Security-Policy"] = "default-src 'none'; style-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'";
+        headers["X-Frame-Options"] = "DENY";
+        context.Response.ContentType = "text/html; charset=utf-8";
+        var alert = failed ? "<p role='alert'>That is not the cluster's secret.</p>" : "";
+        return context.Response.WriteAsync($$"""
+            <!doctype html>
+            <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+            <title>loom: sign in</title><link rel="stylesheet" href="/assets/app.css"></head>
+            <body><main><h1>loom</h1>
+            <form method="post" action="/login">
+            <p><label for="secret">This view needs the cluster's secret (the content of its <code>--cluster-secret-file</code>):</label></p>
+            <p><input id="secret" name="secret" type="password" autocomplete="current-password" autofocus required></p>
+            {{alert}}
+            <p><button type="submit">Sign in</button></p>
+            </form></main></body></html>
+            """);
     }
 
     /// <summary>What Loom's run ids are made of (<c>20260101-120000-1a2b</c>; letters, digits, '-', '_', '.' and ':' in any other).</summary>

@@ -93,6 +93,67 @@ public sealed partial class NodeTests(BrowserFixture browser)
         }
     }
 
+    [Fact]
+    public async Task A_node_view_on_a_non_loopback_address_asks_for_the_cluster_secret_and_logs_each_refusal()
+    {
+        using var workspace = new WebWorkspace();
+        var secretFile = Path.Combine(workspace.Root, "..", Path.GetFileName(workspace.Root) + "-secret");
+        File.WriteAllText(secretFile, "the secret of this cluster\n");
+        var nodeFolder = Path.Combine(workspace.Root, "..", Path.GetFileName(workspace.Root) + "-node");
+        // Without the secret a view on every address is refused at start.
+        var refused = workspace.Start("serve", "--port", "0", "--ui-port", "0", "--ui-host", "0.0.0.0", "--workspace", nodeFolder);
+        Assert.Equal(2, await refused.WaitAsync());
+        Assert.Contains("unless the node has a cluster secret", refused.Stderr);
+
+        var node = workspace.Start("serve", "--port", "0", "--ui-port", "0", "--ui-host", "0.0.0.0", "--workspace", nodeFolder, "--cluster-secret-file", secretFile);
+        Uri? bound = null;
+        await WebWorkspace.Until(() => (bound = WebWorkspace.UrlIn(node.Stderr)) is not null, "the node to start with its web view", () => node.Stderr);
+        var url = new Uri($"http://127.0.0.1:{bound!.Port}/");
+        using var http = new HttpClient(new HttpClientHandler { AllowAutoRedirect = false, UseCookies = true }) { BaseAddress = url };
+
+        // No secret: the API says so (401) and a page sends the browser to sign in.
+        var anonymous = await http.GetAsync("/api/runs");
+        Assert.Equal(System.Net.HttpStatusCode.Unauthorized, anonymous.StatusCode);
+        Assert.Contains("needs the cluster secret", await anonymous.Content.ReadAsStringAsync());
+        Assert.Equal("/login", (await http.GetAsync("/")).Headers.Location?.ToString());
+
+        // A wrong secret as a bearer token: refused and logged, without what was presented.
+        using (var wrong = new HttpRequestMessage(HttpMethod.Get, "/api/runs"))
+        {
+            wrong.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", "not the secret at all");
+            Assert.Equal(System.Net.HttpStatusCode.Unauthorized, (await http.SendAsync(wrong)).StatusCode);
+        }
+        await WebWorkspace.Until(() => node.Stderr.Contains("Refused GET /api/runs from ", StringComparison.Ordinal), "the refusal in the node's log", () => node.Stderr);
+        Assert.DoesNotContain("not the secret at all", node.Stderr);
+        using (var right = new HttpRequestMessage(HttpMethod.Get, "/api/runs"))
+        {
+            right.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", "the secret of this cluster");
+            Assert.Equal(System.Net.HttpStatusCode.OK, (await http.SendAsync(right)).StatusCode);
+        }
+
+        // In a browser: the sign-in page, a wrong secret, then the right one and the runs page.
+        var page = await browser.PageAsync();
+        await page.GotoAsync(url.ToString());
+        await Expect(page).ToHaveURLAsync(new Regex("/login$"));
+        await page.Locator("#secret").FillAsync("a guess of someone else");
+        await page.Locator("button[type=submit]").ClickAsync();
+        await Expect(page.GetByRole(AriaRole.Alert)).ToHaveTextAsync("That is not the cluster's secret.");
+        await BrowserFixture.ShotAsync(page, "node-sign-in");
+        await page.Locator("#secret").FillAsync("the secret of this cluster");
+        await page.Locator("button[type=submit]").ClickAsync();
+        await Expect(page.Locator("#cluster-link")).ToBeVisibleAsync();
+
+        node.Signal("TERM");
+        Assert.Equal(0, await node.WaitAsync());
+        try
+        {
+            Directory.Delete(nodeFolder, recursive: true);
+        }
+        catch (IOException)
+        {
+        }
+    }
+
     [GeneratedRegex(@"loom serve: node akka\.tcp://loom@127\.0\.0\.1:(\d+) ")]
     private static partial Regex NodeLine();
 }

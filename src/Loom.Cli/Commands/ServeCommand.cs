@@ -39,6 +39,8 @@ public static class ServeCommand
                                  the certificate's password (default: none)
           --ui-port PORT         serve the web view of the cluster's runs on 127.0.0.1:PORT (0: a free one;
                                  its address is printed on stderr); see docs/web.md
+          --ui-host ADDR         the web view's address (default 127.0.0.1); any other needs --cluster-secret-file,
+                                 and then every request needs the secret (a sign-in page, or Authorization: Bearer)
 
         Each option is also a setting Loom:Node:<Name> in ./appsettings.json or an environment variable
         Loom__Node__<Name> (Loom__Node__Capacity=4, Loom__Node__Seeds=a:4053,b:4053); the command line

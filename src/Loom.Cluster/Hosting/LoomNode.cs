@@ -111,7 +111,7 @@ public sealed class LoomNode : IAsyncDisposable
             builder.Services.AddAkka("loom", akka => Configure(akka, options, security, recentLogs, configure, configuration));
             // The web view (docs/web.md), after the actor system it reads.
             if (options.UiPort is not null)
-                Web.NodeWebView.Add(builder.Services, options);
+                Web.NodeWebView.Add(builder.Services, options, security);
             return new LoomNode(builder.Build(), options, workspaceLock, recentLogs);
         }
         catch

@@ -21,21 +21,31 @@ namespace Loom.Cluster.Web;
 public static class NodeWebView
 {
     /// <summary>Starts the view with the node (after its actor system) and stops it with the node.</summary>
-    /// <exception cref="NodeSettingsException">The UI's address is not a loopback one, or its port is out of range.</exception>
-    public static void Add(IServiceCollection services, NodeOptions options)
+    /// <param name="security">With a cluster secret the view may listen on any address, and then asks for the secret; with
+    /// a TLS certificate it serves HTTPS.</param>
+    /// <exception cref="NodeSettingsException">The UI's address is not a loopback one and the node has no secret, or its port is out of range.</exception>
+    public static void Add(IServiceCollection services, NodeOptions options, NodeSecurity security)
     {
+        var view = new WebViewOptions
+        {
+            Host = options.UiHost ?? WebViewOptions.DefaultHost,
+            Port = options.UiPort ?? 0,
+            CheckSecret = security.Secret is { } secret ? secret.Accepts : null,
+            Certificate = security.Tls?.Certificate,
+            OnRefused = message => Serilog.Log.Warning("{Refusal}", message),
+        };
         try
         {
-            new WebViewOptions { Host = options.UiHost ?? WebViewOptions.DefaultHost, Port = options.UiPort ?? 0 }.Address();
+            view.Address();
         }
         catch (WebViewException e)
         {
             throw new NodeSettingsException($"--ui-port/--ui-host: {e.Message}");
         }
-        services.AddHostedService(provider => new Service(provider, options));
+        services.AddHostedService(provider => new Service(provider, options, view));
     }
 
-    private sealed class Service(IServiceProvider provider, NodeOptions options) : IHostedService
+    private sealed class Service(IServiceProvider provider, NodeOptions options, WebViewOptions view) : IHostedService
     {
         private LoomWebServer? server;
 
@@ -50,7 +60,7 @@ public static class NodeWebView
             var self = Akka.Cluster.Cluster.Get(system).SelfAddress;
             try
             {
-                server = await LoomWebServer.StartAsync(new WebViewOptions { Host = options.UiHost ?? WebViewOptions.DefaultHost, Port = options.UiPort ?? 0, Title = $"loom serve {self}" },
+                server = await LoomWebServer.StartAsync(view with { Title = $"loom serve {self}" },
                     store, hub: null, new NodeRunControl(journal, coordinator), new NodeClusterView(system, coordinator), cancellationToken);
             }
             catch (WebViewException e)
