@@ -96,7 +96,7 @@ public sealed class CtlTests(ITestOutputHelper output) : IAsyncLifetime
         Assert.Contains(runId, await CtlAsync(2, "runs"));
 
         // retry runs the failed job again, as a new run; the jobs that succeeded are carried over.
-        var retried = await CtlAsync(0, "retry", runId);
+        var retried = await CtlAsync(0, "retry", runId, "--max-parallel", "1");
         Assert.Contains($"retries {runId}: 1 job run again (broken)", retried);
         var retryId = retried.Split(' ')[1];
         await WaitForAsync(async () => System.Text.RegularExpressions.Regex.IsMatch(await CtlAsync(0, "runs"), $@"{retryId}\s+ctl-demo\s+failure"));
@@ -109,6 +109,13 @@ public sealed class CtlTests(ITestOutputHelper output) : IAsyncLifetime
         Assert.Contains("loom-admin", actors);
         Assert.Contains("loom-coordinator", actors);
         Assert.Contains($"member up", await CtlAsync(0, "log", "peek", "-n", "200", "--level", "info"));
+
+        // validate checks a local file on a node: every error as file:line:col, exit 2; a valid file, its job count.
+        File.WriteAllText(Path.Combine(folder, "bad.yml"), "jobs:\n  a:\n    needs: [bulid]\n    steps:\n      - run: echo a\n  build:\n    steps:\n      - run: echo b\n");
+        var invalid = await CtlProcessAsync(0, "validate", "bad.yml");
+        Assert.Equal(2, invalid.Exit);
+        Assert.Matches(@"bad\.yml:3:\d+: error: .*bulid.*did you mean 'build'", invalid.Stderr);
+        Assert.Contains(".loom.yml: ok (4 jobs)", await CtlAsync(1, "validate", Path.Combine(workspace, ".loom.yml").Replace(folder + "/", "")));
 
         // A refusal is an error with its reason: exit 1.
         var unknown = await CtlProcessAsync(0, "show", "no-such-run");

@@ -118,13 +118,17 @@ public static class AdminProtocol
     public sealed record CancelRun(string RunId, string? Secret = null) : AdminRequest(Secret);
 
     /// <summary>Runs the failed jobs of a finished run again, and what depends on them, as a new run; answered with <see cref="Retried"/>.</summary>
-    public sealed record RetryRun(string RunId, string? Secret = null) : AdminRequest(Secret);
+    /// <param name="MaxParallel">The new run's limit (<c>--max-parallel</c>); null: the first run's.</param>
+    /// <param name="NoCache">Run <c>cache: true</c> jobs whatever the cache holds (<c>--no-cache</c>).</param>
+    public sealed record RetryRun(string RunId, int? MaxParallel = null, bool NoCache = false, string? Secret = null) : AdminRequest(Secret);
 
     /// <param name="Jobs">The jobs that run again (the others are carried over with their results and outputs).</param>
     public sealed record Retried(string NewRunId, string RetryOf, IReadOnlyList<string> Jobs) : ILoomClusterMessage;
 
-    public sealed record ValidateWorkflow(string Text, string DisplayPath, string? Secret = null) : AdminRequest(Secret);
+    /// <param name="SkipUses">Leave out <c>uses:</c> steps with a warning instead of refusing the file (<c>--skip-uses</c>).</param>
+    public sealed record ValidateWorkflow(string Text, string DisplayPath, bool SkipUses = false, string? Secret = null) : AdminRequest(Secret);
 
     /// <param name="Errors">Every error as <c>file:line:col: error: message</c>; empty when the workflow is valid.</param>
-    public sealed record Validated(IReadOnlyList<string> Errors, int Jobs) : ILoomClusterMessage;
+    /// <param name="Warnings">What loaded but deserves a word (a <c>uses:</c> step left out), in the same form.</param>
+    public sealed record Validated(IReadOnlyList<string> Errors, IReadOnlyList<string> Warnings, int Jobs) : ILoomClusterMessage;
 }

@@ -136,11 +136,12 @@ public sealed class LoomAdmin : ReceiveActor, IWithTimers
                 Answer(CancelAsync(cancel.RunId), sender);
                 break;
             case RetryRun retry:
-                Answer(WithJournal(journal => RetryAsync(journal, retry.RunId)), sender);
+                Answer(WithJournal(journal => RetryAsync(journal, retry)), sender);
                 break;
             case ValidateWorkflow validate:
-                var result = WorkflowLoader.Load(validate.DisplayPath, validate.Text, resources.Limits);
-                sender.Tell(new Validated(result.Errors.Select(e => e.ToString()).ToList(), result.Workflow?.Jobs.Count ?? 0));
+                var result = WorkflowLoader.Load(validate.DisplayPath, validate.Text, resources.Limits, new LoadOptions(validate.SkipUses));
+                sender.Tell(new Validated(result.Errors.Select(e => e.ToString()).ToList(), result.Warnings.Select(w => w.ToString()).ToList(),
+                    result.Workflow?.Jobs.Count ?? 0));
                 break;
             default:
                 sender.Tell(new Refused($"this node does not know {request.GetType().Name} (is it an older Loom?)"));
@@ -336,8 +337,9 @@ public sealed class LoomAdmin : ReceiveActor, IWithTimers
         return new Done($"cancelling run {runId}");
     }
 
-    private async Task<object> RetryAsync(RunJournal journal, string retryOf)
+    private async Task<object> RetryAsync(RunJournal journal, RetryRun retry)
     {
+        var retryOf = retry.RunId;
         var events = await journal.EventsAsync(retryOf).ConfigureAwait(false);
         if (events.Count == 0)
             return new Refused($"no run '{retryOf}' (see 'runs')");
@@ -355,7 +357,7 @@ public sealed class LoomAdmin : ReceiveActor, IWithTimers
         // Secrets are never journaled: a retried run has the ones its nodes give it, not the first run's.
         var contexts = defined.Contexts with { Loom = new Dictionary<string, string>(defined.Contexts.Loom) { ["run_id"] = runId } };
         var submit = new Protocol.ClusterProtocol.SubmitRun(runId, defined.WorkflowText, defined.DisplayPath, defined.Workspace ?? "", defined.Jobs,
-            defined.MaxParallel, contexts, defined.SkipUses, NoCache: false, Follow: false) { Carried = carried };
+            retry.MaxParallel ?? defined.MaxParallel, contexts, defined.SkipUses, retry.NoCache, Follow: false) { Carried = carried };
         var answer = await resources.Coordinator.Ask<object>(submit, AskTimeout).ConfigureAwait(false);
         if (answer is LoomProtocol.RunRejected rejected)
             return new Refused(string.Join("; ", rejected.Errors));

@@ -85,10 +85,10 @@ public sealed class ClusterSerializationTests() : TestKit(Config)
         yield return new AdminProtocol.ReadLogs("r1", 42, Secret);
         yield return new AdminProtocol.LogLines([new AdminProtocol.LogLine(43, "build", 1, 0, "hello")], 43, false);
         yield return new AdminProtocol.CancelRun("r1", Secret);
-        yield return new AdminProtocol.RetryRun("r1", Secret);
+        yield return new AdminProtocol.RetryRun("r1", 4, NoCache: true, Secret);
         yield return new AdminProtocol.Retried("r2", "r1", ["build"]);
-        yield return new AdminProtocol.ValidateWorkflow("jobs: {}", ".loom.yml", Secret);
-        yield return new AdminProtocol.Validated([".loom.yml:1:1: error: no jobs"], 0);
+        yield return new AdminProtocol.ValidateWorkflow("jobs: {}", ".loom.yml", SkipUses: true, Secret);
+        yield return new AdminProtocol.Validated([".loom.yml:1:1: error: no jobs"], [".loom.yml:3:9: warning: uses: step left out"], 0);
     }
 
     [Fact]

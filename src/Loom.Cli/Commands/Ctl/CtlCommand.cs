@@ -36,8 +36,10 @@ public static class CtlCommand
           logs [RUN] [JOB] [--follow]
                                     what a run's steps printed; --follow streams a running one
           cancel RUN                cancel a running run
-          retry RUN                 run the failed jobs of a run again, and what depends on them
-          validate FILE             check a workflow file as the cluster would
+          retry RUN [--max-parallel N] [--no-cache]
+                                    run the failed jobs of a run again, and what depends on them
+          validate FILE [--skip-uses]
+                                    check a workflow file as the cluster would
 
         Options:
           --cluster-secret-file PATH  the cluster's shared secret (also LOOM_CLUSTER_SECRET_FILE)

@@ -26,6 +26,8 @@ internal sealed class CtlCompleter(CtlSession session)
         ["log"] = ["-n", "--level", "--node"],
         ["logs"] = ["--follow"],
         ["why"] = ["--run"],
+        ["retry"] = ["--max-parallel", "--no-cache"],
+        ["validate"] = ["--skip-uses"],
     };
 
     private static readonly string[] Levels = ["verbose", "debug", "info", "warning", "error", "fatal"];
@@ -57,7 +59,7 @@ internal sealed class CtlCompleter(CtlSession session)
                 return await MembersAsync();
             case "--level":
                 return Levels;
-            case "--depth" or "-n":
+            case "--depth" or "-n" or "--max-parallel" or "-j":
                 return [];
         }
         if (current.StartsWith('-'))
@@ -79,7 +81,7 @@ internal sealed class CtlCompleter(CtlSession session)
         };
     }
 
-    private static bool IsValueOption(string word) => word is "--run" or "--node" or "--level" or "--depth" or "-n";
+    private static bool IsValueOption(string word) => word is "--run" or "--node" or "--level" or "--depth" or "-n" or "--max-parallel" or "-j";
 
     private static string? RunOption(List<string> words)
     {

@@ -79,8 +79,8 @@ internal sealed class CtlSession(AdminClient client, bool json)
             ("why", _) => WhyAsync(CtlArgs.Parse(rest, "why JOB [--run RUN]", values: ["--run"])),
             ("logs", _) => LogsAsync(CtlArgs.Parse(rest, "logs [RUN] [JOB] [--follow]", flags: ["--follow", "-f"]), cancellation),
             ("cancel", _) => CancelAsync(CtlArgs.Parse(rest, "cancel RUN"), cancellation),
-            ("retry", _) => RetryAsync(CtlArgs.Parse(rest, "retry RUN")),
-            ("validate", _) => ValidateAsync(CtlArgs.Parse(rest, "validate FILE")),
+            ("retry", _) => RetryAsync(CtlArgs.Parse(rest, "retry RUN [--max-parallel N] [--no-cache]", flags: ["--no-cache"], values: ["--max-parallel", "-j"])),
+            ("validate", _) => ValidateAsync(CtlArgs.Parse(rest, "validate FILE [--skip-uses]", flags: ["--skip-uses"])),
             _ => throw new UsageException($"unknown command '{string.Join(' ', words)}' (see 'loom ctl --help', or 'help' at the prompt)"),
         };
     }
@@ -389,7 +389,7 @@ internal sealed class CtlSession(AdminClient client, bool json)
     private async Task<int> RetryAsync(CtlArgs args)
     {
         var runId = args.Positionals(1, 1)[0];
-        var retried = await AskAsync<Retried>(new RetryRun(runId, client.Secret));
+        var retried = await AskAsync<Retried>(new RetryRun(runId, args.PositiveInt("--max-parallel") ?? args.PositiveInt("-j"), args.Has("--no-cache"), client.Secret));
         if (json)
             Json(retried);
         else
@@ -409,13 +409,13 @@ internal sealed class CtlSession(AdminClient client, bool json)
         {
             throw new UsageException($"{path}: {e.Message}");
         }
-        var validated = await AskAsync<Validated>(new ValidateWorkflow(text, path, client.Secret));
+        var validated = await AskAsync<Validated>(new ValidateWorkflow(text, path, args.Has("--skip-uses"), client.Secret));
         if (json)
             Json(validated);
         else if (validated.Errors.Count == 0)
             Console.Out.WriteLine($"{path}: ok ({validated.Jobs} jobs)");
-        foreach (var error in json ? [] : validated.Errors)
-            Console.Error.WriteLine(error);
+        foreach (var problem in json ? [] : validated.Warnings.Concat(validated.Errors))
+            Console.Error.WriteLine(problem);
         return validated.Errors.Count == 0 ? ExitCodes.Success : ExitCodes.Usage;
     }
 

@@ -14,7 +14,7 @@ internal static class CtlShell
         jobs [--node ADDR] | scheduler | shards | shards locate RUN JOB
         actors [--node ADDR] [--depth N] | log peek [-n N] [--level L] [--node ADDR]
         runs | show [RUN] | why JOB [--run RUN] | logs [RUN] [JOB] [--follow]
-        cancel RUN | retry RUN | validate FILE
+        cancel RUN | retry RUN [--max-parallel N] [--no-cache] | validate FILE [--skip-uses]
         help | exit (or Ctrl-D)
         Add --json to any command for JSON. Ctrl-C ends a tail or a follow, or clears the line.
         """;
