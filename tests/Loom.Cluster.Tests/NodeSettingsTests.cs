@@ -25,6 +25,14 @@ public sealed class NodeSettingsTests
         Assert.Equal(["loom-node", "loom-capacity-3", "loom-label-linux", "loom-label-gpu"], NodeRoles.Of(options));
     }
 
+    [Fact]
+    public void Every_node_serves_its_web_view_on_a_free_port_unless_told_a_port_or_off()
+    {
+        Assert.Equal(0, Load().UiPort);
+        Assert.Equal(8080, Load(("UiPort", "8080")).UiPort);
+        Assert.Null(Load(("UiPort", "off")).UiPort);
+    }
+
     [Theory]
     [InlineData("Capacity", "0", "--capacity (Loom:Node:Capacity) must be from 1 to 1024, not 0")]
     [InlineData("Capacity", "many", "Loom:Node:Capacity must be a whole number, not 'many'")]

@@ -37,8 +37,8 @@ public static class ServeCommand
                                  and client; each end accepts only a peer that presents it (docs/security.md)
           --tls-certificate-password-file FILE
                                  the certificate's password (default: none)
-          --ui-port PORT         serve the web view of the cluster's runs on 127.0.0.1:PORT (0: a free one;
-                                 its address is printed on stderr); see docs/web.md
+          --ui-port PORT|off     the web view of the cluster's runs on 127.0.0.1:PORT (default 0: a free port;
+                                 its address is printed on stderr; off: none); see docs/web.md
           --ui-host ADDR         the web view's address (default 127.0.0.1); any other needs --cluster-secret-file,
                                  and then every request needs the secret (a sign-in page, or Authorization: Bearer)
 

@@ -60,7 +60,7 @@ public static class NodeConfiguration
                 case "clustersecretfile": options.ClusterSecretFile = Optional(setting); break;
                 case "tlscertificate": options.TlsCertificate = Optional(setting); break;
                 case "tlscertificatepasswordfile": options.TlsCertificatePasswordFile = Optional(setting); break;
-                case "uiport": options.UiPort = setting.Value is { Length: > 0 } ? Int(setting, key) : null; break;
+                case "uiport": options.UiPort = setting.Value is { Length: > 0 } value && !value.Equals("off", StringComparison.OrdinalIgnoreCase) ? Int(setting, key) : null; break;
                 case "uihost": options.UiHost = setting.Value is { Length: > 0 } host ? host : null; break;
                 default:
                     throw new NodeSettingsException($"{key} is not a setting of a node (known: Hostname, Port, Seeds, Labels, Capacity, Workspace, Db, DrainTimeout, Discovery, ManagementPort, DiscoveryService, RequiredContactPoints, ClusterSecretFile, TlsCertificate, TlsCertificatePasswordFile, UiPort, UiHost)");

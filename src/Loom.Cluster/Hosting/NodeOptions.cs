@@ -59,8 +59,8 @@ public sealed record NodeOptions
     /// <summary>A file holding <see cref="TlsCertificate"/>'s password; null for a certificate without one.</summary>
     public string? TlsCertificatePasswordFile { get; set; }
 
-    /// <summary>The web view's port (<c>--ui-port</c>; 0 picks a free one); null: no web view. See docs/web.md.</summary>
-    public int? UiPort { get; set; }
+    /// <summary>The web view's port (<c>--ui-port</c>; 0, the default, picks a free one); null (<c>--ui-port off</c>): no web view. See docs/web.md.</summary>
+    public int? UiPort { get; set; } = 0;
 
     /// <summary>The web view's address: loopback only until it checks the cluster secret (default 127.0.0.1).</summary>
     public string? UiHost { get; set; }
