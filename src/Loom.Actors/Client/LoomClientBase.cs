@@ -356,19 +356,7 @@ public abstract partial class LoomClientBase : ILoomClient
     /// <summary>The run's contexts as <c>loom run</c> fills them: the <c>loom</c> values from this machine and the workspace's checkout, and the request's.</summary>
     private static RunContexts Contexts(string runId, string workspace, LoomRunRequest request)
     {
-        var checkout = GitCheckout.Read(workspace);
-        var loom = new Dictionary<string, string>(StringComparer.Ordinal)
-        {
-            ["repository"] = checkout.Repository,
-            ["sha"] = checkout.Sha,
-            ["ref"] = checkout.Ref,
-            ["ref_name"] = checkout.RefName,
-            ["workspace"] = workspace,
-            ["run_id"] = runId,
-            ["run_number"] = "1",
-            ["event_name"] = request.EventName,
-            ["actor"] = Environment.UserName,
-        };
+        var loom = RunContexts.LoomOf(runId, workspace, request.EventName);
         return new RunContexts(loom, request.EventJson,
             new Dictionary<string, string>(request.Vars, StringComparer.OrdinalIgnoreCase),
             new Dictionary<string, string>(request.Inputs, StringComparer.OrdinalIgnoreCase),

@@ -16,4 +16,22 @@ public sealed record RunContexts(
 {
     public static readonly RunContexts Empty = new(
         new Dictionary<string, string>(), "{}", new Dictionary<string, string>(), new Dictionary<string, string>(), new Dictionary<string, string>());
+
+    /// <summary>The <c>loom</c> context as a run started here has it: this machine's user and the workspace's checkout.</summary>
+    public static Dictionary<string, string> LoomOf(string runId, string workspace, string eventName)
+    {
+        var checkout = Core.Runtime.GitCheckout.Read(workspace);
+        return new Dictionary<string, string>(StringComparer.Ordinal)
+        {
+            ["repository"] = checkout.Repository,
+            ["sha"] = checkout.Sha,
+            ["ref"] = checkout.Ref,
+            ["ref_name"] = checkout.RefName,
+            ["workspace"] = workspace,
+            ["run_id"] = runId,
+            ["run_number"] = "1",
+            ["event_name"] = eventName,
+            ["actor"] = Environment.UserName,
+        };
+    }
 }

@@ -24,19 +24,7 @@ public static class RunInputs
         var inputs = new Dictionary<string, string>(Pairs(line.All("--input"), "--input"), StringComparer.OrdinalIgnoreCase);
         var secrets = Secrets(line);
 
-        var checkout = GitCheckout.Read(workspace);
-        var loom = new Dictionary<string, string>(StringComparer.Ordinal)
-        {
-            ["repository"] = checkout.Repository,
-            ["sha"] = checkout.Sha,
-            ["ref"] = checkout.Ref,
-            ["ref_name"] = checkout.RefName,
-            ["workspace"] = workspace,
-            ["run_id"] = runId,
-            ["run_number"] = "1",
-            ["event_name"] = line.Value("--event") ?? "push",
-            ["actor"] = Environment.UserName,
-        };
+        var loom = RunContexts.LoomOf(runId, workspace, line.Value("--event") ?? "push");
         return new RunContexts(loom, EventJson(line.Value("--event-file")), vars, inputs, secrets);
     }
 
