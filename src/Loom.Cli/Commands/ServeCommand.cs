@@ -52,6 +52,9 @@ public static class ServeCommand
 
         """;
 
+    /// <summary>The hidden command a node starts beside itself: <c>loom __step-watchdog RECORDS</c> (see StepWatchdog).</summary>
+    public const string StepWatchdogCommand = "__step-watchdog";
+
     private static readonly HashSet<string> Flags = [];
 
     // Option -> configuration key; --seed repeats.
@@ -75,6 +78,21 @@ public static class ServeCommand
 
     public static async Task<int> ExecuteAsync(string[] args) => await RunAsync(SettingsOf(args));
 
+    /// <summary><c>loom __step-watchdog RECORDS</c>: waits for its node's end on stdin, then kills the steps it left.</summary>
+    public static int StepWatchdog(string[] args)
+    {
+        if (args is not [var records])
+            throw new UsageException($"{StepWatchdogCommand} takes the node's step process records folder (loom serve starts it)");
+        return Cluster.Node.StepWatchdog.Run(records, Console.Error);
+    }
+
+    /// <summary>
+    /// How this loom starts itself again with <paramref name="args"/>: the apphost (<c>/opt/loom/loom</c>, the dotnet tool)
+    /// alone, or the dotnet host and loom.dll when it runs as <c>dotnet loom.dll</c>.
+    /// </summary>
+    internal static List<string> SelfCommand(string processPath, string assembly, params string[] args) =>
+        Path.GetFileNameWithoutExtension(processPath) == "dotnet" ? [processPath, assembly, .. args] : [processPath, .. args];
+
     /// <summary>
     /// What a <c>loom serve</c> command line sets, as configuration keys (<c>Loom:Node:Port</c>), read and checked like every other
     /// source; a <see cref="UsageException"/> for an unknown option or a stray argument. (The deploy tests check the systemd unit's
@@ -95,7 +113,8 @@ public static class ServeCommand
         {
             var configuration = NodeConfiguration.Build(Environment.CurrentDirectory, overrides);
             var options = NodeConfiguration.Load(configuration);
-            node = LoomNode.Build(options, configure: null, configuration);
+            var watchdog = SelfCommand(Environment.ProcessPath ?? "loom", typeof(ServeCommand).Assembly.Location, StepWatchdogCommand);
+            node = LoomNode.Build(options, configure: null, configuration, watchdog);
         }
         catch (NodeSettingsException e)
         {
