@@ -17,7 +17,9 @@ public static class ServeCommand
         --db, the PostgreSQL database the cluster shares. Every node should list the same seeds in
         the same order; a restarted node, the first seed included, rejoins the running cluster.
         SIGTERM (or Ctrl-C) drains: no new jobs, running ones may finish for --drain-timeout, then
-        they are cancelled and handed back; then the node leaves the cluster and exits 0.
+        they are cancelled and handed back; then the node leaves the cluster and exits 0. A second
+        loom process, the node's step watchdog, runs beside it: if the node dies without ending its
+        steps (kill -9, out of memory), the watchdog kills them at once.
 
         Options:
           --hostname HOST        the address other nodes reach this one at (default 127.0.0.1)
