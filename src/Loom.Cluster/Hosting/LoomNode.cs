@@ -92,7 +92,7 @@ public sealed class LoomNode : IAsyncDisposable
     /// <param name="configure">More of the actor system, after Loom's own (tests).</param>
     /// <param name="configuration">Its <c>akka</c> section (appsettings.json, <c>akka__...</c> variables) overrides cluster.hocon.</param>
     /// <param name="stepWatchdog">The command that runs the <see cref="StepWatchdog"/>, given the records folder as one more
-    /// argument (<c>loom __step-watchdog</c>); null: none (a node inside another process, whose end its steps' end is not).</param>
+    /// argument (<c>loom __step-watchdog</c>); null: none (tests that host nodes inside their own process).</param>
     public static LoomNode Build(NodeOptions options, Action<AkkaConfigurationBuilder, NodeOptions>? configure = null, IConfiguration? configuration = null,
         IReadOnlyList<string>? stepWatchdog = null)
     {
@@ -232,7 +232,7 @@ public sealed class LoomNode : IAsyncDisposable
         {
             try
             {
-                // Before the gate records any step process: a node that could die without its steps is not started.
+                // Before the gate records any step process. A node without it could die and leave its steps running: not started.
                 if (stepWatchdogCommand is not null)
                     stepWatchdog = StepWatchdog.Start(stepWatchdogCommand, ProcessesFolder(Options));
                 await host.StartAsync(cancellation).ConfigureAwait(false);
