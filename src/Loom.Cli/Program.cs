@@ -33,6 +33,8 @@ public static class Program
         {
             return args[0] switch
             {
+                "runs" or "show" or "why" or "logs" or "cancel" or "retry" when ClusterRunCommand.Wants(rest) =>
+                    await Commands.Ctl.CtlCommand.ExecuteAsync(Commands.Ctl.CtlCommand.FromClusterOption(args[0], rest)),
                 "run" => await RunCommand.ExecuteAsync(rest),
                 "validate" => ValidateCommand.Execute(rest),
                 "list" => ListCommand.Execute(rest),

@@ -95,6 +95,18 @@ public sealed class CtlTests(ITestOutputHelper output) : IAsyncLifetime
         Assert.Contains("step 'exit 4' failed (exit code 4)", await CtlAsync(1, "why", "broken", "--run", runId));
         Assert.Contains(runId, await CtlAsync(2, "runs"));
 
+        // The local run commands with --cluster ask the cluster, as loom ctl does: 'loom logs RUN JOB --cluster HOST:PORT'.
+        using (var logs = ServeProcess.Start(folder, new Dictionary<string, string> { ["LOOM_CLUSTER_SECRET_FILE"] = "" }, "logs", runId, "gpu", "--cluster", Contact(1)))
+        {
+            Assert.Equal(0, await logs.WaitForExitAsync());
+            Assert.Contains("[gpu] last line of gpu", logs.Stdout);
+        }
+        using (var why = ServeProcess.Start(folder, new Dictionary<string, string> { ["LOOM_CLUSTER_SECRET_FILE"] = "" }, "why", "broken", "--run", runId, $"--cluster={Contact(0)}"))
+        {
+            Assert.Equal(0, await why.WaitForExitAsync());
+            Assert.Contains("step 'exit 4' failed (exit code 4)", why.Stdout);
+        }
+
         // retry runs the failed job again, as a new run; the jobs that succeeded are carried over.
         var retried = await CtlAsync(0, "retry", runId, "--max-parallel", "1");
         Assert.Contains($"retries {runId}: 1 job run again (broken)", retried);

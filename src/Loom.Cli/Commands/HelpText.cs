@@ -139,6 +139,7 @@ public static class HelpText
         Options:
           --run RUN              a run id (see 'loom runs') instead of the latest
           --file FILE            the workflow file (default .loom.yml) whose workspace keeps the runs
+          --cluster HOST:PORT    a cluster's run instead (as 'loom ctl HOST:PORT ...': the journal and logs in its database)
 
         """;
 
@@ -150,6 +151,7 @@ public static class HelpText
 
         Options:
           --file FILE            the workflow file (default .loom.yml) whose workspace keeps the runs
+          --cluster HOST:PORT    a cluster's run instead (as 'loom ctl HOST:PORT ...': the journal and logs in its database)
 
         """;
 
@@ -161,6 +163,7 @@ public static class HelpText
 
         Options:
           --file FILE            the workflow file (default .loom.yml) whose workspace keeps the runs
+          --cluster HOST:PORT    a cluster's run instead (as 'loom ctl HOST:PORT ...': the journal and logs in its database)
 
         """;
 
@@ -170,6 +173,9 @@ public static class HelpText
         Starts a new run of RUN's recorded workflow and inputs that keeps every job that succeeded
         (with its outputs, 'carried from run RUN') and runs the failed, cancelled and skipped jobs and
         everything that depends on them. Secrets are read again (LOOM_SECRET_*, --secrets-file).
+
+        Options:
+          --cluster HOST:PORT    a cluster's run instead (as 'loom ctl HOST:PORT ...': the journal and logs in its database)
 
         """;
 
@@ -195,6 +201,7 @@ public static class HelpText
         Options:
           -f, --follow           keep printing new lines until the run ends
           --file FILE            the workflow file (default .loom.yml) whose workspace keeps the runs
+          --cluster HOST:PORT    a cluster's run instead (as 'loom ctl HOST:PORT ...': the journal and logs in its database)
 
         """;
 
@@ -207,6 +214,7 @@ public static class HelpText
 
         Options:
           --file FILE            the workflow file (default .loom.yml) whose workspace keeps the runs
+          --cluster HOST:PORT    a cluster's run instead (as 'loom ctl HOST:PORT ...': the journal and logs in its database)
 
         """;
 

@@ -54,6 +54,35 @@ public static class CtlCommand
 
     private static readonly string[] SecurityOptions = ["--cluster-secret-file", "--tls-certificate", "--tls-certificate-password-file"];
 
+    /// <summary>
+    /// <c>loom logs RUN --cluster HOST:PORT ...</c> (and runs, show, why, cancel, retry) as <c>loom ctl HOST:PORT logs RUN ...</c>:
+    /// the cluster's run commands answer the way the local ones do.
+    /// </summary>
+    public static string[] FromClusterOption(string command, string[] args)
+    {
+        var contacts = new List<string>();
+        var options = new List<string>();
+        var rest = new List<string> { command };
+        for (var i = 0; i < args.Length; i++)
+        {
+            var equals = args[i].IndexOf('=');
+            var name = equals > 0 ? args[i][..equals] : args[i];
+            if (name == "--cluster" || SecurityOptions.Contains(name))
+            {
+                var value = equals > 0 ? args[i][(equals + 1)..] : i + 1 < args.Length ? args[++i] : throw new UsageException($"{name} needs a value");
+                if (name == "--cluster")
+                    contacts.Add(value);
+                else
+                    options.AddRange([name, value]);
+            }
+            else if (args[i] == "--json")
+                options.Add("--json");
+            else
+                rest.Add(args[i] == "-j" ? "--max-parallel" : args[i]);
+        }
+        return [string.Join(',', contacts), .. options, .. rest];
+    }
+
     public static async Task<int> ExecuteAsync(string[] args)
     {
         if (args.Length == 0 || args[0].StartsWith('-'))
