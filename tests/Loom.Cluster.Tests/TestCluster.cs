@@ -1,3 +1,4 @@
+using Loom.Cluster.Tests.Support;
 using Akka.Actor;
 using Akka.Cluster;
 using Akka.Cluster.Hosting;
@@ -62,13 +63,13 @@ public sealed class TestCluster : IAsyncDisposable
             .AddHocon("""
                 akka.loglevel = INFO
                 akka.cluster.jmx.enabled = off
-                # Not serialize-messages = on: Akka 1.5.73's own DData ReadRepair and Akka.Persistence.Sql's WriteFinished fail its
-                # check, and the coordinator singleton never comes up under it. ClusterSerializationTests checks Loom's messages instead.
                 akka.remote.dot-netty.tcp.maximum-frame-size = 1MiB
                 akka.cluster.failure-detector.heartbeat-interval = 500ms
                 akka.cluster.failure-detector.acceptable-heartbeat-pause = 3s
                 akka.cluster.split-brain-resolver.stable-after = 3s
                 """, HoconAddMode.Prepend)
+            // serialize-messages = on for Loom's messages (see VerifyingMailbox for why not Akka's own setting).
+            .AddHocon(VerifyingMailbox.Hocon, HoconAddMode.Prepend)
             .WithRemoting(ClusterTls.RemoteOptions("127.0.0.1", 0, security.Tls))
             .WithClustering(new ClusterOptions
             {
@@ -102,6 +103,7 @@ public sealed class TestCluster : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        var failures = Systems.SelectMany(VerifyingMailbox.FailuresOf).Distinct().ToList();
         foreach (var host in Enumerable.Reverse(hosts))
         {
             try
@@ -120,5 +122,7 @@ public sealed class TestCluster : IAsyncDisposable
         catch (IOException)
         {
         }
+        if (failures.Count > 0)
+            throw new InvalidOperationException("messages that do not survive serialization:\n" + string.Join("\n", failures));
     }
 }
