@@ -250,6 +250,33 @@ public abstract class Section1FileTests(ConformanceCluster? cluster) : Conforman
     });
 
     [Case]
+    public Task Interrupting_a_run_that_waits_for_its_group_exits_130_and_it_never_starts() => WithSharedFolder(async shared =>
+    {
+        using var ws = NewWorkspace("""
+            concurrency: one-at-a-time
+            jobs:
+              a:
+                steps:
+                  - run: |
+                      cd "${{ vars.shared }}"
+                      echo "$LOOM_RUN_ID" >> started.txt
+                      while [ ! -f go-on ]; do sleep 0.05; done
+            """);
+        using var first = ws.StartLoom("run", "--json", "--var", $"shared={shared}");
+        var started = Path.Combine(shared, "started.txt");
+        await RunLogTests.WaitUntilAsync(() => File.Exists(started));
+        using var second = ws.StartLoom("run", "--json", "--var", $"shared={shared}");
+        await RunLogTests.WaitUntilAsync(() => second.Stderr.Contains("waiting for run"));
+        second.Signal("INT");
+        Assert.Equal(130, await second.WaitAsync());
+
+        File.WriteAllText(Path.Combine(shared, "go-on"), "");
+        Assert.Equal(0, await first.WaitAsync());
+        Assert.Single(File.ReadAllLines(started));
+        Assert.Empty(LoomRun.FromFinished(130, second.Stdout, second.Stderr).Of("runStarted"));
+    });
+
+    [Case]
     public Task Cancel_in_progress_cancels_the_older_run_of_the_group() => WithSharedFolder(async shared =>
     {
         using var ws = NewWorkspace("""
