@@ -47,6 +47,7 @@ public static class Program
                 "prune" => await RunControlCommands.PruneAsync(rest),
                 "watch" => await WatchCommand.ExecuteAsync(rest),
                 "serve" => await ServeCommand.ExecuteAsync(rest),
+                ServeCommand.StepWatchdogCommand => ServeCommand.StepWatchdog(rest),
                 "ctl" => await Commands.Ctl.CtlCommand.ExecuteAsync(rest),
                 "completion" => CompletionCommand.Execute(rest),
                 _ => throw new UsageException($"unknown command '{args[0]}' (see 'loom --help')"),

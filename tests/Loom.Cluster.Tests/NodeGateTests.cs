@@ -150,6 +150,26 @@ public sealed class NodeGateTests : TestKit, IDisposable
     }
 
     [Fact]
+    public async Task A_record_of_a_process_started_after_the_cutoff_is_left_as_it_is()
+    {
+        // What the step watchdog of a node that ended may find: a record the node's next incarnation wrote since.
+        var later = Start("setsid", "sleep", "300");
+        var identity = await IdentityOf(later.Id);
+        Directory.CreateDirectory(records);
+        NodeGate.WriteRecord(records, identity, "job-new");
+
+        var killed = NodeGate.KillLeftovers(records, startedBy: identity.StartTimeTicks - 1);
+
+        Assert.Empty(killed);
+        Assert.True(ProcessTree.IsRunning(identity));
+        Assert.True(File.Exists(NodeGate.RecordPath(records, identity.Pid)));
+        Assert.Equal([(identity, "job-new")], NodeGate.KillLeftovers(records, startedBy: identity.StartTimeTicks));
+        using var exited = new CancellationTokenSource(Patience);
+        await later.WaitForExitAsync(exited.Token);
+        Assert.Empty(Directory.EnumerateFiles(records));
+    }
+
+    [Fact]
     public async Task Processes_that_ended_are_forgotten_and_a_crashed_holders_processes_are_killed()
     {
         var gate = Gate(2);

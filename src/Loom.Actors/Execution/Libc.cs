@@ -7,6 +7,8 @@ internal static unsafe partial class Libc
 {
     private const string Lib = "libc";
 
+    public const int SIGHUP = 1;
+    public const int SIGINT = 2;
     public const int SIGKILL = 9;
     public const int SIGTERM = 15;
     public const int ESRCH = 3;
@@ -79,6 +81,14 @@ internal static unsafe partial class Libc
 
     [LibraryImport(Lib, SetLastError = true)]
     public static partial int kill(int pid, int signal);
+
+    [LibraryImport(Lib, SetLastError = true)]
+    public static partial int setsid();
+
+    public static readonly nint SIG_IGN = 1;
+
+    [LibraryImport(Lib, SetLastError = true)]
+    public static partial nint signal(int signal, nint handler);
 
     [LibraryImport(Lib)]
     public static partial int posix_spawn(int* pid, byte* path, void* fileActions, void* attributes, byte** argv, byte** envp);

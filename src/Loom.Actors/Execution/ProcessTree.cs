@@ -77,7 +77,7 @@ public static unsafe class ProcessTree
     /// Now in /proc's start-time unit: clock ticks of CLOCK_BOOTTIME, rounded down as the kernel
     /// rounds a process's start. A child forked between two equal readings started at that tick.
     /// </summary>
-    internal static long BootTicks()
+    public static long BootTicks()
     {
         Libc.Timespec now;
         Libc.clock_gettime(Libc.CLOCK_BOOTTIME, &now);

@@ -17,7 +17,9 @@ public static class ServeCommand
         --db, the PostgreSQL database the cluster shares. Every node should list the same seeds in
         the same order; a restarted node, the first seed included, rejoins the running cluster.
         SIGTERM (or Ctrl-C) drains: no new jobs, running ones may finish for --drain-timeout, then
-        they are cancelled and handed back; then the node leaves the cluster and exits 0.
+        they are cancelled and handed back; then the node leaves the cluster and exits 0. A second
+        loom process, the node's step watchdog, runs beside it: if the node dies without ending its
+        steps (kill -9, out of memory), the watchdog kills them at once.
 
         Options:
           --hostname HOST        the address other nodes reach this one at (default 127.0.0.1)
@@ -52,6 +54,9 @@ public static class ServeCommand
 
         """;
 
+    /// <summary>The hidden command a node starts beside itself: <c>loom __step-watchdog RECORDS</c> (see StepWatchdog).</summary>
+    public const string StepWatchdogCommand = "__step-watchdog";
+
     private static readonly HashSet<string> Flags = [];
 
     // Option -> configuration key; --seed repeats.
@@ -75,6 +80,21 @@ public static class ServeCommand
 
     public static async Task<int> ExecuteAsync(string[] args) => await RunAsync(SettingsOf(args));
 
+    /// <summary><c>loom __step-watchdog RECORDS</c>: waits for its node's end on stdin, then kills the steps it left.</summary>
+    public static int StepWatchdog(string[] args)
+    {
+        if (args is not [var records])
+            throw new UsageException($"{StepWatchdogCommand} takes the node's step process records folder (loom serve starts it)");
+        return Cluster.Node.StepWatchdog.Run(records, Console.Error);
+    }
+
+    /// <summary>
+    /// How this loom starts itself again with <paramref name="args"/>: the apphost (<c>/opt/loom/loom</c>, the dotnet tool)
+    /// alone, or the dotnet host and loom.dll when it runs as <c>dotnet loom.dll</c>.
+    /// </summary>
+    internal static List<string> SelfCommand(string processPath, string assembly, params string[] args) =>
+        Path.GetFileNameWithoutExtension(processPath) == "dotnet" ? [processPath, assembly, .. args] : [processPath, .. args];
+
     /// <summary>
     /// What a <c>loom serve</c> command line sets, as configuration keys (<c>Loom:Node:Port</c>), read and checked like every other
     /// source; a <see cref="UsageException"/> for an unknown option or a stray argument. (The deploy tests check the systemd unit's
@@ -95,7 +115,8 @@ public static class ServeCommand
         {
             var configuration = NodeConfiguration.Build(Environment.CurrentDirectory, overrides);
             var options = NodeConfiguration.Load(configuration);
-            node = LoomNode.Build(options, configure: null, configuration);
+            var watchdog = SelfCommand(Environment.ProcessPath ?? "loom", typeof(ServeCommand).Assembly.Location, StepWatchdogCommand);
+            node = LoomNode.Build(options, configure: null, configuration, watchdog);
         }
         catch (NodeSettingsException e)
         {

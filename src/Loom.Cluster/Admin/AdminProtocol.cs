@@ -103,9 +103,8 @@ public static class AdminProtocol
     public sealed record GetRun(string? RunId, string? Secret = null) : AdminRequest(Secret);
 
     /// <summary>A run's summary and its journaled events, each as Akka serialized it (the client deserializes them the same way).</summary>
-    public sealed record RunFound(RunSummary Summary, IReadOnlyList<SerializedEvent> Events, bool Held) : ILoomClusterMessage;
+    public sealed record RunFound(RunSummary Summary, IReadOnlyList<ClusterProtocol.Serialized> Events, bool Held) : ILoomClusterMessage;
 
-    public sealed record SerializedEvent(int SerializerId, string Manifest, byte[] Bytes);
 
     /// <summary>A run's step output after line <paramref name="AfterSeq"/>; answered with <see cref="LogLines"/>.</summary>
     public sealed record ReadLogs(string RunId, long AfterSeq, string? Secret = null) : AdminRequest(Secret);

@@ -8,6 +8,7 @@ using Loom.Actors.Protocol;
 using Loom.Actors.Scheduling;
 using Loom.Cluster.Coordination;
 using Loom.Cluster.Hosting;
+using Loom.Cluster.Protocol;
 using Loom.Cluster.Storage;
 using Loom.Core.Parsing;
 using static Loom.Cluster.Admin.AdminProtocol;
@@ -301,12 +302,7 @@ public sealed class LoomAdmin : ReceiveActor, IWithTimers
         var run = runId is null ? runs.FirstOrDefault() : runs.FirstOrDefault(r => r.RunId == runId);
         if (run is null)
             return new Refused(runId is null ? "no run recorded in this cluster yet" : $"no run '{runId}' (see 'runs')");
-        var serialization = system.Serialization;
-        var events = (await journal.EventsAsync(run.RunId).ConfigureAwait(false)).Select(e =>
-        {
-            var serializer = serialization.FindSerializerFor(e);
-            return new SerializedEvent(serializer.Identifier, Akka.Serialization.Serialization.ManifestFor(serializer, e), serializer.ToBinary(e));
-        }).ToList();
+        var events = (await journal.EventsAsync(run.RunId).ConfigureAwait(false)).Select(e => ClusterProtocol.Serialized.Of(system.Serialization, e)).ToList();
         return new RunFound(run, events, await HeldAsync(run.RunId).ConfigureAwait(false));
     }
 

@@ -51,7 +51,7 @@ public sealed class AdminClient : IAsyncDisposable
 
     /// <summary>The run's journaled events, deserialized as the node serialized them.</summary>
     public IReadOnlyList<IRunEvent> EventsOf(AdminProtocol.RunFound run) =>
-        run.Events.Select(e => (IRunEvent)System.Serialization.Deserialize(e.Bytes, e.SerializerId, e.Manifest)).ToList();
+        run.Events.Select(e => (IRunEvent)e.Open(System.Serialization)).ToList();
 
     /// <summary>Membership changes as they happen (the current members first) until <paramref name="cancellationToken"/> ends it.</summary>
     public ChannelReader<object> Tail(CancellationToken cancellationToken)

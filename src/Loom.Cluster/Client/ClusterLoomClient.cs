@@ -99,6 +99,8 @@ internal sealed class ClusterRunFollower : ReceiveActor, IWithTimers
     private static readonly TimeSpan LostAfter = TimeSpan.FromSeconds(120);
     private readonly IActorRef coordinator;
     private readonly ClusterProtocol.SubmitRun submit;
+    private readonly IActorRef feed;
+    private readonly NoticeSequencer sequencer;
     private DateTimeOffset lastHeard = DateTimeOffset.UtcNow;
     private bool held;
 
@@ -106,17 +108,18 @@ internal sealed class ClusterRunFollower : ReceiveActor, IWithTimers
     {
         this.coordinator = coordinator;
         this.submit = submit;
-        Receive<IRunNotification>(notification =>
+        this.feed = feed;
+        sequencer = new NoticeSequencer(serialized => (IRunNotification)serialized.Open(Context.System.Serialization));
+        Receive<ClusterProtocol.RunNotice>(notice =>
         {
             lastHeard = DateTimeOffset.UtcNow;
-            if (notification is LoomProtocol.RunHeld)
-                held = true;
-            else if (notification is LoomProtocol.RunAccepted)
-                held = false;
-            feed.Tell(notification);
-            if (notification is RunEvents.RunFinished or LoomProtocol.RunRejected)
-                Context.Stop(Self);
+            Deliver(sequencer.Accept(notice));
+            if (sequencer.ShouldAskAgain())
+                Follow(replay: true);
         });
+        Receive<ClusterProtocol.NoticesDropped>(dropped => Deliver(sequencer.Skip(dropped)));
+        // The coordinator's own answers (a run id already taken) come as they are.
+        Receive<IRunNotification>(notification => Deliver([notification]));
         Receive<ClusterProtocol.Following>(following =>
         {
             lastHeard = DateTimeOffset.UtcNow;
@@ -133,6 +136,8 @@ internal sealed class ClusterRunFollower : ReceiveActor, IWithTimers
                 feed.Tell(new RunEvents.RunFinished(result, following.Duration ?? TimeSpan.Zero, DateTimeOffset.UtcNow));
                 Context.Stop(Self);
             }
+            else if (sequencer.ShouldAskAgain(following))
+                Follow(replay: true);
         });
         Receive<FollowTick>(_ =>
         {
@@ -142,9 +147,31 @@ internal sealed class ClusterRunFollower : ReceiveActor, IWithTimers
                 Context.Stop(Self);
                 return;
             }
-            coordinator.Tell(new ClusterProtocol.FollowRun(submit.RunId));
+            Follow(replay: false);
         });
     }
+
+    private void Deliver(IReadOnlyList<IRunNotification> ready)
+    {
+        foreach (var notification in ready)
+        {
+            if (notification is LoomProtocol.RunHeld)
+                held = true;
+            else if (notification is LoomProtocol.RunAccepted)
+                held = false;
+            feed.Tell(notification);
+            if (notification is RunEvents.RunFinished or LoomProtocol.RunRejected)
+            {
+                // Tells the relay this follower has everything, so it need not keep the run's notices any longer.
+                Follow(replay: false);
+                Context.Stop(Self);
+                return;
+            }
+        }
+    }
+
+    private void Follow(bool replay) =>
+        coordinator.Tell(new ClusterProtocol.FollowRun(submit.RunId) { Relay = sequencer.Relay, After = sequencer.Last, Replay = replay });
 
     public ITimerScheduler Timers { get; set; } = null!;
 

@@ -201,6 +201,7 @@ internal sealed class RunFollower : ReceiveActor, IWithTimers
     private readonly IActorRef client;
     private readonly ClusterProtocol.SubmitRun submit;
     private readonly ChannelWriter<IRunNotification> notifications;
+    private readonly NoticeSequencer sequencer;
     private DateTimeOffset lastHeard = DateTimeOffset.UtcNow;
     private bool held;
 
@@ -215,17 +216,17 @@ internal sealed class RunFollower : ReceiveActor, IWithTimers
             notifications.TryWrite(new LoomProtocol.RunRejected(submit.RunId, [refusal(refused)]));
             End();
         });
-        Receive<IRunNotification>(notification =>
+        sequencer = new NoticeSequencer(serialized => (IRunNotification)serialized.Open(Context.System.Serialization));
+        Receive<ClusterProtocol.RunNotice>(notice =>
         {
             lastHeard = DateTimeOffset.UtcNow;
-            if (notification is LoomProtocol.RunHeld)
-                held = true;
-            else if (notification is LoomProtocol.RunAccepted)
-                held = false;
-            notifications.TryWrite(notification);
-            if (notification is RunEvents.RunFinished or LoomProtocol.RunRejected)
-                End();
+            Deliver(sequencer.Accept(notice));
+            if (sequencer.ShouldAskAgain())
+                Follow(replay: true);
         });
+        Receive<ClusterProtocol.NoticesDropped>(dropped => Deliver(sequencer.Skip(dropped)));
+        // The coordinator's own answers (a run id already taken) come as they are.
+        Receive<IRunNotification>(notification => Deliver([notification]));
         Receive<ClusterProtocol.Following>(following =>
         {
             lastHeard = DateTimeOffset.UtcNow;
@@ -242,6 +243,8 @@ internal sealed class RunFollower : ReceiveActor, IWithTimers
                 notifications.TryWrite(new RunEvents.RunFinished(result, following.Duration ?? TimeSpan.Zero, DateTimeOffset.UtcNow));
                 End();
             }
+            else if (sequencer.ShouldAskAgain(following))
+                Follow(replay: true);
         });
         Receive<FollowTick>(_ =>
         {
@@ -251,9 +254,32 @@ internal sealed class RunFollower : ReceiveActor, IWithTimers
                 End();
                 return;
             }
-            client.Tell(new ClusterClient.Send(LoomClusterHostingExtensions.CoordinatorProxyPath, new ClusterProtocol.FollowRun(submit.RunId) { Secret = submit.Secret }));
+            Follow(replay: false);
         });
     }
+
+    private void Deliver(IReadOnlyList<IRunNotification> ready)
+    {
+        foreach (var notification in ready)
+        {
+            if (notification is LoomProtocol.RunHeld)
+                held = true;
+            else if (notification is LoomProtocol.RunAccepted)
+                held = false;
+            notifications.TryWrite(notification);
+            if (notification is RunEvents.RunFinished or LoomProtocol.RunRejected)
+            {
+                // Tells the relay this follower has everything, so it need not keep the run's notices any longer.
+                Follow(replay: false);
+                End();
+                return;
+            }
+        }
+    }
+
+    private void Follow(bool replay) =>
+        client.Tell(new ClusterClient.Send(LoomClusterHostingExtensions.CoordinatorProxyPath,
+            new ClusterProtocol.FollowRun(submit.RunId) { Secret = submit.Secret, Relay = sequencer.Relay, After = sequencer.Last, Replay = replay }));
 
     public ITimerScheduler Timers { get; set; } = null!;
 

@@ -34,8 +34,10 @@ public sealed class Dispatcher : ReceiveActor, IWithTimers
         Receive<ClusterEvent.MemberJoined>(_ => { });
         Receive<ClusterEvent.MemberLeft>(left => Leaving(left.Member));
         Receive<ClusterEvent.MemberExited>(exited => Leaving(exited.Member));
-        Receive<ClusterEvent.MemberDowned>(downed => Leaving(downed.Member));
-        Receive<ClusterEvent.MemberRemoved>(removed => NodeRemoved(removed.Member));
+        // Down is final: the node is removed at the leader's next tick and (if alive on the other side of a partition)
+        // downs itself at about the same time. Its jobs are re-run now rather than half a second later.
+        Receive<ClusterEvent.MemberDowned>(downed => NodeLost(downed.Member, "was downed"));
+        Receive<ClusterEvent.MemberRemoved>(removed => NodeLost(removed.Member, "left the cluster"));
         Receive<ClusterEvent.UnreachableMember>(unreachable => Leaving(unreachable.Member));
         Receive<ClusterEvent.ReachableMember>(reachable => NodeUp(reachable.Member));
         Receive<ClusterEvent.IMemberEvent>(_ => { });
@@ -90,11 +92,11 @@ public sealed class Dispatcher : ReceiveActor, IWithTimers
 
     private void Leaving(Member member) => state.NodeLeaving(NodeShards.ShardIdOf(member.UniqueAddress));
 
-    private void NodeRemoved(Member member)
+    private void NodeLost(Member member, string how)
     {
         var shardId = NodeShards.ShardIdOf(member.UniqueAddress);
         foreach (var lost in state.NodeRemoved(shardId))
-            lost.Dispatch.Scheduler.Tell(new SchedulerProtocol.RunnerLost(lost.UnitId, lost.Attempt, $"its node {member.Address} left the cluster"));
+            lost.Dispatch.Scheduler.Tell(new SchedulerProtocol.RunnerLost(lost.UnitId, lost.Attempt, $"its node {member.Address} {how}"));
         FailUnservable();
         PlaceWaiting();
     }

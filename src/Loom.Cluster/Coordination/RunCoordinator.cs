@@ -55,12 +55,16 @@ public sealed class RunCoordinator : ReceiveActor
         Receive<RunRelay.Ended>(ended =>
         {
             finished[ended.RunId] = new ClusterProtocol.Following(ended.RunId, true, ended.Result, ended.Duration);
-            relays.Remove(ended.RunId);
-            // The run's scheduler and its relay go: a node serves runs for months.
+            // The run's scheduler goes (a node serves runs for months); its relay stops once its follower has everything.
             guardian.Tell(new WatchProtocol.StopFinishedRun(ended.RunId));
             Act(groups.Ended(ended.RunId));
         });
         Receive<RunRelay.Held>(held => Act(groups.Hold(held.RunId, held.Group, held.CancelInProgress)));
+        Receive<Terminated>(t =>
+        {
+            foreach (var (runId, relay) in relays.Where(r => r.Value.Equals(t.ActorRef)).ToList())
+                relays.Remove(runId);
+        });
         Receive<Unfinished>(Recover);
         Receive<Status.Failure>(failure =>
         {
@@ -130,6 +134,7 @@ public sealed class RunCoordinator : ReceiveActor
     private IActorRef StartRelay(string runId, IActorRef? follower)
     {
         var relay = Context.ActorOf(RunRelay.Props(runId, follower, Self), "relay-" + Uri.EscapeDataString(runId));
+        Context.Watch(relay);
         relays[runId] = relay;
         return relay;
     }
@@ -217,60 +222,41 @@ public sealed class RunCoordinator : ReceiveActor
 }
 
 /// <summary>
-/// One run's subscriber on the coordinator: passes its notifications to whoever follows it now (the submitter, through its
-/// cluster client tunnel; a new tunnel after a hand-over). A follower that stops sending <see cref="ClusterProtocol.FollowRun"/>
-/// is dropped; the run goes on without it. While no one follows (a run recovered after a hand-over goes on before its
-/// submitter finds the new coordinator) the notifications are kept, up to <see cref="MaxKept"/>, and the next follower gets them first.
+/// One run's subscriber on the coordinator: numbers its notifications (<see cref="ClusterProtocol.RunNotice"/>) and passes
+/// them to whoever follows it now (the submitter, through its cluster client tunnel; a new tunnel after a hand-over or
+/// when the submitter's contact node died). It keeps the latest <see cref="MaxKept"/>: a new follower, or one that saw a
+/// gap, gets again what it lacks, so remoting's at-most-once delivery costs the live view nothing. A follower that stops
+/// sending <see cref="ClusterProtocol.FollowRun"/> is dropped; the run goes on without it. After the run's end the relay
+/// stays until its follower has everything (or stops following), then stops.
 /// </summary>
 public sealed class RunRelay : ReceiveActor, IWithTimers
 {
     private static readonly TimeSpan FollowerPatience = TimeSpan.FromSeconds(30);
     public const int MaxKept = 10_000;
-    private readonly Queue<IRunNotification> kept = new();
+    private readonly Queue<ClusterProtocol.RunNotice> kept = new();
     private readonly string runId;
+    private readonly string relayId = Guid.NewGuid().ToString("N")[..12];
     private readonly IActorRef coordinator;
     private IActorRef? follower;
     private DateTimeOffset lastHeard = DateTimeOffset.UtcNow;
+    private long sent;
+    private bool ended;
 
     public RunRelay(string runId, IActorRef? follower, IActorRef coordinator)
     {
         this.runId = runId;
         this.follower = follower;
         this.coordinator = coordinator;
-        Receive<ClusterProtocol.FollowRun>(_ =>
-        {
-            follower = Sender;
-            lastHeard = DateTimeOffset.UtcNow;
-            while (kept.TryDequeue(out var missed))
-                follower.Tell(missed);
-            Sender.Tell(new ClusterProtocol.Following(runId, true, null, null));
-        });
+        Receive<ClusterProtocol.FollowRun>(Follow);
         Receive<CheckFollower>(_ =>
         {
-            if (DateTimeOffset.UtcNow - lastHeard > FollowerPatience)
-                follower = null;
+            if (DateTimeOffset.UtcNow - lastHeard <= FollowerPatience)
+                return;
+            follower = null;
+            if (ended)
+                Context.Stop(Self);
         });
-        Receive<IRunNotification>(notification =>
-        {
-            if (follower is not null)
-                follower.Tell(notification);
-            else if (kept.Count < MaxKept)
-                kept.Enqueue(notification);
-            switch (notification)
-            {
-                case RunEvents.RunFinished done:
-                    coordinator.Tell(new Ended(runId, done.Result, done.Duration));
-                    Context.Stop(Self);
-                    break;
-                case LoomProtocol.RunRejected:
-                    coordinator.Tell(new Ended(runId, null, null));
-                    Context.Stop(Self);
-                    break;
-                case LoomProtocol.RunHeld held:
-                    coordinator.Tell(new Held(runId, held.Group, held.CancelInProgress));
-                    break;
-            }
-        });
+        Receive<IRunNotification>(Send);
     }
 
     public ITimerScheduler Timers { get; set; } = null!;
@@ -278,6 +264,61 @@ public sealed class RunRelay : ReceiveActor, IWithTimers
     public static Props Props(string runId, IActorRef? follower, IActorRef coordinator) => ActorProps.Of(() => new RunRelay(runId, follower, coordinator));
 
     protected override void PreStart() => Timers.StartPeriodicTimer(CheckFollower.Instance, CheckFollower.Instance, FollowerPatience);
+
+    private void Send(IRunNotification notification)
+    {
+        var notice = new ClusterProtocol.RunNotice(runId, relayId, ++sent, ClusterProtocol.Serialized.Of(Context.System.Serialization, notification));
+        kept.Enqueue(notice);
+        if (kept.Count > MaxKept)
+            kept.Dequeue();
+        follower?.Tell(notice);
+        switch (notification)
+        {
+            case RunEvents.RunFinished done:
+                End(new Ended(runId, done.Result, done.Duration));
+                break;
+            case LoomProtocol.RunRejected:
+                End(new Ended(runId, null, null));
+                break;
+            case LoomProtocol.RunHeld held:
+                coordinator.Tell(new Held(runId, held.Group, held.CancelInProgress));
+                break;
+        }
+    }
+
+    private void End(Ended end)
+    {
+        ended = true;
+        coordinator.Tell(end);
+        if (follower is null)
+            Context.Stop(Self);
+    }
+
+    private void Follow(ClusterProtocol.FollowRun follow)
+    {
+        var after = follow.Relay == relayId ? follow.After : 0;
+        if (ended && after >= sent)
+        {
+            // The follower has everything, the end included.
+            Context.Stop(Self);
+            return;
+        }
+        lastHeard = DateTimeOffset.UtcNow;
+        var newFollower = !Sender.Equals(follower);
+        follower = Sender;
+        if (newFollower || follow.Replay)
+            Replay(after);
+        Sender.Tell(new ClusterProtocol.Following(runId, true, null, null) { Relay = relayId, Sent = sent });
+    }
+
+    private void Replay(long after)
+    {
+        if (kept.TryPeek(out var oldest) && oldest.Seq > after + 1)
+            follower.Tell(new ClusterProtocol.NoticesDropped(runId, relayId, oldest.Seq - 1));
+        foreach (var notice in kept)
+            if (notice.Seq > after)
+                follower.Tell(notice);
+    }
 
     /// <param name="Result">Null for a run that was refused (it never started).</param>
     public sealed record Ended(string RunId, Result? Result, TimeSpan? Duration);

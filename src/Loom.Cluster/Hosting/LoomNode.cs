@@ -24,7 +24,8 @@ namespace Loom.Cluster.Hosting;
 /// <summary>
 /// One <c>loom serve</c> node: a generic host with an Akka.NET cluster member (Akka.Hosting, Akka.Cluster.Hosting),
 /// Loom's local actors (<c>WithLoom</c>), the node's <see cref="NodeGate"/> and the membership log; Serilog to stderr
-/// and <c>&lt;workspace&gt;/logs/node.log</c>. A graceful stop drains the gate before the node leaves the cluster.
+/// and <c>&lt;workspace&gt;/logs/node.log</c>. A graceful stop drains the gate before the node leaves the cluster. With a
+/// <see cref="StepWatchdog"/> command (<c>loom serve</c>), a watchdog process kills the node's step processes if it dies.
 /// </summary>
 public sealed class LoomNode : IAsyncDisposable
 {
@@ -33,13 +34,16 @@ public sealed class LoomNode : IAsyncDisposable
 
     private readonly IHost host;
     private readonly FileStream workspaceLock;
+    private readonly IReadOnlyList<string>? stepWatchdogCommand;
+    private StepWatchdog? stepWatchdog;
     private bool stopRequested;
 
     private readonly RecentLogs recentLogs;
 
-    private LoomNode(IHost host, NodeOptions options, FileStream workspaceLock, RecentLogs recentLogs)
+    private LoomNode(IHost host, NodeOptions options, FileStream workspaceLock, RecentLogs recentLogs, IReadOnlyList<string>? stepWatchdogCommand)
     {
         this.recentLogs = recentLogs;
+        this.stepWatchdogCommand = stepWatchdogCommand;
         this.host = host;
         Options = options;
         this.workspaceLock = workspaceLock;
@@ -87,7 +91,10 @@ public sealed class LoomNode : IAsyncDisposable
     /// </summary>
     /// <param name="configure">More of the actor system, after Loom's own (tests).</param>
     /// <param name="configuration">Its <c>akka</c> section (appsettings.json, <c>akka__...</c> variables) overrides cluster.hocon.</param>
-    public static LoomNode Build(NodeOptions options, Action<AkkaConfigurationBuilder, NodeOptions>? configure = null, IConfiguration? configuration = null)
+    /// <param name="stepWatchdog">The command that runs the <see cref="StepWatchdog"/>, given the records folder as one more
+    /// argument (<c>loom __step-watchdog</c>); null: none (tests that host nodes inside their own process).</param>
+    public static LoomNode Build(NodeOptions options, Action<AkkaConfigurationBuilder, NodeOptions>? configure = null, IConfiguration? configuration = null,
+        IReadOnlyList<string>? stepWatchdog = null)
     {
         if (NodeOptionsValidator.Problems(options) is { } problems)
             throw new NodeSettingsException(problems);
@@ -112,7 +119,7 @@ public sealed class LoomNode : IAsyncDisposable
             // The web view (docs/web.md), after the actor system it reads.
             if (options.UiPort is not null)
                 Web.NodeWebView.Add(builder.Services, options, security);
-            return new LoomNode(builder.Build(), options, workspaceLock, recentLogs);
+            return new LoomNode(builder.Build(), options, workspaceLock, recentLogs, stepWatchdog);
         }
         catch
         {
@@ -225,6 +232,9 @@ public sealed class LoomNode : IAsyncDisposable
         {
             try
             {
+                // Before the gate records any step process. A node without it could die and leave its steps running: not started.
+                if (stepWatchdogCommand is not null)
+                    stepWatchdog = StepWatchdog.Start(stepWatchdogCommand, ProcessesFolder(Options));
                 await host.StartAsync(cancellation).ConfigureAwait(false);
             }
             catch (Exception e) when (e is not OperationCanceledException)
@@ -267,6 +277,8 @@ public sealed class LoomNode : IAsyncDisposable
             await disposable.DisposeAsync().ConfigureAwait(false);
         else
             host.Dispose();
+        // After the runners stopped their steps: the watchdog finds nothing left to kill, and exits.
+        stepWatchdog?.Dispose();
         await workspaceLock.DisposeAsync().ConfigureAwait(false);
     }
 

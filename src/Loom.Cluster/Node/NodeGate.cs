@@ -68,8 +68,10 @@ public sealed class NodeGate : UntypedActor, IWithTimers
     /// <summary>
     /// Kills the process trees recorded in <paramref name="folder"/> and deletes the records. Returns the recorded processes
     /// that were still running (and are now killed); a pid that ended, or now belongs to another process, is only forgotten.
+    /// A record of a process started after <paramref name="startedBy"/> (in /proc's clock ticks) is left as it is: the
+    /// step watchdog passes the moment its node ended, and a later incarnation of the node wrote such a record.
     /// </summary>
-    public static IReadOnlyList<(ProcessIdentity Process, string Entity)> KillLeftovers(string folder)
+    public static IReadOnlyList<(ProcessIdentity Process, string Entity)> KillLeftovers(string folder, long startedBy = long.MaxValue)
     {
         var killed = new List<(ProcessIdentity, string)>();
         if (!Directory.Exists(folder))
@@ -78,6 +80,8 @@ public sealed class NodeGate : UntypedActor, IWithTimers
         {
             if (TryReadRecord(file, out var identity, out var entity))
             {
+                if (identity.StartTimeTicks > startedBy)
+                    continue;
                 var running = ProcessTree.IsRunning(identity);
                 // Also when the leader is gone: KillGroup then kills what is left of its session, started no earlier than it.
                 ProcessTree.KillGroup(identity);

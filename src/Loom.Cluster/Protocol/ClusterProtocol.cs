@@ -87,15 +87,53 @@ public static class ClusterProtocol
     {
         public string? Secret { get; init; }
 
+        /// <summary>The relay whose notices the follower has (<see cref="RunNotice.Relay"/>); null before the first.</summary>
+        public string? Relay { get; init; }
+
+        /// <summary>The follower has every notice of <see cref="Relay"/> up to this one, in order.</summary>
+        public long After { get; init; }
+
+        /// <summary>The follower saw a gap: send again what <see cref="Relay"/> keeps after <see cref="After"/>.</summary>
+        public bool Replay { get; init; }
+
         private bool PrintMembers(StringBuilder builder)
         {
-            builder.Append("RunId = ").Append(RunId);
+            builder.Append("RunId = ").Append(RunId).Append(", Relay = ").Append(Relay).Append(", After = ").Append(After).Append(", Replay = ").Append(Replay);
             return true;
         }
     }
 
     /// <param name="Finished">The run's result when it is over (the submitter may have missed its last notification).</param>
-    public sealed record Following(string RunId, bool Known, Loom.Core.Model.Result? Finished, TimeSpan? Duration) : ILoomClusterMessage;
+    public sealed record Following(string RunId, bool Known, Loom.Core.Model.Result? Finished, TimeSpan? Duration) : ILoomClusterMessage
+    {
+        /// <summary>The relay that answered (null when the coordinator answered for a run that is over).</summary>
+        public string? Relay { get; init; }
+
+        /// <summary>The number of the latest notice the relay sent; a follower that has fewer lost some on the way.</summary>
+        public long Sent { get; init; }
+    }
+
+    /// <summary>
+    /// One of a run's notifications, numbered by the relay that sends it (<paramref name="Relay"/>: one per coordinator
+    /// incarnation). Remoting delivers at most once: the follower shows each notice once and in order, and asks the relay
+    /// again (<see cref="FollowRun.Replay"/>) for what went missing, e.g. into the tunnel of a node that died.
+    /// </summary>
+    public sealed record RunNotice(string RunId, string Relay, long Seq, Serialized Notification) : ILoomClusterMessage;
+
+    /// <summary>The relay no longer keeps its notices up to <paramref name="Through"/>: the follower goes on after them.</summary>
+    public sealed record NoticesDropped(string RunId, string Relay, long Through) : ILoomClusterMessage;
+
+    /// <summary>A message inside another, in Akka's own form: its serializer, manifest and bytes.</summary>
+    public sealed record Serialized(int SerializerId, string Manifest, byte[] Bytes)
+    {
+        public static Serialized Of(Akka.Serialization.Serialization serialization, object message)
+        {
+            var serializer = serialization.FindSerializerFor(message);
+            return new Serialized(serializer.Identifier, Akka.Serialization.Serialization.ManifestFor(serializer, message), serializer.ToBinary(message));
+        }
+
+        public object Open(Akka.Serialization.Serialization serialization) => serialization.Deserialize(Bytes, SerializerId, Manifest);
+    }
 
     public sealed record CancelRun(string RunId, string Reason) : IClientRequest
     {

@@ -56,6 +56,8 @@ public sealed class ClusterMessageSerializer : SerializerWithStringManifest
 [JsonSerializable(typeof(ClusterProtocol.SubmitRun))]
 [JsonSerializable(typeof(ClusterProtocol.FollowRun))]
 [JsonSerializable(typeof(ClusterProtocol.Following))]
+[JsonSerializable(typeof(ClusterProtocol.RunNotice))]
+[JsonSerializable(typeof(ClusterProtocol.NoticesDropped))]
 [JsonSerializable(typeof(ClusterProtocol.CancelRun))]
 [JsonSerializable(typeof(ClusterProtocol.FindMissingBlobs))]
 [JsonSerializable(typeof(ClusterProtocol.BlobsMissing))]

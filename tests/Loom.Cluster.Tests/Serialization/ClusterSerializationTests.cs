@@ -39,7 +39,10 @@ public sealed class ClusterSerializationTests() : TestKit(Config)
             Carried = new Dictionary<string, CarriedJob> { ["lint"] = new("r0", Result.Success, env) },
         };
         yield return new ClusterProtocol.FollowRun("r1") { Secret = Secret };
-        yield return new ClusterProtocol.Following("r1", true, Result.Failure, TimeSpan.FromSeconds(3));
+        yield return new ClusterProtocol.Following("r1", true, Result.Failure, TimeSpan.FromSeconds(3)) { Relay = "a1", Sent = 7 };
+        yield return new ClusterProtocol.FollowRun("r1") { Secret = Secret, Relay = "a1", After = 6, Replay = true };
+        yield return new ClusterProtocol.RunNotice("r1", "a1", 7, new ClusterProtocol.Serialized(1717, "RunEvents.RunStarted", [1, 2]));
+        yield return new ClusterProtocol.NoticesDropped("r1", "a1", 5);
         yield return new ClusterProtocol.CancelRun("r1", "interrupted") { Secret = Secret };
         yield return new ClusterProtocol.FindMissingBlobs([new string('a', 64)]) { Secret = Secret };
         yield return new ClusterProtocol.BlobsMissing([new string('b', 64)]);
@@ -81,7 +84,7 @@ public sealed class ClusterSerializationTests() : TestKit(Config)
         yield return new AdminProtocol.ListRuns(Secret);
         yield return new AdminProtocol.RunList([new RunSummary("r1", "demo", at, Result.Failure, TimeSpan.FromSeconds(2)), new RunSummary("r2", "demo", at, null, null)]);
         yield return new AdminProtocol.GetRun(null, Secret);
-        yield return new AdminProtocol.RunFound(new RunSummary("r1", "demo", at, Result.Success, TimeSpan.FromSeconds(2)), [new AdminProtocol.SerializedEvent(1717, "RunEvents.RunStarted", [1, 2])], true);
+        yield return new AdminProtocol.RunFound(new RunSummary("r1", "demo", at, Result.Success, TimeSpan.FromSeconds(2)), [new ClusterProtocol.Serialized(1717, "RunEvents.RunStarted", [1, 2])], true);
         yield return new AdminProtocol.ReadLogs("r1", 42, Secret);
         yield return new AdminProtocol.LogLines([new AdminProtocol.LogLine(43, "build", 1, 0, "hello")], 43, false);
         yield return new AdminProtocol.CancelRun("r1", Secret);
