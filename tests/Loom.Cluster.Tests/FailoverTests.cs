@@ -33,23 +33,78 @@ public sealed class FailoverTests(ITestOutputHelper output) : IAsyncLifetime
     [PostgresFact]
     public Task A_run_finishes_when_the_node_holding_the_run_coordinator_is_killed() => KillDuringRunAsync(victim: 0);
 
-    private async Task KillDuringRunAsync(int victim)
+    [PostgresFact]
+    public async Task Runs_of_one_concurrency_group_stay_apart_when_the_node_holding_the_run_coordinator_is_killed()
     {
-        database = await TestPostgres.CreateDatabaseAsync();
+        // The coordinator's node runs no job (no label of theirs): killing it kills no step, only the coordinator.
+        var (nodes, ports, _, _) = await StartThreeNodesAsync(i => ["--labels", i == 0 ? "none" : "deploy"]);
+        var contacts = string.Join(',', ports.Select(p => $"127.0.0.1:{p}"));
+        var shared = Directory.CreateDirectory(Path.Combine(folder, "shared")).FullName;
+        var workspace = Directory.CreateDirectory(Path.Combine(folder, "project")).FullName;
+        File.WriteAllText(Path.Combine(workspace, ".loom.yml"), $$"""
+            concurrency: deploy
+            jobs:
+              deploy:
+                runs-on: deploy
+                steps:
+                  - run: |
+                      cd {{shared}}
+                      ls running.* > "seen.$LOOM_RUN_ID" 2>/dev/null || true
+                      touch "running.$LOOM_RUN_ID"
+                      echo "$LOOM_RUN_ID" >> started.txt
+                      while [ ! -f go-on ]; do sleep 0.05; done
+                      rm "running.$LOOM_RUN_ID"
+            """);
+        var first = ServeProcess.Start(workspace, "run", "--cluster", contacts, "--json");
+        processes.Add(first);
+        var started = Path.Combine(shared, "started.txt");
+        await WaitForAsync(() => File.Exists(started), TimeSpan.FromSeconds(90), first);
+        var firstRun = File.ReadAllText(started).Trim();
+        var second = ServeProcess.Start(workspace, "run", "--cluster", contacts, "--json");
+        processes.Add(second);
+        var waiting = $"waiting for run {firstRun} (group deploy)";
+        await WaitForAsync(() => second.Stderr.Contains(waiting, StringComparison.Ordinal), TimeSpan.FromSeconds(90), second);
+
+        nodes[0].Signal("KILL");
+        // The new coordinator goes on with the first run (journaled) as its group's holder, its job as a new attempt (the
+        // runner of the first stops with its scheduler). The second was never journaled: its submitter finds that the new
+        // coordinator does not know it, submits it again, and it waits again.
+        await WaitForAsync(() => second.Lines.Count(l => l == waiting) == 2, TimeSpan.FromSeconds(90), second);
+        Assert.All(File.ReadAllLines(started), run => Assert.Equal(firstRun, run));
+        File.WriteAllText(Path.Combine(shared, "go-on"), "");
+
+        Assert.Equal(0, await first.WaitForExitAsync(TimeSpan.FromMinutes(2)));
+        Assert.Equal(0, await second.WaitForExitAsync(TimeSpan.FromMinutes(2)));
+        var runs = File.ReadAllLines(started);
+        Assert.All(runs[..^1], run => Assert.Equal(firstRun, run));
+        Assert.NotEqual(firstRun, runs[^1]);
+        Assert.Equal("", File.ReadAllText(Path.Combine(shared, "seen." + runs[^1])));
+    }
+
+    /// <summary>Three nodes, each listing all three as seeds; the first is started first, so it holds the coordinator singleton.</summary>
+    private async Task<(List<ServeProcess> Nodes, int[] Ports, string[] Addresses, TestPostgres Database)> StartThreeNodesAsync(Func<int, string[]>? more = null)
+    {
+        var db = database = await TestPostgres.CreateDatabaseAsync();
         var ports = Enumerable.Range(0, 3).Select(_ => ServeProcess.FreePort()).ToArray();
         var addresses = ports.Select(p => $"akka.tcp://loom@127.0.0.1:{p}").ToArray();
         string[] Args(int i) =>
         [
-            "serve", "--port", ports[i].ToString(), "--workspace", $"node-{i}", "--db", database.ConnectionString, "--capacity", "4",
+            "serve", "--port", ports[i].ToString(), "--workspace", $"node-{i}", "--db", db.ConnectionString, "--capacity", "4",
             .. ports.SelectMany(p => new[] { "--seed", $"127.0.0.1:{p}" }),
+            .. more?.Invoke(i) ?? [],
         ];
-        // The first seed first: it is the oldest member, so it holds the coordinator singleton.
         var nodes = new List<ServeProcess> { Start(Args(0)) };
         await nodes[0].WaitForLineAsync(l => l.Contains($"node up {addresses[0]}", StringComparison.Ordinal));
         nodes.Add(Start(Args(1)));
         nodes.Add(Start(Args(2)));
         foreach (var address in addresses)
             await nodes[0].WaitForLineAsync(l => l.Contains($"member up {address} ", StringComparison.Ordinal));
+        return (nodes, ports, addresses, db);
+    }
+
+    private async Task KillDuringRunAsync(int victim)
+    {
+        var (nodes, ports, addresses, db) = await StartThreeNodesAsync();
 
         var workspace = Directory.CreateDirectory(Path.Combine(folder, "project")).FullName;
         File.WriteAllText(Path.Combine(workspace, ".loom.yml"), Workflow());
@@ -68,7 +123,7 @@ public sealed class FailoverTests(ITestOutputHelper output) : IAsyncLifetime
         Assert.Equal("success", events.Last(e => e.GetProperty("event").GetString() == "runFinished").GetProperty("result").GetString());
 
         // The journal: each job succeeded exactly once; attempts on the killed node are recorded as interrupted.
-        var journaled = await JournalAsync(database.ConnectionString, runId);
+        var journaled = await JournalAsync(db.ConnectionString, runId);
         var finished = journaled.OfType<RunEvents.JobFinished>().ToList();
         Assert.Equal(30, finished.Count);
         Assert.Equal(30, finished.Select(f => f.JobId).Distinct().Count());

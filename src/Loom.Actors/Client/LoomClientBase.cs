@@ -82,6 +82,9 @@ public abstract partial class LoomClientBase : ILoomClient
     {
     }
 
+    /// <summary>This client keeps the runs of one concurrency group apart; false where runs go to whoever does (a cluster's coordinator).</summary>
+    protected virtual bool KeepsGroups => true;
+
     /// <summary>Refuses <see cref="ResumeAsync"/> with this reason; null where runs can be resumed.</summary>
     protected virtual string? ResumeRefusal => null;
 
@@ -208,6 +211,8 @@ public abstract partial class LoomClientBase : ILoomClient
     /// <summary>A run waits for its group: it starts now if the group is free; with cancel-in-progress the run going on is cancelled.</summary>
     private void Held(LoomProtocol.RunHeld held)
     {
+        if (!KeepsGroups)
+            return;
         string? release = null;
         string? cancel = null;
         lock (groupGate)

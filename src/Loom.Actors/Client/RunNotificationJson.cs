@@ -206,6 +206,13 @@ public static class RunNotificationJson
                 writer.WriteString("group", h.Group);
                 writer.WriteBoolean("cancelInProgress", h.CancelInProgress);
                 break;
+            case LoomProtocol.RunWaiting w:
+                Start(writer, "runWaiting");
+                writer.WriteString("runId", w.RunId);
+                writer.WriteString("group", w.Group);
+                writer.WriteString("holder", w.Holder);
+                writer.WriteBoolean("cancelling", w.Cancelling);
+                break;
             case WatchProtocol.Watching w:
                 Start(writer, "watching");
                 writer.WriteString("workspace", w.Workspace);

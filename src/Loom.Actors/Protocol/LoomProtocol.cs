@@ -52,6 +52,17 @@ public static class LoomProtocol
     /// <summary>The run's evaluated <c>concurrency</c> group: nothing runs (or is journaled) until <see cref="ReleaseRun"/>.</summary>
     public sealed record RunHeld(string RunId, string Group, bool CancelInProgress) : IRunNotification;
 
+    /// <summary>
+    /// A held run (<see cref="RunHeld"/>) waits for <paramref name="Holder"/>, the run going on in its group; with
+    /// <paramref name="Cancelling"/> that run is being cancelled for it (<c>cancel-in-progress</c>). Told once per holder, by
+    /// whoever keeps the group: <c>loom run</c>'s group lock, or a cluster's run coordinator.
+    /// </summary>
+    public sealed record RunWaiting(string RunId, string Group, string Holder, bool Cancelling) : IRunNotification
+    {
+        /// <summary>The line <c>loom run</c> prints on stderr.</summary>
+        public string Line() => Cancelling ? $"cancelling run {Holder} (group {Group}, cancel-in-progress)" : $"waiting for run {Holder} (group {Group})";
+    }
+
     /// <summary>Start a held run (<see cref="RunHeld"/>): its group is free.</summary>
     public sealed record ReleaseRun(string RunId) : ILoomMessage;
 

@@ -14,6 +14,7 @@ namespace Loom.Actors.Serialization;
 [JsonSerializable(typeof(LoomProtocol.RunRejected))]
 [JsonSerializable(typeof(LoomProtocol.CancelRun))]
 [JsonSerializable(typeof(LoomProtocol.RunHeld))]
+[JsonSerializable(typeof(LoomProtocol.RunWaiting))]
 [JsonSerializable(typeof(LoomProtocol.ReleaseRun))]
 [JsonSerializable(typeof(RunEvents.OutputLine))]
 [JsonSerializable(typeof(RunEvents.Annotation), TypeInfoPropertyName = "EventAnnotation")]

@@ -55,12 +55,13 @@ public sealed class WatcherActor : UntypedActor, IWithTimers
     }
 
     /// <summary>
-    /// Loads by full path but names the file (errors, default name) the way the user typed it; a resumed run
-    /// loads the text it recorded, whatever the file holds now.
+    /// Loads by full path but names the file in errors the way the user typed it, and a <c>.loom.yml</c> after the folder
+    /// of its full path (where it was submitted from: a cluster's coordinator has the submitter's); a resumed run loads the
+    /// text it recorded, whatever the file holds now.
     /// </summary>
     private static LoadResult LoadAs(LoomProtocol.SubmitRun request, ParseLimits limits) =>
         request.WorkflowText is { } text
-            ? WorkflowLoader.Load(request.DisplayPath, text, limits, new LoadOptions(request.SkipUses))
+            ? WorkflowLoader.Load(request.DisplayPath, text, limits, new LoadOptions(request.SkipUses), request.WorkflowPath)
             : WorkflowLoader.LoadFile(request.WorkflowPath, limits, new LoadOptions(request.SkipUses), request.DisplayPath);
 
     private void Watch(WatcherProtocol.WatchDuringRun request)

@@ -67,7 +67,7 @@ public static class ClusterRunCommand
             // Unreachable, no answer, refused (a wrong or missing cluster secret), or a file the cluster did not store.
             throw new UsageException(e.Message);
         }
-        var submit = new ClusterProtocol.SubmitRun(runId, text, path, files, line.All("--job"), line.PositiveInt("--max-parallel"), contexts,
+        var submit = new ClusterProtocol.SubmitRun(runId, text, fullPath, path, files, line.All("--job"), line.PositiveInt("--max-parallel"), contexts,
             line.Has(WorkflowFiles.SkipUses), line.Has("--no-cache"), Follow: !line.Has("--detach"));
         if (line.Has("--detach"))
         {
@@ -103,7 +103,8 @@ public static class ClusterRunCommand
             {
                 while (notifications.TryRead(out var notification))
                     if (!RunCommand.Show(notification, reporter, ref result))
-                        return ExitCodes.Usage;
+                        // Refused, or interrupted while it waited for its concurrency group (it never started): as a local run.
+                        return interruption != 0 ? interruption : ExitCodes.Usage;
                 reporter.Flush();
             }
         }

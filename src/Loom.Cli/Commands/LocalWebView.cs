@@ -122,7 +122,11 @@ internal sealed class LocalWebView : IWebView, IRunControl
                     switch (notification)
                     {
                         case LoomProtocol.RunHeld held:
-                            groupLock = await GroupLock.AcquireAsync(workspace, held.Group, runId, held.CancelInProgress, m => Console.Error.WriteLine($"loom: run {runId}: {m}"), waiting.Token);
+                            groupLock = await GroupLock.AcquireAsync(workspace, held.Group, runId, held.CancelInProgress, w =>
+                            {
+                                hub.Publish(runId, w);
+                                Console.Error.WriteLine($"loom: run {runId}: {w.Line()}");
+                            }, waiting.Token);
                             loom.Guardian.Tell(new LoomProtocol.ReleaseRun(runId));
                             break;
                         case LoomProtocol.RunRejected rejected:

@@ -112,7 +112,7 @@ public static class RunCommand
                                 reporter.Flush();
                                 try
                                 {
-                                    groupLock = await GroupLock.AcquireAsync(workspace, held.Group, held.RunId, held.CancelInProgress, Console.Error.WriteLine, groupWait.Token);
+                                    groupLock = await GroupLock.AcquireAsync(workspace, held.Group, held.RunId, held.CancelInProgress, Waiting, groupWait.Token);
                                 }
                                 catch (OperationCanceledException)
                                 {
@@ -143,6 +143,15 @@ public static class RunCommand
             await linger.Task;
         }
         return ExitCode(interruption, result);
+
+        // What the group lock found: shown as a cluster's coordinator's word is.
+        void Waiting(LoomProtocol.RunWaiting waiting)
+        {
+            ui?.Publish(runId, waiting);
+            Result? unchanged = null;
+            Show(waiting, reporter, ref unchanged);
+            reporter.Flush();
+        }
 
         void Cancel(PosixSignalContext context)
         {
@@ -178,6 +187,10 @@ public static class RunCommand
             case LoomProtocol.RunAccepted accepted:
                 foreach (var warning in accepted.Warnings)
                     Console.Error.WriteLine(warning);
+                break;
+            case LoomProtocol.RunWaiting waiting:
+                reporter.Flush();
+                Console.Error.WriteLine(waiting.Line());
                 break;
             case RunEvents.RunFinished finished:
                 result = finished.Result;

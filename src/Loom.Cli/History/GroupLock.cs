@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
 using Loom.Actors.Execution;
+using Loom.Actors.Protocol;
 
 namespace Loom.Cli.History;
 
@@ -20,7 +21,7 @@ public sealed class GroupLock : IDisposable
 
     /// <summary>Waits until the group is free (the caller's token ends the wait), then holds it.</summary>
     /// <param name="say">Told once per holder why this run waits.</param>
-    public static async Task<GroupLock> AcquireAsync(string workspace, string group, string runId, bool cancelInProgress, Action<string> say,
+    public static async Task<GroupLock> AcquireAsync(string workspace, string group, string runId, bool cancelInProgress, Action<LoomProtocol.RunWaiting> say,
         CancellationToken cancellationToken)
     {
         var folder = Path.Combine(EmbeddedLoom.JournalFolder(workspace), "groups");
@@ -41,13 +42,9 @@ public sealed class GroupLock : IDisposable
             {
                 toldOf = owner;
                 var holderRun = owner.Split(' ', 2) is [_, var id] ? id : $"of pid {pid}";
+                say(new LoomProtocol.RunWaiting(runId, group, holderRun, cancelInProgress));
                 if (cancelInProgress)
-                {
-                    say($"cancelling run {holderRun} (group {group}, cancel-in-progress)");
                     ProcessTree.Terminate(pid);
-                }
-                else
-                    say($"waiting for run {holderRun} (group {group})");
             }
             await Task.Delay(PollInterval, cancellationToken).ConfigureAwait(false);
         }

@@ -352,7 +352,7 @@ public sealed class LoomAdmin : ReceiveActor, IWithTimers
         var runId = $"{DateTime.UtcNow:yyyyMMdd-HHmmss}-{Random.Shared.Next(0x10000):x4}";
         // Secrets are never journaled: a retried run has the ones its nodes give it, not the first run's.
         var contexts = defined.Contexts with { Loom = new Dictionary<string, string>(defined.Contexts.Loom) { ["run_id"] = runId } };
-        var submit = new Protocol.ClusterProtocol.SubmitRun(runId, defined.WorkflowText, defined.DisplayPath, defined.Workspace ?? "", defined.Jobs,
+        var submit = new Protocol.ClusterProtocol.SubmitRun(runId, defined.WorkflowText, defined.WorkflowPath, defined.DisplayPath, defined.Workspace ?? "", defined.Jobs,
             retry.MaxParallel ?? defined.MaxParallel, contexts, defined.SkipUses, retry.NoCache, Follow: false) { Carried = carried };
         var answer = await resources.Coordinator.Ask<object>(submit, AskTimeout).ConfigureAwait(false);
         if (answer is LoomProtocol.RunRejected rejected)

@@ -22,6 +22,9 @@ internal sealed class ClusterLoomClient(ActorSystem system, IActorRef coordinato
 
     protected override string? LogsFolderOf(string runId) => null;
 
+    /// <summary>The coordinator keeps the runs of one concurrency group apart, whoever submitted them.</summary>
+    protected override bool KeepsGroups => false;
+
     /// <summary>The coordinator goes on with every unfinished run by itself when it starts.</summary>
     protected override string? ResumeRefusal => "a cluster's coordinator goes on with unfinished runs by itself";
 
@@ -77,7 +80,7 @@ internal sealed class ClusterLoomClient(ActorSystem system, IActorRef coordinato
     protected override void Send(Submission submission, IActorRef feed)
     {
         var request = submission.Request;
-        var submit = new ClusterProtocol.SubmitRun(submission.RunId, submission.Text!, submission.DisplayPath, submission.RemoteWorkspace ?? "", request.Jobs,
+        var submit = new ClusterProtocol.SubmitRun(submission.RunId, submission.Text!, submission.WorkflowPath, submission.DisplayPath, submission.RemoteWorkspace ?? "", request.Jobs,
             request.MaxParallel, submission.Contexts, request.SkipUses, request.NoCache, Follow: true);
         System.ActorOf(ClusterRunFollower.Props(coordinator, submit, feed));
     }
@@ -87,8 +90,8 @@ internal sealed class ClusterLoomClient(ActorSystem system, IActorRef coordinato
 
 /// <summary>
 /// Submits a run to the coordinator and passes its notifications to the run's feed; every couple of seconds tells the
-/// coordinator it still follows (which also finds the coordinator again after a hand-over), as <c>RunFollower</c> does
-/// through a ClusterClient.
+/// coordinator it still follows (which also finds the coordinator again after a hand-over, and submits a run that waited for
+/// its concurrency group again when the new coordinator does not know it), as <c>RunFollower</c> does through a ClusterClient.
 /// </summary>
 internal sealed class ClusterRunFollower : ReceiveActor, IWithTimers
 {
@@ -99,6 +102,7 @@ internal sealed class ClusterRunFollower : ReceiveActor, IWithTimers
     private readonly IActorRef feed;
     private readonly NoticeSequencer sequencer;
     private DateTimeOffset lastHeard = DateTimeOffset.UtcNow;
+    private bool held;
 
     public ClusterRunFollower(IActorRef coordinator, ClusterProtocol.SubmitRun submit, IActorRef feed)
     {
@@ -119,6 +123,13 @@ internal sealed class ClusterRunFollower : ReceiveActor, IWithTimers
         Receive<ClusterProtocol.Following>(following =>
         {
             lastHeard = DateTimeOffset.UtcNow;
+            // Held runs are not journaled: a new coordinator knows nothing of this one, which waits again there.
+            if (!following.Known && held)
+            {
+                held = false;
+                coordinator.Tell(submit);
+                return;
+            }
             // The run ended while this follower was not heard (a hand-over): its result is all there is to tell.
             if (following.Finished is { } result)
             {
@@ -144,6 +155,10 @@ internal sealed class ClusterRunFollower : ReceiveActor, IWithTimers
     {
         foreach (var notification in ready)
         {
+            if (notification is LoomProtocol.RunHeld)
+                held = true;
+            else if (notification is LoomProtocol.RunAccepted)
+                held = false;
             feed.Tell(notification);
             if (notification is RunEvents.RunFinished or LoomProtocol.RunRejected)
             {

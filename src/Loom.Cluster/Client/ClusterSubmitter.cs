@@ -191,7 +191,8 @@ public sealed class ClusterSubmitter : IAsyncDisposable
 
 /// <summary>
 /// Submits a run and passes its notifications on; every couple of seconds tells the coordinator it still follows (which
-/// also finds the coordinator again after a hand-over, and keeps the client's tunnel open while the run is silent).
+/// also finds the coordinator again after a hand-over, and keeps the client's tunnel open while the run is silent). A run
+/// that waited for its concurrency group was not journaled yet: when a new coordinator does not know it, it is submitted again.
 /// </summary>
 internal sealed class RunFollower : ReceiveActor, IWithTimers
 {
@@ -202,6 +203,7 @@ internal sealed class RunFollower : ReceiveActor, IWithTimers
     private readonly ChannelWriter<IRunNotification> notifications;
     private readonly NoticeSequencer sequencer;
     private DateTimeOffset lastHeard = DateTimeOffset.UtcNow;
+    private bool held;
 
     /// <param name="submit">With the secret, which every <see cref="ClusterProtocol.FollowRun"/> carries too.</param>
     public RunFollower(IActorRef client, ClusterProtocol.SubmitRun submit, ChannelWriter<IRunNotification> notifications, Func<ClusterProtocol.Refused, string> refusal)
@@ -228,6 +230,13 @@ internal sealed class RunFollower : ReceiveActor, IWithTimers
         Receive<ClusterProtocol.Following>(following =>
         {
             lastHeard = DateTimeOffset.UtcNow;
+            // Held runs are not journaled: a new coordinator knows nothing of this one, which waits again there.
+            if (!following.Known && held)
+            {
+                held = false;
+                client.Tell(new ClusterClient.Send(LoomClusterHostingExtensions.CoordinatorProxyPath, submit));
+                return;
+            }
             // The run ended while this follower was not heard (a hand-over): its result is all there is to show.
             if (following.Finished is { } result)
             {
@@ -253,6 +262,10 @@ internal sealed class RunFollower : ReceiveActor, IWithTimers
     {
         foreach (var notification in ready)
         {
+            if (notification is LoomProtocol.RunHeld)
+                held = true;
+            else if (notification is LoomProtocol.RunAccepted)
+                held = false;
             notifications.TryWrite(notification);
             if (notification is RunEvents.RunFinished or LoomProtocol.RunRejected)
             {

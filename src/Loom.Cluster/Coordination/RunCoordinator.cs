@@ -7,6 +7,7 @@ using Loom.Actors.Protocol;
 using Loom.Cluster.Admin;
 using Loom.Cluster.Protocol;
 using Loom.Core.Model;
+using Loom.Core.Parsing;
 
 namespace Loom.Cluster.Coordination;
 
@@ -15,7 +16,8 @@ namespace Loom.Cluster.Coordination;
 /// <see cref="Dispatcher"/> that places their jobs on nodes. Submitters reach it through the cluster client
 /// receptionist; each run's notifications go to its submitter through a <see cref="RunRelay"/>. When it starts (on
 /// the oldest node, or on the next one after a hand-over) it recovers every run the journal holds unfinished and
-/// goes on with it.
+/// goes on with it. It sees every run of the cluster, so it keeps the runs of one workflow <c>concurrency</c> group
+/// apart (<see cref="ConcurrencyGroups"/>), whoever submitted them.
 /// </summary>
 public sealed class RunCoordinator : ReceiveActor
 {
@@ -24,6 +26,7 @@ public sealed class RunCoordinator : ReceiveActor
     private readonly IActorRef region;
     private readonly Dictionary<string, IActorRef> relays = new(StringComparer.Ordinal);
     private readonly Dictionary<string, ClusterProtocol.Following> finished = new(StringComparer.Ordinal);
+    private readonly ConcurrencyGroups groups;
     private IActorRef guardian = ActorRefs.Nobody;
     private IActorRef dispatcher = ActorRefs.Nobody;
 
@@ -36,6 +39,8 @@ public sealed class RunCoordinator : ReceiveActor
         this.options = options;
         this.region = region;
         this.blobReceiver = blobReceiver;
+        // Until the runs left unfinished are recovered, their groups are not known: new runs of a group wait for them.
+        groups = new ConcurrencyGroups(recovering: options.Persistence.OwnQueryPluginId is not null);
         Receive<ClusterProtocol.FindMissingBlobs>(find =>
         {
             if (blobReceiver is null)
@@ -52,14 +57,20 @@ public sealed class RunCoordinator : ReceiveActor
             finished[ended.RunId] = new ClusterProtocol.Following(ended.RunId, true, ended.Result, ended.Duration);
             // The run's scheduler goes (a node serves runs for months); its relay stops once its follower has everything.
             guardian.Tell(new WatchProtocol.StopFinishedRun(ended.RunId));
+            Act(groups.Ended(ended.RunId));
         });
+        Receive<RunRelay.Held>(held => Act(groups.Hold(held.RunId, held.Group, held.CancelInProgress)));
         Receive<Terminated>(t =>
         {
             foreach (var (runId, relay) in relays.Where(r => r.Value.Equals(t.ActorRef)).ToList())
                 relays.Remove(runId);
         });
         Receive<Unfinished>(Recover);
-        Receive<Status.Failure>(failure => log.Error(failure.Cause, "Runs left unfinished could not be read from the journal; they stay as they are"));
+        Receive<Status.Failure>(failure =>
+        {
+            log.Error(failure.Cause, "Runs left unfinished could not be read from the journal; they stay as they are");
+            Act(groups.RecoveryDone());
+        });
         Receive<LookedUp>(looked => looked.Follower.Tell(looked.Answer));
         Receive<Dispatcher.GetPlacements>(get => dispatcher.Forward(get));
         Receive<AdminProtocol.GetScheduler>(_ => dispatcher.Forward(new Dispatcher.DescribeJobs(
@@ -76,7 +87,7 @@ public sealed class RunCoordinator : ReceiveActor
         if (blobReceiver is not null)
             blobs = Context.ActorOf(blobReceiver, "blobs");
         if (options.Persistence.OwnQueryPluginId is { } query)
-            UnfinishedRunsAsync(new RunJournal(Context.System, query)).PipeTo(Self);
+            UnfinishedRunsAsync(new RunJournal(Context.System, query), options.Limits).PipeTo(Self);
     }
 
     private void Submit(ClusterProtocol.SubmitRun submit)
@@ -87,16 +98,37 @@ public sealed class RunCoordinator : ReceiveActor
             return;
         }
         var relay = StartRelay(submit.RunId, submit.Follow ? Sender : null);
-        guardian.Tell(new LoomProtocol.SubmitRun(submit.RunId, submit.DisplayPath, submit.DisplayPath, submit.Workspace, submit.Jobs, submit.MaxParallel, relay)
+        guardian.Tell(new LoomProtocol.SubmitRun(submit.RunId, submit.WorkflowPath, submit.DisplayPath, submit.Workspace, submit.Jobs, submit.MaxParallel, relay)
         {
             Contexts = submit.Contexts,
             WorkflowText = submit.WorkflowText,
             SkipUses = submit.SkipUses,
             NoCache = submit.NoCache,
             Carried = submit.Carried,
+            // A run with a group starts when this coordinator releases it (RunRelay.Held).
+            HoldForGroup = true,
         });
         if (!submit.Follow)
             Sender.Tell(new ClusterProtocol.Following(submit.RunId, true, null, null));
+    }
+
+    private void Act(IReadOnlyList<GroupAction> actions)
+    {
+        foreach (var action in actions)
+        {
+            switch (action)
+            {
+                case GroupAction.Release release:
+                    guardian.Tell(new LoomProtocol.ReleaseRun(release.RunId));
+                    break;
+                case GroupAction.Wait wait when relays.TryGetValue(wait.RunId, out var relay):
+                    relay.Tell(new LoomProtocol.RunWaiting(wait.RunId, wait.Group, wait.Holder, wait.Cancelling));
+                    break;
+                case GroupAction.Cancel cancel:
+                    guardian.Tell(new LoomProtocol.CancelRun(cancel.RunId, cancel.Reason));
+                    break;
+            }
+        }
     }
 
     private IActorRef StartRelay(string runId, IActorRef? follower)
@@ -134,10 +166,11 @@ public sealed class RunCoordinator : ReceiveActor
             failure: _ => new LookedUp(follower, new ClusterProtocol.Following(runId, false, null, null)));
     }
 
-    private static async Task<Unfinished> UnfinishedRunsAsync(RunJournal journal)
+    private static async Task<Unfinished> UnfinishedRunsAsync(RunJournal journal, ParseLimits limits)
     {
         var runs = new List<RunEvents.RunDefined>();
         var ids = new List<string>();
+        var runGroups = new List<string?>();
         foreach (var run in await journal.RunsAsync().ConfigureAwait(false))
         {
             if (run.Result is not null)
@@ -147,12 +180,16 @@ public sealed class RunCoordinator : ReceiveActor
             {
                 runs.Add(defined);
                 ids.Add(run.RunId);
+                runGroups.Add(ConcurrencyGroups.GroupOf(run.RunId, defined, limits));
             }
         }
-        return new Unfinished(ids, runs);
+        return new Unfinished(ids, runs, runGroups);
     }
 
-    /// <summary>Runs the journal holds unfinished (their coordinator's node died) go on from where their journal ends.</summary>
+    /// <summary>
+    /// Runs the journal holds unfinished (their coordinator's node died) go on from where their journal ends, each holding its
+    /// concurrency group again; then the runs held meanwhile are decided.
+    /// </summary>
     private void Recover(Unfinished unfinished)
     {
         for (var i = 0; i < unfinished.RunIds.Count; i++)
@@ -161,6 +198,8 @@ public sealed class RunCoordinator : ReceiveActor
             if (relays.ContainsKey(runId))
                 continue;
             log.Info("Run {0} was not finished: going on with it", runId);
+            if (unfinished.Groups[i] is { } group)
+                groups.Recovered(runId, group);
             var relay = StartRelay(runId, null);
             guardian.Tell(new LoomProtocol.SubmitRun(runId, defined.WorkflowPath, defined.DisplayPath, defined.Workspace ?? "", defined.Jobs, defined.MaxParallel, relay)
             {
@@ -173,9 +212,11 @@ public sealed class RunCoordinator : ReceiveActor
                 Resume = true,
             });
         }
+        Act(groups.RecoveryDone());
     }
 
-    private sealed record Unfinished(IReadOnlyList<string> RunIds, IReadOnlyList<RunEvents.RunDefined> Definitions);
+    /// <param name="Groups">Each run's workflow concurrency group; null for none.</param>
+    private sealed record Unfinished(IReadOnlyList<string> RunIds, IReadOnlyList<RunEvents.RunDefined> Definitions, IReadOnlyList<string?> Groups);
 
     private sealed record LookedUp(IActorRef Follower, ClusterProtocol.Following Answer);
 }
@@ -239,6 +280,9 @@ public sealed class RunRelay : ReceiveActor, IWithTimers
             case LoomProtocol.RunRejected:
                 End(new Ended(runId, null, null));
                 break;
+            case LoomProtocol.RunHeld held:
+                coordinator.Tell(new Held(runId, held.Group, held.CancelInProgress));
+                break;
         }
     }
 
@@ -278,6 +322,9 @@ public sealed class RunRelay : ReceiveActor, IWithTimers
 
     /// <param name="Result">Null for a run that was refused (it never started).</param>
     public sealed record Ended(string RunId, Result? Result, TimeSpan? Duration);
+
+    /// <summary>The run waits for the coordinator to release it in its concurrency group.</summary>
+    public sealed record Held(string RunId, string Group, bool CancelInProgress);
 
     private sealed class CheckFollower
     {

@@ -48,10 +48,13 @@ public static class ClusterProtocol
     /// while it keeps sending <see cref="FollowRun"/>.
     /// </summary>
     /// <param name="WorkflowText">The file as the submitter has it.</param>
+    /// <param name="WorkflowPath">Where the file is on the submitter's machine (full path): a <c>.loom.yml</c> without <c>name:</c> is named after its folder.</param>
+    /// <param name="DisplayPath">The path as the user typed it: errors name the file this way.</param>
     /// <param name="Workspace">The run's files (<c>cluster:&lt;manifest hash&gt;</c>), uploaded before; empty for none.</param>
     public sealed record SubmitRun(
         string RunId,
         string WorkflowText,
+        string WorkflowPath,
         string DisplayPath,
         string Workspace,
         IReadOnlyList<string> Jobs,
@@ -69,7 +72,7 @@ public static class ClusterProtocol
         // The workflow's text, its contexts and the secret stay out of log lines.
         private bool PrintMembers(StringBuilder builder)
         {
-            builder.Append("RunId = ").Append(RunId).Append(", DisplayPath = ").Append(DisplayPath).Append(", Workspace = ").Append(Workspace)
+            builder.Append("RunId = ").Append(RunId).Append(", WorkflowPath = ").Append(WorkflowPath).Append(", DisplayPath = ").Append(DisplayPath).Append(", Workspace = ").Append(Workspace)
                 .Append(", Jobs = [").AppendJoin(", ", Jobs).Append("], Follow = ").Append(Follow);
             return true;
         }

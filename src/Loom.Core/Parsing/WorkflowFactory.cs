@@ -7,8 +7,9 @@ internal static class WorkflowFactory
 {
     private const string ImplicitFileName = ".loom.yml";
 
-    public static Workflow Create(RawWorkflow raw, string displayPath) => new(
-        raw.Name ?? DefaultName(displayPath),
+    /// <param name="filePath">Where the file is, to name a <c>.loom.yml</c> after its folder; null: <paramref name="displayPath"/> resolved here.</param>
+    public static Workflow Create(RawWorkflow raw, string displayPath, string? filePath = null) => new(
+        raw.Name ?? DefaultName(displayPath, filePath),
         displayPath,
         raw.Env,
         raw.Defaults,
@@ -141,13 +142,13 @@ internal static class WorkflowFactory
     }
 
     /// <summary>Spec §1: the folder's name for a <c>.loom.yml</c>, else the path as given.</summary>
-    private static string DefaultName(string displayPath)
+    private static string DefaultName(string displayPath, string? filePath)
     {
         if (Path.GetFileName(displayPath) != ImplicitFileName)
             return displayPath;
         try
         {
-            var folder = Path.GetFileName(Path.GetDirectoryName(Path.GetFullPath(displayPath)));
+            var folder = Path.GetFileName(Path.GetDirectoryName(Path.GetFullPath(filePath ?? displayPath)));
             return string.IsNullOrEmpty(folder) ? displayPath : folder;
         }
         catch (Exception e) when (e is ArgumentException or IOException)

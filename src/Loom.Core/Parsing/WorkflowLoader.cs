@@ -8,7 +8,11 @@ public static class WorkflowLoader
 {
     /// <summary>Parses and validates <paramref name="text"/>. Never throws for any text; problems come back as errors.</summary>
     /// <param name="displayPath">The path as the user typed it: used in every error and for the default name.</param>
-    public static LoadResult Load(string displayPath, string text, ParseLimits? limits = null, LoadOptions? options = null)
+    /// <param name="filePath">
+    /// Where the file is on the machine it was submitted from, when that is not where it is loaded (a cluster's coordinator):
+    /// a <c>.loom.yml</c> without <c>name:</c> is named after this folder. Null: <paramref name="displayPath"/> resolved here.
+    /// </param>
+    public static LoadResult Load(string displayPath, string text, ParseLimits? limits = null, LoadOptions? options = null, string? filePath = null)
     {
         ArgumentNullException.ThrowIfNull(displayPath);
         ArgumentNullException.ThrowIfNull(text);
@@ -27,7 +31,7 @@ public static class WorkflowLoader
         ExpressionValidator.Validate(raw, errors, suggester);
         if (!errors.HasErrors)
             MatrixValidator.Validate(raw.Jobs, limits, errors);
-        return errors.HasErrors ? Failed(errors) : new LoadResult(WorkflowFactory.Create(raw, displayPath), []) { Warnings = errors.SortedWarnings(), Text = text };
+        return errors.HasErrors ? Failed(errors) : new LoadResult(WorkflowFactory.Create(raw, displayPath, filePath), []) { Warnings = errors.SortedWarnings(), Text = text };
     }
 
     /// <summary>Reads and loads the file at <paramref name="path"/>; an unreadable or oversized file is an error at 1:1.</summary>
@@ -40,7 +44,7 @@ public static class WorkflowLoader
         var errors = new DiagnosticBag(displayPath);
         if (SourceFile.Read(path, limits, errors) is not { } bytes || InputText.Decode(bytes, errors) is not { } text)
             return Failed(errors);
-        return Load(displayPath, text, limits, options);
+        return Load(displayPath, text, limits, options, path);
     }
 
     private static LoadResult Failed(DiagnosticBag errors) => new(null, errors.Sorted()) { Warnings = errors.SortedWarnings() };

@@ -10,17 +10,18 @@ public sealed record ManifestLink(string Path, string Target);
 
 /// <summary>
 /// What a cluster run's workspace holds, as <see cref="WorkspaceScanner"/> found it: files and links sorted by ordinal
-/// path. Folders are not listed (as in git, an empty folder is not part of a workspace). Content travels apart, by hash.
-/// <see cref="ToBytes"/> is a compact, stable form for a message (same manifest, same bytes), so its
-/// <see cref="BlobHash"/> can name it too.
+/// path, and the folders no file or link implies (empty ones, or holding only what is not sent), so that a job finds every
+/// folder it would find locally. Content travels apart, by hash. <see cref="ToBytes"/> is a compact, stable form for a
+/// message (same manifest, same bytes), so its <see cref="BlobHash"/> can name it too.
 /// </summary>
-public sealed record WorkspaceManifest(IReadOnlyList<ManifestFile> Files, IReadOnlyList<ManifestLink> Links)
+/// <param name="Folders">Folders that hold no file or link of the manifest; a folder above a file, link or listed folder is implied, not listed.</param>
+public sealed record WorkspaceManifest(IReadOnlyList<ManifestFile> Files, IReadOnlyList<ManifestLink> Links, IReadOnlyList<string> Folders)
 {
-    private static readonly byte[] Magic = "LWM1"u8.ToArray();
+    private static readonly byte[] Magic = "LWM2"u8.ToArray();
     private static readonly UTF8Encoding StrictUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
     private const byte ExecutableFlag = 1;
 
-    public static readonly WorkspaceManifest Empty = new([], []);
+    public static readonly WorkspaceManifest Empty = new([], [], []);
 
     /// <summary>The bytes of every file: what the size limit counts.</summary>
     public long TotalBytes => Files.Sum(f => f.Size);
@@ -29,8 +30,8 @@ public sealed record WorkspaceManifest(IReadOnlyList<ManifestFile> Files, IReadO
     public IReadOnlyList<string> DistinctHashes() => Files.Select(f => f.Hash).Distinct(StringComparer.Ordinal).ToArray();
 
     /// <summary>
-    /// "LWM1", then the files in ordinal path order, each as the length of the path prefix it shares with the previous
-    /// one and the rest of its UTF-8 path, its 32 hash bytes, size and flags (numbers as LEB128), then the links.
+    /// "LWM2", then the files in ordinal path order, each as the length of the path prefix it shares with the previous
+    /// one and the rest of its UTF-8 path, its 32 hash bytes, size and flags (numbers as LEB128), then the links, then the folders.
     /// About 40 bytes a file for a typical tree; the hashes are most of it.
     /// </summary>
     public byte[] ToBytes()
@@ -57,6 +58,9 @@ public sealed record WorkspaceManifest(IReadOnlyList<ManifestFile> Files, IReadO
             WriteText(output, link.Path);
             WriteText(output, link.Target);
         }
+        WriteNumber(output, (ulong)Folders.Count);
+        foreach (var folder in Folders.Order(StringComparer.Ordinal))
+            WriteText(output, folder);
         return output.ToArray();
     }
 
@@ -91,9 +95,12 @@ public sealed record WorkspaceManifest(IReadOnlyList<ManifestFile> Files, IReadO
             var links = new ManifestLink[reader.Count()];
             for (var i = 0; i < links.Length; i++)
                 links[i] = new ManifestLink(reader.Text(), reader.Text());
+            var folders = new string[reader.Count()];
+            for (var i = 0; i < folders.Length; i++)
+                folders[i] = reader.Text();
             if (!reader.AtEnd)
                 throw new InvalidDataException("bytes follow the manifest");
-            return new WorkspaceManifest(files, links);
+            return new WorkspaceManifest(files, links, folders);
         }
         catch (Exception e) when (e is DecoderFallbackException or ArgumentOutOfRangeException)
         {

@@ -2,7 +2,7 @@ using Loom.Core.Caching;
 
 namespace Loom.Core.Workspaces;
 
-/// <summary>What <see cref="WorkspaceMaterializer.MaterializeAsync"/> did: entries written, files found identical, entries removed.</summary>
+/// <summary>What <see cref="WorkspaceMaterializer.MaterializeAsync"/> did: entries written (listed folders made), entries found as they should be, entries removed.</summary>
 public sealed record MaterializeResult(int Written, int Unchanged, int Removed);
 
 /// <summary>
@@ -48,7 +48,8 @@ public static class WorkspaceMaterializer
         var linksToWrite = manifest.Links.Where(l => !keptLinks.Contains(l.Path)).ToArray();
         foreach (var link in linksToWrite)
             WriteLink(root, link);
-        return new MaterializeResult(toWrite.Length + linksToWrite.Length, kept.Count + keptLinks.Count, removed);
+        var foldersMade = manifest.Folders.Count(folder => MakeFolders(root, folder, folder));
+        return new MaterializeResult(toWrite.Length + linksToWrite.Length + foldersMade, kept.Count + keptLinks.Count + manifest.Folders.Count - foldersMade, removed);
     }
 
     /// <summary>
@@ -149,20 +150,32 @@ public static class WorkspaceMaterializer
     /// <returns>The full path of <paramref name="relativePath"/>.</returns>
     private static string PrepareFolders(string root, string relativePath)
     {
+        if (relativePath.LastIndexOf('/') is var slash and > 0)
+            MakeFolders(root, relativePath[..slash], relativePath);
+        return Path.Combine(root, relativePath);
+    }
+
+    /// <summary>Creates the folder <paramref name="relativePath"/> and those above it, refusing a link or a file on the way.</summary>
+    /// <param name="entry">What the folder is made for, as the error names it.</param>
+    /// <returns>Whether the folder itself was made (it was not there).</returns>
+    private static bool MakeFolders(string root, string relativePath, string entry)
+    {
         var folder = root;
-        foreach (var segment in relativePath.Split('/')[..^1])
+        var made = false;
+        foreach (var segment in relativePath.Split('/'))
         {
             folder = Path.Combine(folder, segment);
             var info = new DirectoryInfo(folder);
             if (info.LinkTarget is not null || File.Exists(folder))
-                throw new IOException($"cannot write '{relativePath}': '{Path.GetRelativePath(root, folder)}' is not a folder");
-            if (!info.Exists)
+                throw new IOException($"cannot write '{entry}': '{Path.GetRelativePath(root, folder)}' is not a folder");
+            made = !info.Exists;
+            if (made)
                 Directory.CreateDirectory(folder);
         }
-        return Path.Combine(root, relativePath);
+        return made;
     }
 
-    /// <summary>A manifest checked whole: its entries by path and every folder that holds one.</summary>
+    /// <summary>A manifest checked whole: its entries by path and every folder that holds one or is listed.</summary>
     private sealed record Plan(Dictionary<string, ManifestFile> Files, Dictionary<string, ManifestLink> Links, HashSet<string> Folders)
     {
         /// <exception cref="InvalidDataException">An unsafe path, a bad hash or size, a path named twice or both an entry and a folder.</exception>
@@ -185,7 +198,15 @@ public static class WorkspaceMaterializer
                 if (plan.Files.ContainsKey(link.Path) || !plan.Links.TryAdd(link.Path, link))
                     throw Refused($"'{link.Path}' is named twice");
             }
-            foreach (var path in plan.Files.Keys.Concat(plan.Links.Keys))
+            var listed = new HashSet<string>(StringComparer.Ordinal);
+            foreach (var folder in manifest.Folders)
+            {
+                Check(folder);
+                if (!listed.Add(folder))
+                    throw Refused($"'{folder}' is named twice");
+                plan.Folders.Add(folder);
+            }
+            foreach (var path in plan.Files.Keys.Concat(plan.Links.Keys).Concat(listed))
             {
                 for (var slash = path.IndexOf('/'); slash >= 0; slash = path.IndexOf('/', slash + 1))
                     plan.Folders.Add(path[..slash]);

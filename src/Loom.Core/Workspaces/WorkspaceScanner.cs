@@ -8,7 +8,8 @@ namespace Loom.Core.Workspaces;
 /// or not, except what the <c>.gitignore</c> files (and <c>.git/info/exclude</c>) ignore (<see cref="IgnoreRules"/>)
 /// and the <c>.git</c>, <c>.loom</c> and <c>.loom-node</c> folders. git's index is not read: a tracked file that a
 /// .gitignore matches is not sent. Links are kept as links, never followed. A file of size 0 is not opened, so a fifo
-/// or socket is taken for an empty file instead of blocking the scan.
+/// or socket is taken for an empty file instead of blocking the scan. A folder that is not ignored but holds nothing sent
+/// (empty, or only ignored files) is listed, so that it exists where the jobs run as it does here.
 /// </summary>
 public static class WorkspaceScanner
 {
@@ -25,7 +26,7 @@ public static class WorkspaceScanner
     {
         ArgumentOutOfRangeException.ThrowIfNegative(maxTotalBytes);
         root = Path.GetFullPath(root);
-        var (files, links) = Walk(root, cancellationToken);
+        var (files, links, folders) = Walk(root, cancellationToken);
         // Sizes from the listing decide before any byte is read; a file growing meanwhile is caught after hashing.
         CheckLimit(files.Select(f => (f.Path, f.Info.Length)).ToList(), maxTotalBytes);
         var results = new ManifestFile?[files.Count];
@@ -34,14 +35,16 @@ public static class WorkspaceScanner
         CheckLimit(hashed.Select(f => (f.Path, f.Size)).ToList(), maxTotalBytes);
         return new WorkspaceManifest(
             hashed.OrderBy(f => f.Path, StringComparer.Ordinal).ToArray(),
-            links.OrderBy(l => l.Path, StringComparer.Ordinal).ToArray());
+            links.OrderBy(l => l.Path, StringComparer.Ordinal).ToArray(),
+            OnlyFoldersNotImplied(folders, hashed.Select(f => f.Path).Concat(links.Select(l => l.Path))));
     }
 
-    private static (List<(string Path, FileInfo Info)> Files, List<ManifestLink> Links) Walk(string root, CancellationToken cancellationToken)
+    private static (List<(string Path, FileInfo Info)> Files, List<ManifestLink> Links, List<string> Folders) Walk(string root, CancellationToken cancellationToken)
     {
         var rules = IgnoreRules.Load(root);
         var files = new List<(string, FileInfo)>();
         var links = new List<ManifestLink>();
+        var folders = new List<string>();
         var pending = new Stack<string>();
         pending.Push("");
         while (pending.TryPop(out var folder))
@@ -57,12 +60,29 @@ public static class WorkspaceScanner
                 if (entry.LinkTarget is { } target)
                     links.Add(new ManifestLink(path, target));
                 else if (isFolder)
+                {
                     pending.Push(path);
+                    folders.Add(path);
+                }
                 else if (entry is FileInfo file)
                     files.Add((path, file));
             }
         }
-        return (files, links);
+        return (files, links, folders);
+    }
+
+    /// <summary>The folders that no file, link or other folder lies in: the others are made on the way to those.</summary>
+    private static string[] OnlyFoldersNotImplied(List<string> folders, IEnumerable<string> entries)
+    {
+        var implied = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var path in entries.Concat(folders))
+        {
+            // The set holds every folder above each folder in it: stop at the first one already there.
+            var slash = path.LastIndexOf('/');
+            while (slash > 0 && implied.Add(path[..slash]))
+                slash = path.LastIndexOf('/', slash - 1);
+        }
+        return folders.Where(f => !implied.Contains(f)).Order(StringComparer.Ordinal).ToArray();
     }
 
     private static FileSystemInfo[] Entries(string root, string folder)

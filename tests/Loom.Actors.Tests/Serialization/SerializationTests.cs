@@ -103,6 +103,7 @@ public sealed class SerializationTests() : TestKit(Config)
         yield return new LoomProtocol.RunRejected("r1", ["x:1:1: error: bad"]);
         yield return new LoomProtocol.CancelRun("r1", "user");
         yield return new LoomProtocol.RunHeld("r1", "deploy-main", true);
+        yield return new LoomProtocol.RunWaiting("r2", "deploy-main", "r1", false);
         yield return new LoomProtocol.ReleaseRun("r1");
     }
 

@@ -13,10 +13,6 @@ public sealed class ConformanceCluster : IAsyncLifetime
 {
     public const string Collection = "conformance on a cluster";
 
-    /// <summary>A known difference of cases whose working-directory is a folder the test made empty.</summary>
-    public const string EmptyFolders = "an empty folder of the workspace is not uploaded (the manifest WorkspaceScanner makes lists files and links only), "
-        + "so a step whose working-directory is an empty folder fails on the node with 'working directory ... does not exist'";
-
     private const int NodeCount = 2;
     private readonly string folder = Directory.CreateTempSubdirectory("loom-conformance-cluster-").FullName;
     private readonly List<ServeProcess> nodes = [];

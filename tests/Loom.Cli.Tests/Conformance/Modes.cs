@@ -24,7 +24,7 @@ public abstract class ConformanceTests(ConformanceCluster? cluster)
 [AttributeUsage(AttributeTargets.Class)]
 public sealed class ClusterModeAttribute : Attribute;
 
-/// <summary>A conformance case: a fact in local mode and in cluster mode, unless marked <see cref="NotOnClusterAttribute"/> or <see cref="DiffersOnClusterAttribute"/>.</summary>
+/// <summary>A conformance case: a fact in local mode and in cluster mode, unless marked <see cref="NotOnClusterAttribute"/>.</summary>
 [XunitTestCaseDiscoverer("Loom.Cli.Tests.Conformance.CaseDiscoverer", "Loom.Cli.Tests")]
 [AttributeUsage(AttributeTargets.Method)]
 public sealed class CaseAttribute : FactAttribute;
@@ -43,18 +43,9 @@ public sealed class NotOnClusterAttribute(string reason) : Attribute
     public string Reason { get; } = reason;
 }
 
-/// <summary>The case gives a different result on a cluster, a known difference not fixed yet (skipped there, with this reason).</summary>
-[AttributeUsage(AttributeTargets.Method)]
-public sealed class DiffersOnClusterAttribute(string reason) : Attribute
-{
-    public const string Prefix = "known difference on a cluster: ";
-
-    public string Reason { get; } = reason;
-}
-
 /// <summary>
 /// Discovers a <see cref="CaseAttribute"/> case: in a <see cref="ClusterModeAttribute"/> class it is skipped with the
-/// reason of its <see cref="NotOnClusterAttribute"/> or <see cref="DiffersOnClusterAttribute"/>, or when PostgreSQL is
+/// reason of its <see cref="NotOnClusterAttribute"/>, or when PostgreSQL is
 /// neither set nor required (with <c>LOOM_REQUIRE_POSTGRES=1</c> and no server the cluster fixture fails instead).
 /// </summary>
 public sealed class CaseDiscoverer(IMessageSink diagnosticMessageSink) : IXunitTestCaseDiscoverer
@@ -80,8 +71,6 @@ public sealed class CaseDiscoverer(IMessageSink diagnosticMessageSink) : IXunitT
     {
         if (method.GetCustomAttributes(typeof(NotOnClusterAttribute)).FirstOrDefault() is { } notApplicable)
             return NotOnClusterAttribute.Prefix + notApplicable.GetConstructorArguments().Single();
-        if (method.GetCustomAttributes(typeof(DiffersOnClusterAttribute)).FirstOrDefault() is { } differs)
-            return DiffersOnClusterAttribute.Prefix + differs.GetConstructorArguments().Single();
         return TestPostgres.SkipReason;
     }
 }

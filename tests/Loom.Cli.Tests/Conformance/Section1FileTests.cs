@@ -9,7 +9,6 @@ public abstract class Section1FileTests(ConformanceCluster? cluster) : Conforman
     public sealed class OnCluster(ConformanceCluster cluster) : Section1FileTests(cluster);
 
     [Case]
-    [DiffersOnCluster("a .loom.yml without name: is named after the folder of its path as resolved on the coordinator's node (the folder loom serve runs in), not the submitter's folder: WorkflowFactory.DefaultName does Path.GetFullPath(displayPath) where the guardian parses the text, and SubmitRun carries no name")]
     public async Task The_name_defaults_to_the_folder_for_dot_loom_yml_and_the_name_key_wins()
     {
         using var ws = NewWorkspace("jobs: { a: { steps: [ { run: 'true' } ] } }");
@@ -116,7 +115,6 @@ public abstract class Section1FileTests(ConformanceCluster? cluster) : Conforman
     }
 
     [Case]
-    [DiffersOnCluster(ConformanceCluster.EmptyFolders)]
     public async Task Defaults_run_sets_shell_and_working_directory_with_the_job_over_the_workflow_and_the_step_over_both()
     {
         using var ws = NewWorkspace("""
@@ -149,10 +147,6 @@ public abstract class Section1FileTests(ConformanceCluster? cluster) : Conforman
         Assert.Equal("job-dir no-bash\n", ws.Read("job-dir/where.txt"));
         Assert.Equal("step-dir bash\n", ws.Read("step-dir/where.txt"));
     }
-
-    private const string ConcurrencyGroups = "a workflow's concurrency group is held by a file lock in the submitter's .loom/ (RunCommand, GroupLock), "
-        + "which loom run --cluster does not take and the cluster's coordinator does not replace: two runs of one group overlap and cancel-in-progress cancels nothing. "
-        + "(The case's runs also see each other through the workspace folder, which runs on a cluster do not share.)";
 
     // Each job records which other jobs were running when it started, then stays a moment.
     private static string OverlapJobs(int count, string prefix = "") => string.Concat(Enumerable.Range(1, count).Select(i => $"""
@@ -207,9 +201,23 @@ public abstract class Section1FileTests(ConformanceCluster? cluster) : Conforman
         }
     }
 
+    // The runs of one group see each other through a folder outside their workspace (each run on a cluster has its own
+    // copy of the workspace), named by a variable.
+    private static async Task WithSharedFolder(Func<string, Task> test)
+    {
+        var shared = Directory.CreateTempSubdirectory("loom-group-").FullName;
+        try
+        {
+            await test(shared);
+        }
+        finally
+        {
+            Directory.Delete(shared, recursive: true);
+        }
+    }
+
     [Case]
-    [DiffersOnCluster(ConcurrencyGroups)]
-    public async Task Runs_of_one_concurrency_group_do_not_overlap()
+    public Task Runs_of_one_concurrency_group_do_not_overlap() => WithSharedFolder(async shared =>
     {
         using var ws = NewWorkspace("""
             concurrency: deploy-${{ loom.ref }}
@@ -217,25 +225,59 @@ public abstract class Section1FileTests(ConformanceCluster? cluster) : Conforman
               deploy:
                 steps:
                   - run: |
+                      cd "${{ vars.shared }}"
                       ls running.* > "seen.$LOOM_RUN_ID" 2>/dev/null || true
                       touch "running.$LOOM_RUN_ID"
                       echo "$LOOM_RUN_ID" >> started.txt
-                      sleep 1
+                      while [ ! -f go-on ]; do sleep 0.05; done
                       rm "running.$LOOM_RUN_ID"
             """);
-        using var first = ws.StartLoom("run", "--json");
-        await ws.WaitForFileAsync("started.txt");
-        using var second = ws.StartLoom("run", "--json");
+        using var first = ws.StartLoom("run", "--json", "--var", $"shared={shared}");
+        await RunLogTests.WaitUntilAsync(() => File.Exists(Path.Combine(shared, "started.txt")));
+        var firstRun = File.ReadAllText(Path.Combine(shared, "started.txt")).Trim();
+        using var second = ws.StartLoom("run", "--json", "--var", $"shared={shared}");
+        // The first run goes on until the second is seen waiting for it.
+        await RunLogTests.WaitUntilAsync(() => second.Stderr.Contains("waiting for run"));
+        Assert.Contains($"waiting for run {firstRun} (group deploy-)\n", second.Stderr);
+        File.WriteAllText(Path.Combine(shared, "go-on"), "");
         Assert.Equal(0, await first.WaitAsync());
         Assert.Equal(0, await second.WaitAsync());
-        var seen = Directory.GetFiles(ws.Root, "seen.*");
+        var waiting = LoomRun.FromFinished(0, second.Stdout, second.Stderr).Of("runWaiting").Single();
+        Assert.Equal(firstRun, waiting.GetProperty("holder").GetString());
+        var seen = Directory.GetFiles(shared, "seen.*");
         Assert.Equal(2, seen.Length);
         Assert.All(seen, file => Assert.True(File.ReadAllText(file) == "", $"{Path.GetFileName(file)} overlapped {File.ReadAllText(file)}"));
-    }
+    });
 
     [Case]
-    [DiffersOnCluster(ConcurrencyGroups)]
-    public async Task Cancel_in_progress_cancels_the_older_run_of_the_group()
+    public Task Interrupting_a_run_that_waits_for_its_group_exits_130_and_it_never_starts() => WithSharedFolder(async shared =>
+    {
+        using var ws = NewWorkspace("""
+            concurrency: one-at-a-time
+            jobs:
+              a:
+                steps:
+                  - run: |
+                      cd "${{ vars.shared }}"
+                      echo "$LOOM_RUN_ID" >> started.txt
+                      while [ ! -f go-on ]; do sleep 0.05; done
+            """);
+        using var first = ws.StartLoom("run", "--json", "--var", $"shared={shared}");
+        var started = Path.Combine(shared, "started.txt");
+        await RunLogTests.WaitUntilAsync(() => File.Exists(started));
+        using var second = ws.StartLoom("run", "--json", "--var", $"shared={shared}");
+        await RunLogTests.WaitUntilAsync(() => second.Stderr.Contains("waiting for run"));
+        second.Signal("INT");
+        Assert.Equal(130, await second.WaitAsync());
+
+        File.WriteAllText(Path.Combine(shared, "go-on"), "");
+        Assert.Equal(0, await first.WaitAsync());
+        Assert.Single(File.ReadAllLines(started));
+        Assert.Empty(LoomRun.FromFinished(130, second.Stdout, second.Stderr).Of("runStarted"));
+    });
+
+    [Case]
+    public Task Cancel_in_progress_cancels_the_older_run_of_the_group() => WithSharedFolder(async shared =>
     {
         using var ws = NewWorkspace("""
             concurrency: { group: deploy, cancel-in-progress: true }
@@ -243,20 +285,23 @@ public abstract class Section1FileTests(ConformanceCluster? cluster) : Conforman
               deploy:
                 steps:
                   - run: |
+                      cd "${{ vars.shared }}"
                       if [ -e older.started ]; then touch newer.ran; exit 0; fi
-                      echo started > older.started
+                      echo "$LOOM_RUN_ID" > older.started
                       sleep 20
                       touch older.finished
             """);
-        using var older = ws.StartLoom("run", "--json");
-        await ws.WaitForFileAsync("older.started");
-        using var newer = ws.StartLoom("run", "--json");
+        using var older = ws.StartLoom("run", "--json", "--var", $"shared={shared}");
+        await RunLogTests.WaitUntilAsync(() => File.Exists(Path.Combine(shared, "older.started")));
+        var olderId = File.ReadAllText(Path.Combine(shared, "older.started")).Trim();
+        using var newer = ws.StartLoom("run", "--json", "--var", $"shared={shared}");
         Assert.Equal(0, await newer.WaitAsync());
+        Assert.Contains($"cancelling run {olderId} (group deploy, cancel-in-progress)\n", newer.Stderr);
         var olderExit = await older.WaitAsync();
         var olderRun = LoomRun.FromFinished(olderExit, older.Stdout, older.Stderr);
         Assert.Equal("cancelled", olderRun.RunResult);
         Assert.NotEqual(0, olderExit);
-        Assert.True(ws.Exists("newer.ran"));
-        Assert.False(ws.Exists("older.finished"));
-    }
+        Assert.True(File.Exists(Path.Combine(shared, "newer.ran")));
+        Assert.False(File.Exists(Path.Combine(shared, "older.finished")));
+    });
 }

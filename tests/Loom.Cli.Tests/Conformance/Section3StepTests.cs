@@ -92,7 +92,6 @@ public abstract class Section3StepTests(ConformanceCluster? cluster) : Conforman
     }
 
     [Case]
-    [DiffersOnCluster(ConformanceCluster.EmptyFolders)]
     public async Task Working_directory_is_relative_to_the_workspace_and_a_missing_folder_fails_the_step()
     {
         using var ws = NewWorkspace("""

@@ -12,7 +12,6 @@ public abstract class Section4ExpressionTests(ConformanceCluster? cluster) : Con
     public sealed class OnCluster(ConformanceCluster cluster) : Section4ExpressionTests(cluster);
 
     [Case]
-    [DiffersOnCluster(ConformanceCluster.EmptyFolders)]
     public async Task Expressions_apply_in_name_env_run_shell_working_directory_if_timeout_continue_on_error_and_outputs()
     {
         using var ws = NewWorkspace("""

@@ -43,6 +43,7 @@ public sealed class JsonReporterTests
         new WorkflowChanged(".loom.yml", At),
         new LoomProtocol.RunRejected("r1", ["a.yml:1:1: error one", Awkward]),
         new LoomProtocol.RunHeld("r1", "deploy-" + Awkward, true),
+        new LoomProtocol.RunWaiting("r2", "deploy-" + Awkward, "r1", true),
         new WatchProtocol.Watching("/w", true, null, At),
         new WatchProtocol.Watching("/w", true, "inotify watch limit reached", At),
         new WatchProtocol.CycleStarting("s-2", 2, ["build: src/a.cs changed", Awkward], ["build", "test"], At),

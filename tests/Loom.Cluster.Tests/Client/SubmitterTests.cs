@@ -71,7 +71,7 @@ public sealed class SubmitterTests : IAsyncLifetime
     private static async Task<(RunEvents.RunFinished Finished, List<string> Lines)> FollowAsync(ClusterSubmitter submitter, string workflow, string files)
     {
         var runId = "s" + Guid.NewGuid().ToString("N")[..8];
-        var notifications = submitter.Follow(new ClusterProtocol.SubmitRun(runId, workflow, ".loom.yml", files, [], null, RunContexts.Empty, false, false, Follow: true));
+        var notifications = submitter.Follow(new ClusterProtocol.SubmitRun(runId, workflow, "/submitter/project/.loom.yml", ".loom.yml", files, [], null, RunContexts.Empty, false, false, Follow: true));
         var lines = new List<string>();
         using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(2));
         await foreach (var notification in notifications.ReadAllAsync(timeout.Token))

@@ -42,7 +42,7 @@ public sealed class LongJobTests
         // Followed as `loom run --cluster` does: through a cluster client, telling the coordinator every few seconds that it still follows.
         var address = Akka.Cluster.Cluster.Get(cluster.Systems[0]).SelfAddress;
         await using var submitter = await ClusterSubmitter.ConnectAsync([$"{address.Host}:{address.Port}"]);
-        var notifications = submitter.Follow(new ClusterProtocol.SubmitRun("long-" + Guid.NewGuid().ToString("N")[..6], workflow, ".loom.yml", "", [], null,
+        var notifications = submitter.Follow(new ClusterProtocol.SubmitRun("long-" + Guid.NewGuid().ToString("N")[..6], workflow, "/submitter/project/.loom.yml", ".loom.yml", "", [], null,
             RunContexts.Empty, false, false, Follow: true));
         var received = new List<IRunNotification>();
         using var deadline = new CancellationTokenSource(TimeSpan.FromMinutes(5));

@@ -67,6 +67,8 @@ public sealed class PlacementTests : IAsyncLifetime
             """);
 
         Assert.Equal(Result.Failure, finished.Result);
+        // Named after the submitter's folder, not the coordinator's.
+        Assert.Equal("project", notifications.OfType<RunEvents.RunStarted>().Single().Workflow);
         var nodes = notifications.OfType<RunEvents.OutputLine>().Where(l => l.Line.StartsWith("ran-on ")).Select(l => l.Line["ran-on ".Length..]).ToList();
         Assert.True(nodes.Count == 6, string.Join("\n", notifications));
         Assert.All(nodes, node => Assert.Equal(gpuNode, node));
@@ -82,7 +84,7 @@ public sealed class PlacementTests : IAsyncLifetime
         var system = cluster.Systems[0];
         var inbox = Inbox.Create(system);
         var runId = "r" + Guid.NewGuid().ToString("N")[..8];
-        cluster.Coordinator().Tell(new ClusterProtocol.SubmitRun(runId, workflow, ".loom.yml", "", [], null, RunContexts.Empty, false, false, Follow: true), inbox.Receiver);
+        cluster.Coordinator().Tell(new ClusterProtocol.SubmitRun(runId, workflow, "/submitter/project/.loom.yml", ".loom.yml", "", [], null, RunContexts.Empty, false, false, Follow: true), inbox.Receiver);
         var deadline = DateTime.UtcNow + TimeSpan.FromMinutes(2);
         var received = new List<object>();
         while (true)

@@ -33,7 +33,7 @@ public sealed class ClusterSerializationTests() : TestKit(Config)
         yield return new ClusterProtocol.StartRunner("akka.tcp://loom@h:1#5", "r1/build%20(linux)/2", "r1", "cluster:" + new string('c', 64), job, probe, probe);
         yield return new ClusterProtocol.CancelRunner("akka.tcp://loom@h:1#5", "r1/build/2", "cancelled");
         yield return new ClusterProtocol.RunnerRefused("r1", "build", 2, "the node is draining", NodeClosed: true);
-        yield return new ClusterProtocol.SubmitRun("r1", "jobs: {}", ".loom.yml", "", ["build"], 3, new RunContexts(env, "{}", env, env, env), true, false, Follow: true)
+        yield return new ClusterProtocol.SubmitRun("r1", "jobs: {}", "/home/me/project/.loom.yml", ".loom.yml", "", ["build"], 3, new RunContexts(env, "{}", env, env, env), true, false, Follow: true)
         {
             Secret = Secret,
             Carried = new Dictionary<string, CarriedJob> { ["lint"] = new("r0", Result.Success, env) },

@@ -151,6 +151,17 @@ public sealed class WorkflowLoaderTests
     }
 
     [Fact]
+    public void A_loom_yml_loaded_elsewhere_is_named_after_the_folder_it_was_submitted_from()
+    {
+        // A cluster's coordinator loads the submitter's text: the submitter's folder names it, not the coordinator's.
+        var result = WorkflowLoader.Load(".loom.yml", "jobs: { a: { steps: [ { run: x } ] } }", filePath: "/home/me/project/.loom.yml");
+
+        Assert.Equal("project", result.Workflow!.Name);
+        Assert.Equal(".loom.yml", result.Workflow.FilePath);
+        Assert.Equal("ci.yml", WorkflowLoader.Load("ci.yml", "jobs: { a: { steps: [ { run: x } ] } }", filePath: "/home/me/project/ci.yml").Workflow!.Name);
+    }
+
+    [Fact]
     public void Flow_scalars_keep_their_text_and_null_values_count_as_absent()
     {
         var result = WorkflowLoader.Load("w.yml", """

@@ -13,7 +13,8 @@ public sealed class WorkspaceManifestTests
             new ManifestFile("docs/é/ü.md", BlobHash.Empty, 0, false),
             new ManifestFile("big", BlobHash.Of("b"u8), 5_000_000_000, false),
         ],
-        [new ManifestLink("latest", "src"), new ManifestLink("out", "/tmp/out")]);
+        [new ManifestLink("latest", "src"), new ManifestLink("out", "/tmp/out")],
+        ["tmp/cache", "empty"]);
 
     [Fact]
     public void Bytes_round_trip_with_entries_sorted()
@@ -22,13 +23,14 @@ public sealed class WorkspaceManifestTests
 
         Assert.Equal(Sample.Files.OrderBy(f => f.Path, StringComparer.Ordinal), back.Files);
         Assert.Equal(Sample.Links, back.Links);
+        Assert.Equal(["empty", "tmp/cache"], back.Folders);
         Assert.Equal(Sample.TotalBytes, back.TotalBytes);
     }
 
     [Fact]
     public void The_same_entries_give_the_same_bytes_whatever_their_order()
     {
-        var reordered = new WorkspaceManifest(Sample.Files.Reverse().ToArray(), Sample.Links.Reverse().ToArray());
+        var reordered = new WorkspaceManifest(Sample.Files.Reverse().ToArray(), Sample.Links.Reverse().ToArray(), Sample.Folders.Reverse().ToArray());
 
         Assert.Equal(Sample.ToBytes(), reordered.ToBytes());
     }
@@ -40,7 +42,7 @@ public sealed class WorkspaceManifestTests
             .Select(i => new ManifestFile($"src/Loom.Core/Expressions/File{i:D4}.cs", BlobHash.Of(Encoding.UTF8.GetBytes(i.ToString())), 4000 + i, false))
             .ToArray();
 
-        var bytes = new WorkspaceManifest(files, []).ToBytes();
+        var bytes = new WorkspaceManifest(files, [], []).ToBytes();
 
         Assert.True(bytes.Length < 1000 * 42, $"{bytes.Length} bytes");
         Assert.Equal(files, WorkspaceManifest.FromBytes(bytes).Files);

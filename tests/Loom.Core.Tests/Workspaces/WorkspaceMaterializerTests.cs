@@ -32,12 +32,14 @@ public sealed class WorkspaceMaterializerTests : IDisposable
         File.SetUnixFileMode(source.PathOf("bin/tool"), WorkspaceTree.Executable);
         File.SetUnixFileMode(source.PathOf("d0/sub0/f0.bin"), WorkspaceTree.Executable);
         source.Link("link-to-file", "same-1").Link("d1/link-to-folder", "../d2").Link("dangling", "gone");
+        Directory.CreateDirectory(source.PathOf("empty/deeper"));
+        Directory.CreateDirectory(source.PathOf("d3/sub0/empty"));
 
         var manifest = WorkspaceScanner.Scan(source.Root);
         var result = await WorkspaceMaterializer.MaterializeAsync(WorkspaceManifest.FromBytes(manifest.ToBytes()), target.Root, MemoryBlobSource.Of(manifest, source.Root));
 
         Assert.Equal(source.Describe(), target.Describe());
-        Assert.Equal(new MaterializeResult(manifest.Files.Count + 3, 0, 0), result);
+        Assert.Equal(new MaterializeResult(manifest.Files.Count + 3 + 2, 0, 0), result);
     }
 
     [Fact]
@@ -108,6 +110,50 @@ public sealed class WorkspaceMaterializerTests : IDisposable
     }
 
     [Fact]
+    public async Task A_listed_folder_is_made_kept_emptied_of_what_is_not_listed_and_removed_once_unlisted()
+    {
+        var folders = new WorkspaceManifest([], [], ["out/empty", "work"]);
+        Assert.Equal(new MaterializeResult(Written: 2, Unchanged: 0, Removed: 0), await Materialize(folders));
+        Assert.Equal(["out/", "out/empty/", "work/"], target.Describe());
+
+        target.Write("work/made-by-a-step", "x").Write("stray", "x");
+        Assert.Equal(new MaterializeResult(Written: 0, Unchanged: 2, Removed: 2), await Materialize(folders));
+        Assert.Equal(["out/", "out/empty/", "work/"], target.Describe());
+
+        await Materialize(new WorkspaceManifest([], [], ["work"]));
+        Assert.Equal(["work/"], target.Describe());
+    }
+
+    [Fact]
+    public async Task A_listed_folder_replaces_a_file_or_link_where_it_belongs_and_is_never_made_through_a_link()
+    {
+        target.Write("was-a-file", "x").Link("was-a-link", outside.Root);
+
+        await Materialize(new WorkspaceManifest([], [], ["was-a-file", "was-a-link/sub"]));
+
+        Assert.Equal(["was-a-file/", "was-a-link/", "was-a-link/sub/"], target.Describe());
+        Assert.Empty(outside.Describe());
+    }
+
+    [Theory]
+    [InlineData("../escape")]
+    [InlineData("/tmp/elsewhere")]
+    [InlineData(".git/hooks")]
+    [InlineData("")]
+    [InlineData("a")] // a file too
+    [InlineData("twice")] // listed twice
+    public async Task A_hostile_or_conflicting_folder_is_refused_before_anything_is_touched(string folder)
+    {
+        target.Write("existing", "x");
+        var manifest = new WorkspaceManifest([new ManifestFile("a", BlobHash.Empty, 0, false)], [], [folder, "twice"]);
+
+        var error = await Assert.ThrowsAsync<InvalidDataException>(() => WorkspaceMaterializer.MaterializeAsync(manifest, target.Root, new MemoryBlobSource()));
+
+        Assert.StartsWith("the workspace manifest is refused: ", error.Message);
+        Assert.Equal(["existing " + WorkspaceTree.Plain + " 78"], target.Describe());
+    }
+
+    [Fact]
     public async Task Read_only_folders_a_step_left_are_removed()
     {
         target.Write("cache/mod/x", "x");
@@ -146,7 +192,7 @@ public sealed class WorkspaceMaterializerTests : IDisposable
         target.Write("existing", "x");
         var blobs = new MemoryBlobSource();
         var hash = blobs.Add("evil"u8.ToArray());
-        var manifest = new WorkspaceManifest([new ManifestFile("fine", hash, 4, false), new ManifestFile(path, hash, 4, false)], []);
+        var manifest = new WorkspaceManifest([new ManifestFile("fine", hash, 4, false), new ManifestFile(path, hash, 4, false)], [], []);
 
         var error = await Assert.ThrowsAsync<InvalidDataException>(() => WorkspaceMaterializer.MaterializeAsync(manifest, target.Root, blobs));
 
@@ -159,7 +205,7 @@ public sealed class WorkspaceMaterializerTests : IDisposable
     public async Task A_link_that_the_manifest_also_uses_as_a_folder_is_refused()
     {
         // Else the link would be made first and the file written through it, outside.
-        var manifest = new WorkspaceManifest([new ManifestFile("sub/file", BlobHash.Empty, 0, false)], [new ManifestLink("sub", outside.Root)]);
+        var manifest = new WorkspaceManifest([new ManifestFile("sub/file", BlobHash.Empty, 0, false)], [new ManifestLink("sub", outside.Root)], []);
 
         var error = await Assert.ThrowsAsync<InvalidDataException>(() => WorkspaceMaterializer.MaterializeAsync(manifest, target.Root, new MemoryBlobSource()));
 
@@ -170,8 +216,8 @@ public sealed class WorkspaceMaterializerTests : IDisposable
     [Fact]
     public async Task A_path_named_twice_or_a_bad_hash_is_refused()
     {
-        var twice = new WorkspaceManifest([new ManifestFile("a", BlobHash.Empty, 0, false)], [new ManifestLink("a", "b")]);
-        var badHash = new WorkspaceManifest([new ManifestFile("a", "../../etc/passwd", 0, false)], []);
+        var twice = new WorkspaceManifest([new ManifestFile("a", BlobHash.Empty, 0, false)], [new ManifestLink("a", "b")], []);
+        var badHash = new WorkspaceManifest([new ManifestFile("a", "../../etc/passwd", 0, false)], [], []);
 
         await Assert.ThrowsAsync<InvalidDataException>(() => WorkspaceMaterializer.MaterializeAsync(twice, target.Root, new MemoryBlobSource()));
         await Assert.ThrowsAsync<InvalidDataException>(() => WorkspaceMaterializer.MaterializeAsync(badHash, target.Root, new MemoryBlobSource()));

@@ -63,6 +63,21 @@ public sealed class WorkspaceScannerTests : IDisposable
     }
 
     [Fact]
+    public void Folders_that_hold_nothing_sent_are_listed_and_the_folders_above_them_implied()
+    {
+        tree.Write(".gitignore", "build/\n*.log\n").Write("src/a.cs", "x").Write("logs/run.log", "x").Write("build/out", "x")
+            .Write(".loom/journal.db", "x").Link("link-holder/to-src", "../src");
+        foreach (var folder in new[] { "empty", "deep/er/est", "src/sub", "tmp/build", "node/.git/objects", "ignored.log" })
+            Directory.CreateDirectory(tree.PathOf(folder));
+
+        var manifest = WorkspaceScanner.Scan(tree.Root);
+
+        // "logs" holds only an ignored file and "tmp" only an ignored folder; ".loom" and ".git" never go.
+        Assert.Equal(["deep/er/est", "empty", "logs", "node", "src/sub", "tmp"], manifest.Folders);
+        Assert.Equal(new[] { ".gitignore", "src/a.cs" }, manifest.Files.Select(f => f.Path));
+    }
+
+    [Fact]
     public void Links_are_kept_as_links_and_never_followed()
     {
         var outside = Directory.CreateTempSubdirectory("loom-outside-").FullName;
