@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text.RegularExpressions;
 using Loom.Cli.Commands;
 using Loom.Cluster.Hosting;
+using Loom.Cluster.Node;
 using Microsoft.Extensions.Configuration;
 using YamlDotNet.RepresentationModel;
 
@@ -99,7 +100,20 @@ public sealed partial class DeployFilesTests
             Assert.Contains(secretName, Sequence(service, "secrets").Select(x => ((YamlScalarNode)x).Value));
             Assert.False(string.IsNullOrEmpty(Text(compose, "secrets", secretName, "file")), $"secret {secretName} is not a file");
 
-            Assert.NotNull(Get(service, "healthcheck", "test"));
+            // The health check asks the node's own /health/ready, on the port it serves it, from inside the container (curl is in
+            // the image): a node is healthy once it is an Up member. The endpoints listen on every address, loopback included.
+            Assert.NotNull(options.HealthPort);
+            Assert.Null(options.HealthHost);
+            var check = Sequence(service, "healthcheck", "test").Select(t => ((YamlScalarNode)t).Value!).ToList();
+            Assert.Equal(new[] { "CMD", "curl" }, check.Take(2));
+            // -f: a 503 fails the check.
+            Assert.Contains(check, a => a.StartsWith('-') && !a.StartsWith("--", StringComparison.Ordinal) && a.Contains('f', StringComparison.Ordinal));
+            Assert.Equal($"http://127.0.0.1:{options.HealthPort}{NodeHealthEndpoint.ReadyPath}", check[^1]);
+            Assert.True(Duration(Text(service, "healthcheck", "timeout")!) > NodeHealth.GateTimeout, $"{name}'s health check times out before the node answers");
+            // The other nodes start once the first seed is an Up member, and join its cluster.
+            var firstSeed = options.SeedEndpoints[0].Host;
+            if (name != firstSeed)
+                Assert.Equal("service_healthy", Text(service, "depends_on", firstSeed, "condition"));
             Assert.Equal("deploy/Dockerfile", Text(service, "build", "dockerfile"));
             Assert.Equal("SIGTERM", Text(service, "stop_signal") ?? "SIGTERM");
             AssertLongerThanTheStop(options, Duration(Text(service, "stop_grace_period") ?? "10s"), $"{name}'s stop_grace_period");
@@ -116,6 +130,19 @@ public sealed partial class DeployFilesTests
         Assert.Matches(@"ENTRYPOINT \[.*""serve""\]", dockerfile);
         Assert.DoesNotContain("Password", dockerfile, StringComparison.OrdinalIgnoreCase);
         Assert.DoesNotMatch(@"(?m)^\s*(ENV|ARG)\b[^\n]*Loom__Node__Db", dockerfile);
+        Assert.Matches(@"apt-get install[^\n]*\bcurl\b", dockerfile);
+        // Whatever a service waits for to be healthy has a health check.
+        foreach (var (_, service) in services.Children)
+        {
+            if (Get(service, "depends_on") is YamlMappingNode dependencies)
+            {
+                foreach (var (dependency, settings) in dependencies.Children)
+                {
+                    if (Text(settings, "condition") == "service_healthy")
+                        Assert.NotNull(Get(services, ((YamlScalarNode)dependency).Value!, "healthcheck", "test"));
+                }
+            }
+        }
     }
 
     [Fact]
@@ -174,10 +201,17 @@ public sealed partial class DeployFilesTests
         var ports = Sequence(container, "ports").Cast<YamlMappingNode>().ToDictionary(p => Text(p, "name")!, p => int.Parse(Text(p, "containerPort")!, CultureInfo.InvariantCulture));
         Assert.Equal(options.ManagementPort, ports["management"]);
         Assert.Equal(options.Port, ports["remoting"]);
-        foreach (var probe in new[] { "readinessProbe", "livenessProbe" })
+        // The probes ask the node's health endpoints, on the port it serves them and on every address (the kubelet probes the
+        // pod IP); each waits longer than the node may take to answer.
+        Assert.NotNull(options.HealthPort);
+        Assert.Null(options.HealthHost);
+        foreach (var (probe, path) in new[] { ("startupProbe", NodeHealthEndpoint.AlivePath), ("readinessProbe", NodeHealthEndpoint.ReadyPath), ("livenessProbe", NodeHealthEndpoint.AlivePath) })
         {
-            Assert.Equal("management", Text(container, probe, "httpGet", "port"));
-            Assert.StartsWith("/", Text(container, probe, "httpGet", "path"));
+            var port = Text(container, probe, "httpGet", "port")!;
+            Assert.Equal(options.HealthPort, int.TryParse(port, CultureInfo.InvariantCulture, out var number) ? number : ports[port]);
+            Assert.Equal(path, Text(container, probe, "httpGet", "path"));
+            Assert.True(TimeSpan.FromSeconds(int.Parse(Text(container, probe, "timeoutSeconds") ?? "1", CultureInfo.InvariantCulture)) > NodeHealth.GateTimeout,
+                $"{probe} times out before the node answers");
         }
 
         var workspace = (YamlMappingNode)Sequence(container, "volumeMounts").Single(m => Text(m, "mountPath") == options.Workspace);

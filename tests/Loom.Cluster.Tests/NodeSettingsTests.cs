@@ -33,6 +33,18 @@ public sealed class NodeSettingsTests
         Assert.Null(Load(("UiPort", "off")).UiPort);
     }
 
+    [Fact]
+    public void The_health_endpoints_are_off_unless_given_a_port()
+    {
+        Assert.Null(Load().HealthPort);
+        Assert.Null(Load(("HealthPort", "off")).HealthPort);
+        Assert.Equal(0, Load(("HealthPort", "0")).HealthPort);
+        var options = Load(("HealthPort", "8080"), ("HealthHost", "127.0.0.1"));
+        Assert.Equal(8080, options.HealthPort);
+        Assert.Equal("127.0.0.1", options.HealthHost);
+        Assert.Null(Load(("HealthPort", "8080")).HealthHost);
+    }
+
     [Theory]
     [InlineData("Capacity", "0", "--capacity (Loom:Node:Capacity) must be from 1 to 1024, not 0")]
     [InlineData("Capacity", "many", "Loom:Node:Capacity must be a whole number, not 'many'")]
@@ -43,11 +55,29 @@ public sealed class NodeSettingsTests
     [InlineData("DrainTimeout", "soon", "Loom:Node:DrainTimeout must be a duration such as 90s, 5m or 00:01:30, not 'soon'")]
     [InlineData("Discovery", "dns", "--discovery (Loom:Node:Discovery) must be 'kubernetes' (or left out to use --seed), not 'dns'")]
     [InlineData("Capcity", "4", "Loom:Node:Capcity is not a setting of a node")]
+    [InlineData("HealthPort", "70000", "--health-port (Loom:Node:HealthPort) must be from 0 to 65535, or off, not 70000")]
+    [InlineData("HealthPort", "soon", "Loom:Node:HealthPort must be a whole number, not 'soon'")]
+    [InlineData("HealthPort", "4053", "--health-port 4053 is also the remoting --port: each listener needs a port of its own")]
     public void A_bad_setting_is_one_line_naming_it(string key, string value, string message)
     {
         var problem = Problem((key, value));
         Assert.StartsWith(message, problem);
         Assert.DoesNotContain('\n', problem);
+    }
+
+    [Fact]
+    public void The_health_host_needs_the_health_port_and_the_ports_are_kept_apart()
+    {
+        Assert.Equal("--health-host (Loom:Node:HealthHost) must be an IP address or localhost, not 'pod.example'",
+            Problem(("HealthPort", "8080"), ("HealthHost", "pod.example")));
+        Assert.Equal("--health-port 8080 is also the web view's --ui-port: each listener needs a port of its own",
+            Problem(("HealthPort", "8080"), ("UiPort", "8080")));
+        Assert.Equal("--health-host (Loom:Node:HealthHost) is where the health endpoints listen, and they are off: give --health-port too",
+            Problem(("HealthHost", "0.0.0.0")));
+        Assert.StartsWith("--health-port 8558 is also Akka.Management's --management-port",
+            Problem(("Discovery", "kubernetes"), ("Db", "Host=db"), ("HealthPort", "8558")));
+        // Without discovery there is no management listener to collide with.
+        Assert.Equal(8558, Load(("HealthPort", "8558")).HealthPort);
     }
 
     [Fact]

@@ -22,6 +22,8 @@ public sealed class ServeProcessTests(ITestOutputHelper output) : IDisposable
         { ["--hostname", "0.0.0.0", "--port", "0"], "loom: error: --hostname 0.0.0.0 is not a loopback address" },
         { ["--cluster-secret-file", "no-such-file"], "loom: error: --cluster-secret-file (Loom:Node:ClusterSecretFile): no-such-file: no such file" },
         { ["--tls-certificate", "no-such.pfx"], "loom: error: --tls-certificate (Loom:Node:TlsCertificate): no-such.pfx: no such file" },
+        { ["--health-port", "4053"], "loom: error: --health-port 4053 is also the remoting --port: each listener needs a port of its own" },
+        { ["--health-host", "0.0.0.0"], "loom: error: --health-host (Loom:Node:HealthHost) is where the health endpoints listen, and they are off: give --health-port too" },
     };
 
     [Theory]

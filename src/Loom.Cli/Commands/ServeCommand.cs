@@ -43,6 +43,10 @@ public static class ServeCommand
                                  its address is printed on stderr; off: none); see docs/web.md
           --ui-host ADDR         the web view's address (default 127.0.0.1); any other needs --cluster-secret-file,
                                  and then every request needs the secret (a sign-in page, or Authorization: Bearer)
+          --health-port PORT|off readiness and liveness for probes over plain HTTP: GET /health/ready and
+                                 /health/alive answer 200 or 503 with a short JSON reason, without sign-in (they
+                                 tell only the node's status), also with --ui-port off (default off; 0: a free port)
+          --health-host ADDR     the health endpoints' address (default: every address, as a pod's probes need)
 
         Each option is also a setting Loom:Node:<Name> in ./appsettings.json or an environment variable
         Loom__Node__<Name> (Loom__Node__Capacity=4, Loom__Node__Seeds=a:4053,b:4053); the command line
@@ -76,6 +80,8 @@ public static class ServeCommand
         ["--tls-certificate-password-file"] = "TlsCertificatePasswordFile",
         ["--ui-port"] = "UiPort",
         ["--ui-host"] = "UiHost",
+        ["--health-port"] = "HealthPort",
+        ["--health-host"] = "HealthHost",
     };
 
     public static async Task<int> ExecuteAsync(string[] args) => await RunAsync(SettingsOf(args));

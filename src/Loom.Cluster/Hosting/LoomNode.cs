@@ -116,6 +116,10 @@ public sealed class LoomNode : IAsyncDisposable
             builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = ShutdownTimeoutOf(options));
             var recentLogs = new RecentLogs();
             builder.Services.AddAkka("loom", akka => Configure(akka, options, security, recentLogs, configure, configuration));
+            // The node's health checks (NodeHealthEndpoint.WithNodeHealthChecks), served over HTTP with a health port.
+            builder.Services.AddHealthChecks();
+            if (options.HealthPort is not null)
+                NodeHealthEndpoint.Add(builder.Services, options);
             // The web view (docs/web.md), after the actor system it reads.
             if (options.UiPort is not null)
                 Web.NodeWebView.Add(builder.Services, options, security);
@@ -153,7 +157,8 @@ public sealed class LoomNode : IAsyncDisposable
                 // A lone node forms its own cluster at once (its address may be known only now: port 0).
                 if (options.Discovery is null && options.Seeds.Count == 0)
                     Akka.Cluster.Cluster.Get(system).Join(Akka.Cluster.Cluster.Get(system).SelfAddress);
-            });
+            })
+            .WithNodeHealthChecks();
         if (options.Discovery == NodeOptions.KubernetesDiscovery)
         {
             // Akka.Management's bootstrap: nodes find each other's management endpoints through the Kubernetes API; the

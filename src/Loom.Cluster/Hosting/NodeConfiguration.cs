@@ -62,8 +62,10 @@ public static class NodeConfiguration
                 case "tlscertificatepasswordfile": options.TlsCertificatePasswordFile = Optional(setting); break;
                 case "uiport": options.UiPort = setting.Value is { Length: > 0 } value && !value.Equals("off", StringComparison.OrdinalIgnoreCase) ? Int(setting, key) : null; break;
                 case "uihost": options.UiHost = setting.Value is { Length: > 0 } host ? host : null; break;
+                case "healthport": options.HealthPort = setting.Value is { Length: > 0 } health && !health.Equals("off", StringComparison.OrdinalIgnoreCase) ? Int(setting, key) : null; break;
+                case "healthhost": options.HealthHost = Optional(setting); break;
                 default:
-                    throw new NodeSettingsException($"{key} is not a setting of a node (known: Hostname, Port, Seeds, Labels, Capacity, Workspace, Db, DrainTimeout, Discovery, ManagementPort, DiscoveryService, RequiredContactPoints, ClusterSecretFile, TlsCertificate, TlsCertificatePasswordFile, UiPort, UiHost)");
+                    throw new NodeSettingsException($"{key} is not a setting of a node (known: Hostname, Port, Seeds, Labels, Capacity, Workspace, Db, DrainTimeout, Discovery, ManagementPort, DiscoveryService, RequiredContactPoints, ClusterSecretFile, TlsCertificate, TlsCertificatePasswordFile, UiPort, UiHost, HealthPort, HealthHost)");
             }
         }
         return options;

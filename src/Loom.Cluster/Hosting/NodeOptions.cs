@@ -65,6 +65,15 @@ public sealed record NodeOptions
     /// <summary>The web view's address: loopback only until it checks the cluster secret (default 127.0.0.1).</summary>
     public string? UiHost { get; set; }
 
+    /// <summary>
+    /// The port of the health endpoints for probes (<c>--health-port</c>: <c>GET /health/ready</c>, <c>/health/alive</c>; 0 picks a
+    /// free one); null (the default, <c>off</c>): none. See <see cref="NodeHealthEndpoint"/>.
+    /// </summary>
+    public int? HealthPort { get; set; }
+
+    /// <summary>The health endpoints' address; null: every address (what a kubelet's probe of the pod IP needs).</summary>
+    public string? HealthHost { get; set; }
+
     public const string KubernetesDiscovery = "kubernetes";
 
     /// <summary>How other nodes address this one: <c>akka.ssl.tcp</c> with <see cref="TlsCertificate"/>, else <c>akka.tcp</c>.</summary>

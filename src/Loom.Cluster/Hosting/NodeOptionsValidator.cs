@@ -47,6 +47,14 @@ public sealed partial class NodeOptionsValidator : AbstractValidator<NodeOptions
             .WithMessage(o => $"--hostname {o.Hostname} is not a loopback address, so other machines can reach this node: give the cluster a shared secret with --cluster-secret-file (Loom:Node:ClusterSecretFile), or keep the default 127.0.0.1 (see docs/security.md)");
         RuleFor(o => o.TlsCertificatePasswordFile).Null().When(o => o.TlsCertificate is null)
             .WithMessage("--tls-certificate-password-file (Loom:Node:TlsCertificatePasswordFile) is the password of --tls-certificate, which is not given");
+        RuleFor(o => o.HealthPort).InclusiveBetween(0, 65535).When(o => o.HealthPort is not null)
+            .WithMessage(o => $"--health-port (Loom:Node:HealthPort) must be from 0 to 65535, or off, not {o.HealthPort}");
+        RuleFor(o => o.HealthPort).Must((o, port) => SharedPort(o, port!.Value) is null).When(o => o.HealthPort is > 0 and <= 65535)
+            .WithMessage(o => $"--health-port {o.HealthPort} is also {SharedPort(o, o.HealthPort!.Value)}: each listener needs a port of its own");
+        RuleFor(o => o.HealthHost).Must(h => ListenAddress(h) is not null).When(o => o.HealthHost is not null)
+            .WithMessage(o => $"--health-host (Loom:Node:HealthHost) must be an IP address or localhost, not '{o.HealthHost}'");
+        RuleFor(o => o.HealthHost).Null().When(o => o.HealthPort is null)
+            .WithMessage("--health-host (Loom:Node:HealthHost) is where the health endpoints listen, and they are off: give --health-port too");
         // Nodes of one cluster must share the run state: one SQLite file per node would give each its own history
         // and let a second scheduler run the same run.
         RuleFor(o => o.Db).NotNull().When(o => o.JoinsOthers && o.Seeds.All(s => NodeOptions.TryParseEndpoint(s, out _)))
@@ -59,6 +67,18 @@ public sealed partial class NodeOptionsValidator : AbstractValidator<NodeOptions
         var result = new NodeOptionsValidator().Validate(options);
         return result.IsValid ? null : string.Join("; ", result.Errors.Select(e => e.ErrorMessage).Distinct());
     }
+
+    /// <summary>The address <paramref name="host"/> names for a listener: an IP address (IPv6 with or without brackets), or <c>localhost</c>; null for anything else.</summary>
+    public static System.Net.IPAddress? ListenAddress(string? host) =>
+        string.Equals(host, "localhost", StringComparison.OrdinalIgnoreCase) ? System.Net.IPAddress.Loopback
+        : System.Net.IPAddress.TryParse(host?.Trim('[', ']'), out var address) ? address : null;
+
+    /// <summary>The other listener of the node that <paramref name="port"/> would collide with, or null.</summary>
+    private static string? SharedPort(NodeOptions o, int port) =>
+        port == o.Port ? "the remoting --port"
+        : o.Discovery is not null && port == o.ManagementPort ? "Akka.Management's --management-port"
+        : port == o.UiPort ? "the web view's --ui-port"
+        : null;
 
     public static bool IsHostname(string? host) => !string.IsNullOrEmpty(host) && host.Length <= 253 && HostPattern().IsMatch(host);
 
