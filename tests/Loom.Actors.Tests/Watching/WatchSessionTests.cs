@@ -214,7 +214,8 @@ public sealed class WatchSessionTests : IDisposable
     private WatchSession Create(string yaml, OnBusy onBusy = OnBusy.Queue, int keepRuns = 20)
     {
         File.WriteAllText(Path.Combine(workspace, ".loom.yml"), yaml);
-        var loaded = WorkflowLoader.Load(".loom.yml", yaml);
+        // Named after the workspace's folder, as a reload of the file there is (WatchSessionActor loads both from the file).
+        var loaded = WorkflowLoader.Load(".loom.yml", yaml, filePath: Path.Combine(workspace, ".loom.yml"));
         return new WatchSession("s", loaded.Workflow!, yaml, workspace, IgnoreRules.Load(workspace), ".loom.yml", onBusy, Debounce, Grace, keepRuns, clock);
     }
 
