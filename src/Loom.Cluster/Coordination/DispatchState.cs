@@ -24,6 +24,9 @@ public sealed class NodeSlots(string shardId, string address, IReadOnlySet<strin
 /// <param name="NotBefore">A refused attempt waits until then before it is placed again.</param>
 public sealed record Placement(RunnerProtocol.Dispatch Dispatch, int Tries = 0, DateTimeOffset NotBefore = default)
 {
+    /// <summary>When this try was sent to its node.</summary>
+    public DateTimeOffset PlacedAt { get; init; }
+
     public string RunId => Dispatch.RunId;
     public string UnitId => Dispatch.Job.Id;
     public int Attempt => Dispatch.Job.Attempt;
@@ -47,6 +50,7 @@ public sealed class DispatchState
     private readonly Dictionary<string, NodeSlots> nodes = new(StringComparer.Ordinal);
     private readonly List<Placement> waiting = [];
     private readonly Dictionary<(string, string, int), (Placement Placement, NodeSlots Node)> placed = [];
+    private readonly Dictionary<(string, string, int), int> unknownAnswers = [];
 
     public IReadOnlyCollection<NodeSlots> Nodes => nodes.Values;
 
@@ -75,6 +79,7 @@ public sealed class DispatchState
             if (entry.Node.ShardId == shardId)
             {
                 placed.Remove(key);
+                unknownAnswers.Remove(key);
                 lost.Add(entry.Placement);
             }
         return lost;
@@ -94,6 +99,7 @@ public sealed class DispatchState
     {
         if (!placed.Remove((runId, unitId, attempt), out var entry))
             return null;
+        unknownAnswers.Remove((runId, unitId, attempt));
         entry.Node.Used--;
         return entry.Placement;
     }
@@ -119,6 +125,29 @@ public sealed class DispatchState
     public (Placement Placement, NodeSlots Node)? PlacedAs(string runId, string unitId, int attempt) =>
         placed.TryGetValue((runId, unitId, attempt), out var entry) ? entry : null;
 
+    /// <summary>Placed tries whose runners to ask after: those sent to their node at least <paramref name="settled"/> before <paramref name="now"/>.</summary>
+    public List<(Placement Placement, NodeSlots Node)> ToCheck(DateTimeOffset now, TimeSpan settled) =>
+        placed.Values.Where(entry => now - entry.Placement.PlacedAt >= settled).ToList();
+
+    /// <summary>
+    /// The runner entity <paramref name="entityId"/> knows no such try: its start, or the try's last report, was lost on the
+    /// way (remoting delivers at most once). The first such answer may have crossed the try's own report (its release
+    /// then comes next), so the try is taken back, and returned to be reported lost, only at the second in a row.
+    /// </summary>
+    public Placement? RunnerUnknown(string runId, string unitId, int attempt, string entityId)
+    {
+        var key = (runId, unitId, attempt);
+        if (!placed.TryGetValue(key, out var entry) || entry.Placement.EntityId != entityId)
+            return null;
+        var answers = unknownAnswers.GetValueOrDefault(key) + 1;
+        if (answers < 2)
+        {
+            unknownAnswers[key] = answers;
+            return null;
+        }
+        return Unplace(runId, unitId, attempt);
+    }
+
     /// <summary>Every attempt of a run, waiting or placed, dropped (its scheduler is gone); returns how many were placed.</summary>
     public int DropRun(IActorRef scheduler)
     {
@@ -128,6 +157,7 @@ public sealed class DispatchState
             if (entry.Placement.Dispatch.Scheduler.Equals(scheduler))
             {
                 placed.Remove(key);
+                unknownAnswers.Remove(key);
                 entry.Node.Used--;
                 dropped++;
             }
@@ -166,7 +196,7 @@ public sealed class DispatchState
             }
             waiting.RemoveAt(i);
             node.Used++;
-            placed[placement.Key] = (placement, node);
+            placed[placement.Key] = (placement with { PlacedAt = now }, node);
             result.Add((placement, node));
         }
         return result;

@@ -20,6 +20,9 @@ namespace Loom.Cluster.Coordination;
 public sealed class Dispatcher : ReceiveActor, IWithTimers
 {
     private static readonly TimeSpan RefusedRetry = TimeSpan.FromSeconds(1);
+
+    /// <summary>How often placed tries are asked after (see <see cref="ClusterProtocol.CheckRunner"/>); a lost one runs again within three times this.</summary>
+    private static readonly TimeSpan CheckEvery = TimeSpan.FromSeconds(5);
     private readonly DispatchState state = new();
     private readonly IActorRef region;
     private readonly ILoggingAdapter log = Context.GetLogger();
@@ -50,6 +53,20 @@ public sealed class Dispatcher : ReceiveActor, IWithTimers
         Receive<RunnerProtocol.Withdraw>(Withdraw);
         Receive<ClusterProtocol.RunnerRefused>(Refused);
         Receive<PlaceAgain>(_ => PlaceWaiting());
+        Receive<CheckRunners>(_ =>
+        {
+            foreach (var (placement, node) in state.ToCheck(DateTimeOffset.UtcNow, CheckEvery))
+                region.Tell(new ClusterProtocol.CheckRunner(node.ShardId, placement.EntityId, placement.RunId, placement.UnitId, placement.Attempt));
+        });
+        Receive<ClusterProtocol.RunnerUnknown>(unknown =>
+        {
+            var node = state.NodeOf(unknown.RunId, unknown.UnitId, unknown.Attempt);
+            if (state.RunnerUnknown(unknown.RunId, unknown.UnitId, unknown.Attempt, unknown.EntityId) is not { } lost)
+                return;
+            log.Warning("{0} of run {1} is unknown to its node {2}: its start or its last report was lost; it runs again", unknown.UnitId, unknown.RunId, node?.Address);
+            lost.Dispatch.Scheduler.Tell(new SchedulerProtocol.RunnerLost(unknown.UnitId, unknown.Attempt, $"its node {node?.Address} no longer knows it (its start or its last report was lost on the way)"));
+            PlaceWaiting();
+        });
         Receive<Terminated>(t =>
         {
             // A run's scheduler stopped (its run is over, or it failed): nothing of it waits or holds a slot.
@@ -72,8 +89,11 @@ public sealed class Dispatcher : ReceiveActor, IWithTimers
 
     public static Props Props(IActorRef region) => ActorProps.Of(() => new Dispatcher(region));
 
-    protected override void PreStart() =>
+    protected override void PreStart()
+    {
+        Timers.StartPeriodicTimer(CheckRunners.Instance, CheckRunners.Instance, CheckEvery);
         cluster.Subscribe(Self, ClusterEvent.SubscriptionInitialStateMode.InitialStateAsEvents, typeof(ClusterEvent.IMemberEvent), typeof(ClusterEvent.IReachabilityEvent));
+    }
 
     protected override void PostStop() => cluster.Unsubscribe(Self);
 
@@ -169,6 +189,11 @@ public sealed class Dispatcher : ReceiveActor, IWithTimers
     private sealed class PlaceAgain
     {
         public static readonly PlaceAgain Instance = new();
+    }
+
+    private sealed class CheckRunners
+    {
+        public static readonly CheckRunners Instance = new();
     }
 
     /// <summary>From the coordinator: answer the sender with <see cref="AdminProtocol.SchedulerState"/> (the coordinator's node and runs, and every job placed or waiting).</summary>

@@ -38,6 +38,14 @@ public static class ClusterProtocol
     /// <summary>Cancel the attempt (its steps with <c>always()</c> still run), like <c>CancelJob</c> to a local runner.</summary>
     public sealed record CancelRunner(string ShardId, string EntityId, string Reason) : IRunnerEnvelope;
 
+    /// <summary>
+    /// From the dispatcher to the runner entity of a try placed a while ago. An entity that does not know the try (this
+    /// message started it: the try's start, or its report, was lost on the way) answers <see cref="RunnerUnknown"/>.
+    /// </summary>
+    public sealed record CheckRunner(string ShardId, string EntityId, string RunId, string UnitId, int Attempt) : IRunnerEnvelope;
+
+    public sealed record RunnerUnknown(string RunId, string UnitId, int Attempt, string EntityId) : ILoomClusterMessage;
+
     /// <summary>From a runner entity to the dispatcher: it will not run the attempt (its node is full, draining, or not the node asked for).</summary>
     /// <param name="NodeClosed">The node takes no more jobs (it drains before it stops).</param>
     public sealed record RunnerRefused(string RunId, string UnitId, int Attempt, string Reason, bool NodeClosed = false) : ILoomClusterMessage;

@@ -45,6 +45,13 @@ public sealed class RunnerEntity : UntypedActor
             case ClusterProtocol.StartRunner s:
                 Start(s);
                 break;
+            case ClusterProtocol.CheckRunner check when start is null:
+                // Started by the check itself: this node never had the try, or already ran it and its report was lost.
+                Sender.Tell(new ClusterProtocol.RunnerUnknown(check.RunId, check.UnitId, check.Attempt, check.EntityId));
+                Context.Stop(Self);
+                break;
+            case ClusterProtocol.CheckRunner:
+                break;
             case NodeGateProtocol.Granted:
                 holdsSlot = true;
                 Prepare();

@@ -57,6 +57,8 @@ public sealed class ClusterMessageSerializer : SerializerWithStringManifest
 [JsonSerializable(typeof(ClusterProtocol.FollowRun))]
 [JsonSerializable(typeof(ClusterProtocol.Following))]
 [JsonSerializable(typeof(ClusterProtocol.RunNotice))]
+[JsonSerializable(typeof(ClusterProtocol.CheckRunner))]
+[JsonSerializable(typeof(ClusterProtocol.RunnerUnknown))]
 [JsonSerializable(typeof(ClusterProtocol.NoticesDropped))]
 [JsonSerializable(typeof(ClusterProtocol.CancelRun))]
 [JsonSerializable(typeof(ClusterProtocol.FindMissingBlobs))]

@@ -99,4 +99,32 @@ public sealed class DispatchStateTests
 
         Assert.All(state.PlaceWaiting(Now), p => Assert.Equal("b", p.Node.ShardId));
     }
+
+    [Fact]
+    public void A_try_its_node_twice_in_a_row_does_not_know_is_taken_back_to_be_run_again()
+    {
+        var state = new DispatchState();
+        state.NodeUp(Node("a", 2, "*"));
+        state.Enqueue(Job("j1"));
+        state.Enqueue(Job("j2"));
+        state.PlaceWaiting(Now);
+        Assert.Empty(state.ToCheck(Now + TimeSpan.FromSeconds(4), TimeSpan.FromSeconds(5)));
+        var check = state.ToCheck(Now + TimeSpan.FromSeconds(5), TimeSpan.FromSeconds(5));
+        Assert.Equal(["j1", "j2"], check.Select(c => c.Placement.UnitId).Order());
+        var j1 = check.Single(c => c.Placement.UnitId == "j1").Placement;
+
+        // An answer about another try (an older entity id) counts for nothing.
+        Assert.Null(state.RunnerUnknown("r1", "j1", 1, j1.EntityId + "~1"));
+        Assert.Null(state.RunnerUnknown("r1", "j1", 1, j1.EntityId));
+        var lost = state.RunnerUnknown("r1", "j1", 1, j1.EntityId);
+        Assert.Equal("j1", lost?.UnitId);
+        Assert.Equal(1, Assert.Single(state.Nodes).Used);
+        Assert.Null(state.RunnerUnknown("r1", "j1", 1, j1.EntityId));
+
+        // The first answer crossed j2's own report: its release clears the count.
+        var j2 = check.Single(c => c.Placement.UnitId == "j2").Placement;
+        Assert.Null(state.RunnerUnknown("r1", "j2", 1, j2.EntityId));
+        Assert.True(state.Release("r1", "j2", 1));
+        Assert.Null(state.RunnerUnknown("r1", "j2", 1, j2.EntityId));
+    }
 }

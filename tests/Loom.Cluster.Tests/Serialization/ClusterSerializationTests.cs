@@ -43,6 +43,8 @@ public sealed class ClusterSerializationTests() : TestKit(Config)
         yield return new ClusterProtocol.FollowRun("r1") { Secret = Secret, Relay = "a1", After = 6, Replay = true };
         yield return new ClusterProtocol.RunNotice("r1", "a1", 7, new ClusterProtocol.Serialized(1717, "RunEvents.RunStarted", [1, 2]));
         yield return new ClusterProtocol.NoticesDropped("r1", "a1", 5);
+        yield return new ClusterProtocol.CheckRunner("akka.tcp://loom@h:1#5", "r1/build/2", "r1", "build", 2);
+        yield return new ClusterProtocol.RunnerUnknown("r1", "build", 2, "r1/build/2");
         yield return new ClusterProtocol.CancelRun("r1", "interrupted") { Secret = Secret };
         yield return new ClusterProtocol.FindMissingBlobs([new string('a', 64)]) { Secret = Secret };
         yield return new ClusterProtocol.BlobsMissing([new string('b', 64)]);
