@@ -38,7 +38,7 @@ public sealed class LostRunnerTests
             if (message is LoomProtocol.RunRejected rejected)
                 throw new InvalidOperationException(string.Join("\n", rejected.Errors));
             // The runner entity stops as if its node had dropped everything it had to say: no report reaches the scheduler.
-            if (!stopped && message is RunEvents.StepStarted)
+            if (!stopped && message is RunEvents.OutputLine { Line: "started" })
             {
                 stopped = true;
                 system.ActorSelection($"/system/sharding/{NodeShards.TypeName}/*/*").Tell(PoisonPill.Instance);
