@@ -153,7 +153,9 @@ public sealed class ClusterSubmitter : IAsyncDisposable
     public ChannelReader<IRunNotification> Follow(ClusterProtocol.SubmitRun submit)
     {
         var channel = Channel.CreateUnbounded<IRunNotification>(new UnboundedChannelOptions { SingleReader = true });
-        System.ActorOf(RunFollower.Props(Client, submit with { Follow = true, Secret = Secret }, channel.Writer, RefusalMessage));
+        var client = Client;
+        System.ActorOf(RunFollower.Props(message => client.Tell(new ClusterClient.Send(LoomClusterHostingExtensions.CoordinatorProxyPath, message)),
+            submit with { Follow = true, Secret = Secret }, notification => channel.Writer.TryWrite(notification), () => channel.Writer.TryComplete(), RefusalMessage));
         return channel.Reader;
     }
 
@@ -186,121 +188,6 @@ public sealed class ClusterSubmitter : IAsyncDisposable
         public void StopApplication()
         {
         }
-    }
-}
-
-/// <summary>
-/// Submits a run and passes its notifications on; every couple of seconds tells the coordinator it still follows (which
-/// also finds the coordinator again after a hand-over, and keeps the client's tunnel open while the run is silent). A run
-/// that waited for its concurrency group was not journaled yet: when a new coordinator does not know it, it is submitted again.
-/// </summary>
-internal sealed class RunFollower : ReceiveActor, IWithTimers
-{
-    private static readonly TimeSpan FollowEvery = TimeSpan.FromSeconds(2);
-    private static readonly TimeSpan LostAfter = TimeSpan.FromSeconds(120);
-    private readonly IActorRef client;
-    private readonly ClusterProtocol.SubmitRun submit;
-    private readonly ChannelWriter<IRunNotification> notifications;
-    private readonly NoticeSequencer sequencer;
-    private DateTimeOffset lastHeard = DateTimeOffset.UtcNow;
-    private bool held;
-
-    /// <param name="submit">With the secret, which every <see cref="ClusterProtocol.FollowRun"/> carries too.</param>
-    public RunFollower(IActorRef client, ClusterProtocol.SubmitRun submit, ChannelWriter<IRunNotification> notifications, Func<ClusterProtocol.Refused, string> refusal)
-    {
-        this.client = client;
-        this.submit = submit;
-        this.notifications = notifications;
-        Receive<ClusterProtocol.Refused>(refused =>
-        {
-            notifications.TryWrite(new LoomProtocol.RunRejected(submit.RunId, [refusal(refused)]));
-            End();
-        });
-        sequencer = new NoticeSequencer(serialized => (IRunNotification)serialized.Open(Context.System.Serialization));
-        Receive<ClusterProtocol.RunNotice>(notice =>
-        {
-            lastHeard = DateTimeOffset.UtcNow;
-            Deliver(sequencer.Accept(notice));
-            if (sequencer.ShouldAskAgain())
-                Follow(replay: true);
-        });
-        Receive<ClusterProtocol.NoticesDropped>(dropped => Deliver(sequencer.Skip(dropped)));
-        // The coordinator's own answers (a run id already taken) come as they are.
-        Receive<IRunNotification>(notification => Deliver([notification]));
-        Receive<ClusterProtocol.Following>(following =>
-        {
-            lastHeard = DateTimeOffset.UtcNow;
-            // Held runs are not journaled: a new coordinator knows nothing of this one, which waits again there.
-            if (!following.Known && held)
-            {
-                held = false;
-                client.Tell(new ClusterClient.Send(LoomClusterHostingExtensions.CoordinatorProxyPath, submit));
-                return;
-            }
-            // The run ended while this follower was not heard (a hand-over): its result is all there is to show.
-            if (following.Finished is { } result)
-            {
-                notifications.TryWrite(new RunEvents.RunFinished(result, following.Duration ?? TimeSpan.Zero, DateTimeOffset.UtcNow));
-                End();
-            }
-            else if (sequencer.ShouldAskAgain(following))
-                Follow(replay: true);
-        });
-        Receive<FollowTick>(_ =>
-        {
-            if (DateTimeOffset.UtcNow - lastHeard > LostAfter)
-            {
-                notifications.TryWrite(new LoomProtocol.RunRejected(submit.RunId, [$"no word from the cluster about run {submit.RunId} for {LostAfter.TotalSeconds:0} s; it may still be going on"]));
-                End();
-                return;
-            }
-            Follow(replay: false);
-        });
-    }
-
-    private void Deliver(IReadOnlyList<IRunNotification> ready)
-    {
-        foreach (var notification in ready)
-        {
-            if (notification is LoomProtocol.RunHeld)
-                held = true;
-            else if (notification is LoomProtocol.RunAccepted)
-                held = false;
-            notifications.TryWrite(notification);
-            if (notification is RunEvents.RunFinished or LoomProtocol.RunRejected)
-            {
-                // Tells the relay this follower has everything, so it need not keep the run's notices any longer.
-                Follow(replay: false);
-                End();
-                return;
-            }
-        }
-    }
-
-    private void Follow(bool replay) =>
-        client.Tell(new ClusterClient.Send(LoomClusterHostingExtensions.CoordinatorProxyPath,
-            new ClusterProtocol.FollowRun(submit.RunId) { Secret = submit.Secret, Relay = sequencer.Relay, After = sequencer.Last, Replay = replay }));
-
-    public ITimerScheduler Timers { get; set; } = null!;
-
-    public static Props Props(IActorRef client, ClusterProtocol.SubmitRun submit, ChannelWriter<IRunNotification> notifications, Func<ClusterProtocol.Refused, string> refusal) =>
-        ActorProps.Of(() => new RunFollower(client, submit, notifications, refusal));
-
-    protected override void PreStart()
-    {
-        client.Tell(new ClusterClient.Send(LoomClusterHostingExtensions.CoordinatorProxyPath, submit));
-        Timers.StartPeriodicTimer(FollowTick.Instance, FollowTick.Instance, FollowEvery);
-    }
-
-    private void End()
-    {
-        notifications.TryComplete();
-        Context.Stop(Self);
-    }
-
-    private sealed class FollowTick
-    {
-        public static readonly FollowTick Instance = new();
     }
 }
 
