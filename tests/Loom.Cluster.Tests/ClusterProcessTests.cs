@@ -7,11 +7,8 @@ using Xunit.Abstractions;
 namespace Loom.Cluster.Tests;
 
 /// <summary>Three real <c>loom serve</c> processes on loopback sharing a PostgreSQL database.</summary>
-public sealed partial class ClusterProcessTests(ITestOutputHelper output) : IAsyncLifetime
+public sealed partial class ClusterProcessTests(ITestOutputHelper testOutput) : ProcessTests(testOutput, "loom-cluster-")
 {
-    private readonly string folder = Directory.CreateTempSubdirectory("loom-cluster-").FullName;
-    private readonly List<ServeProcess> processes = [];
-    private TestPostgres? database;
 
     [PostgresFact]
     public async Task A_restarted_first_seed_rejoins_the_running_cluster_and_a_SIGTERMed_node_leaves_it()
@@ -75,19 +72,4 @@ public sealed partial class ClusterProcessTests(ITestOutputHelper output) : IAsy
 
     [GeneratedRegex(@"\(uid (-?\d+)")]
     private static partial Regex Uid();
-
-    public Task InitializeAsync() => Task.CompletedTask;
-
-    public async Task DisposeAsync()
-    {
-        foreach (var process in processes)
-        {
-            if (process.Lines.Count > 0)
-                output.WriteLine($"--- pid {process.Pid}\n{process.Stderr}");
-            process.Dispose();
-        }
-        if (database is not null)
-            await database.DisposeAsync();
-        Directory.Delete(folder, recursive: true);
-    }
 }

@@ -11,13 +11,10 @@ namespace Loom.Cluster.Tests;
 /// with <c>loom run --cluster</c>, and <c>loom ctl</c> run as a real process against them (one-shot, <c>--json</c>, and the
 /// prompt in a real terminal driven by tmux).
 /// </summary>
-public sealed class CtlTests(ITestOutputHelper output) : IAsyncLifetime
+public sealed class CtlTests(ITestOutputHelper testOutput) : ProcessTests(testOutput, "loom-ctl-")
 {
     private static readonly TimeSpan Patience = ServeProcess.Patience;
-    private readonly string folder = Directory.CreateTempSubdirectory("loom-ctl-").FullName;
-    private readonly List<ServeProcess> processes = [];
     private readonly int[] ports = [ServeProcess.FreePort(), ServeProcess.FreePort(), ServeProcess.FreePort()];
-    private TestPostgres? database;
 
     private string Contact(int node) => $"127.0.0.1:{ports[node]}";
 
@@ -293,19 +290,5 @@ public sealed class CtlTests(ITestOutputHelper output) : IAsyncLifetime
         var text = await process.StandardOutput.ReadToEndAsync();
         await process.WaitForExitAsync();
         return text;
-    }
-
-    public Task InitializeAsync() => Task.CompletedTask;
-
-    public async Task DisposeAsync()
-    {
-        foreach (var process in processes)
-        {
-            output.WriteLine($"--- pid {process.Pid}\n{process.Stderr}");
-            process.Dispose();
-        }
-        if (database is not null)
-            await database.DisposeAsync();
-        Directory.Delete(folder, recursive: true);
     }
 }

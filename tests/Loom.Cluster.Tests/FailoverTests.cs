@@ -21,11 +21,8 @@ namespace Loom.Cluster.Tests;
 /// SIGKILL while it runs some of them. The run still finishes, every job succeeded, and the journal records each job's
 /// success once (the attempts cut short are recorded as interrupted).
 /// </summary>
-public sealed class FailoverTests(ITestOutputHelper output) : IAsyncLifetime
+public sealed class FailoverTests(ITestOutputHelper testOutput) : ProcessTests(testOutput, "loom-failover-")
 {
-    private readonly string folder = Directory.CreateTempSubdirectory("loom-failover-").FullName;
-    private readonly List<ServeProcess> processes = [];
-    private TestPostgres? database;
 
     [PostgresFact]
     public Task A_run_finishes_when_a_node_running_its_jobs_is_killed() => KillDuringRunAsync(victim: 2);
@@ -232,20 +229,6 @@ public sealed class FailoverTests(ITestOutputHelper output) : IAsyncLifetime
         var process = ServeProcess.Start(folder, args);
         processes.Add(process);
         return process;
-    }
-
-    public Task InitializeAsync() => Task.CompletedTask;
-
-    public async Task DisposeAsync()
-    {
-        foreach (var process in processes)
-        {
-            output.WriteLine($"--- pid {process.Pid}\n{process.Stderr}");
-            process.Dispose();
-        }
-        if (database is not null)
-            await database.DisposeAsync();
-        Directory.Delete(folder, recursive: true);
     }
 
     private sealed class TestLifetime : IHostApplicationLifetime

@@ -12,12 +12,9 @@ namespace Loom.Cluster.Tests;
 /// waits to join and 200 once it is an Up member; on SIGTERM with a running job it turns 503 at once while
 /// <c>/health/alive</c> stays 200 through the drain, and the node exits 0 when the job is done.
 /// </summary>
-public sealed partial class HealthProcessTests(ITestOutputHelper output) : IAsyncLifetime
+public sealed partial class HealthProcessTests(ITestOutputHelper testOutput) : ProcessTests(testOutput, "loom-health-")
 {
     private static readonly HttpClient Http = new() { Timeout = TimeSpan.FromSeconds(10) };
-    private readonly string folder = Directory.CreateTempSubdirectory("loom-health-").FullName;
-    private readonly List<ServeProcess> processes = [];
-    private TestPostgres? database;
 
     [PostgresFact]
     public async Task Ready_is_503_while_the_node_waits_to_join_and_200_once_it_is_an_Up_member()
@@ -131,20 +128,5 @@ public sealed partial class HealthProcessTests(ITestOutputHelper output) : IAsyn
                 throw new TimeoutException($"waited {ServeProcess.Patience} for {what()}");
             await Task.Delay(100);
         }
-    }
-
-    public Task InitializeAsync() => Task.CompletedTask;
-
-    public async Task DisposeAsync()
-    {
-        foreach (var process in processes)
-        {
-            if (process.Lines.Count > 0)
-                output.WriteLine($"--- pid {process.Pid}\n{process.Stderr}");
-            process.Dispose();
-        }
-        if (database is not null)
-            await database.DisposeAsync();
-        Directory.Delete(folder, recursive: true);
     }
 }

@@ -9,12 +9,9 @@ using Xunit.Abstractions;
 namespace Loom.Cluster.Tests;
 
 /// <summary>Real <c>loom serve</c> nodes and the step watchdog each starts beside itself.</summary>
-public sealed partial class StepWatchdogTests(ITestOutputHelper output) : IAsyncLifetime
+public sealed partial class StepWatchdogTests(ITestOutputHelper testOutput) : ProcessTests(testOutput, "loom-watchdog-")
 {
-    private readonly string folder = Directory.CreateTempSubdirectory("loom-watchdog-").FullName;
-    private readonly List<ServeProcess> processes = [];
     private readonly List<ProcessIdentity> leftovers = [];
-    private TestPostgres? database;
 
     [PostgresFact]
     public async Task The_step_process_trees_of_a_node_killed_with_SIGKILL_are_killed_at_once()
@@ -134,20 +131,11 @@ public sealed partial class StepWatchdogTests(ITestOutputHelper output) : IAsync
         return process;
     }
 
-    public Task InitializeAsync() => Task.CompletedTask;
-
-    public async Task DisposeAsync()
+    public override async Task DisposeAsync()
     {
-        foreach (var process in processes)
-        {
-            output.WriteLine($"--- pid {process.Pid}\n{process.Stderr}");
-            process.Dispose();
-        }
         // A failed test leaves no sleep behind.
         foreach (var process in leftovers)
             ProcessTree.KillGroup(process);
-        if (database is not null)
-            await database.DisposeAsync();
-        Directory.Delete(folder, recursive: true);
+        await base.DisposeAsync();
     }
 }

@@ -23,13 +23,10 @@ namespace Loom.Cluster.Tests.Security;
 /// with it the run goes as before. The node binds this machine's own network address when it has one (a secret is
 /// required there), while the client's remoting stays on 127.0.0.1.
 /// </summary>
-public sealed class ClusterSecretProcessTests(ITestOutputHelper output) : IAsyncLifetime
+public sealed class ClusterSecretProcessTests(ITestOutputHelper testOutput) : ProcessTests(testOutput, "loom-secret-")
 {
     private const string Secret = "the-shared-secret-of-this-cluster-7f3a";
     private const string WrongSecret = "not-the-secret-of-this-cluster-9c2e";
-    private readonly string folder = Directory.CreateTempSubdirectory("loom-secret-").FullName;
-    private readonly List<ServeProcess> processes = [];
-    private TestPostgres? database;
 
     [PostgresFact]
     public async Task A_node_with_a_secret_refuses_a_missing_or_wrong_secret_logs_it_stores_nothing_and_runs_with_the_right_one()
@@ -193,20 +190,5 @@ public sealed class ClusterSecretProcessTests(ITestOutputHelper output) : IAsync
         public void StopApplication()
         {
         }
-    }
-
-    public Task InitializeAsync() => Task.CompletedTask;
-
-    public async Task DisposeAsync()
-    {
-        foreach (var process in processes)
-        {
-            if (process.Lines.Count > 0)
-                output.WriteLine($"--- pid {process.Pid}\n{process.Stderr}");
-            process.Dispose();
-        }
-        if (database is not null)
-            await database.DisposeAsync();
-        Directory.Delete(folder, recursive: true);
     }
 }

@@ -10,12 +10,9 @@ namespace Loom.Cluster.Tests.Security;
 /// makes: two nodes form a cluster and run a workflow a TLS client submits; a client without TLS, or with another
 /// certificate, is turned away within seconds with a line that says why; a node with another certificate cannot join.
 /// </summary>
-public sealed class TlsProcessTests(ITestOutputHelper output) : IAsyncLifetime
+public sealed class TlsProcessTests(ITestOutputHelper testOutput) : ProcessTests(testOutput, "loom-tls-")
 {
     private const string Password = "pfx password";
-    private readonly string folder = Directory.CreateTempSubdirectory("loom-tls-").FullName;
-    private readonly List<ServeProcess> processes = [];
-    private TestPostgres? database;
 
     [PostgresFact]
     public async Task Tls_nodes_form_a_cluster_and_run_a_job_and_turn_away_clients_and_nodes_without_the_cluster_certificate()
@@ -107,20 +104,5 @@ public sealed class TlsProcessTests(ITestOutputHelper output) : IAsyncLifetime
         var loom = Start(directory, args);
         var exit = await loom.WaitForExitAsync(TimeSpan.FromMinutes(2));
         return (exit, loom.Stdout, loom.Lines);
-    }
-
-    public Task InitializeAsync() => Task.CompletedTask;
-
-    public async Task DisposeAsync()
-    {
-        foreach (var process in processes)
-        {
-            if (process.Lines.Count > 0)
-                output.WriteLine($"--- pid {process.Pid}\n{process.Stderr}");
-            process.Dispose();
-        }
-        if (database is not null)
-            await database.DisposeAsync();
-        Directory.Delete(folder, recursive: true);
     }
 }
