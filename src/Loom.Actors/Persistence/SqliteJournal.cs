@@ -21,9 +21,9 @@ namespace Loom.Actors.Persistence;
 /// The file is opened on a pool thread as the journal starts, so the first write rarely waits for it.
 /// Group commit: a write that comes less than <c>group-commit</c> (2 ms) after the previous transaction ended waits
 /// until that much has passed. A persistent actor has one write in flight at a time and gathers its next events
-/// meanwhile, so under a stream of events (a run of many short jobs) they share a transaction: 2 000 one-process jobs
-/// made some 4 000 transactions without it and ~600 with it, and each costs WAL frames and file locks whatever its
-/// size. A write after a quiet spell is not held. It widens by at most that much the moment in which a killed
+/// meanwhile, so under a stream of events (a run of many short jobs) they share a transaction: 2 000 `true` jobs
+/// wrote their 10 003 events in ~340 transactions, with 6 000 pwrite and 4 400 fcntl calls against 29 000 and 26 000
+/// without it (each transaction costs WAL frames and file locks whatever its size). A write after a quiet spell is not held. It widens by at most that much the moment in which a killed
 /// <c>loom</c> may lose its last events (a resumed run re-runs a job whose end was lost).
 /// Tags go to their own table (<c>event_tag</c>) for events-by-tag queries; the highest sequence number
 /// of a persistence id survives the deletion of its events (<c>journal_highest</c>).
