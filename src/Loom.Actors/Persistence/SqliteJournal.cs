@@ -1,5 +1,4 @@
 using System.Collections.Immutable;
-using System.Diagnostics;
 using Akka.Actor;
 using Akka.Configuration;
 using Akka.Persistence;
@@ -19,12 +18,6 @@ namespace Loom.Actors.Persistence;
 /// actor issued it, off the actor's thread: writes of one persistence id are never reordered, and a read
 /// of the highest sequence number waits for the writes before it (as <see cref="AsyncWriteJournal"/> asks).
 /// The file is opened on a pool thread as the journal starts, so the first write rarely waits for it.
-/// Group commit: a write that comes less than <c>group-commit</c> (2 ms) after the previous transaction ended waits
-/// until that much has passed. A persistent actor has one write in flight at a time and gathers its next events
-/// meanwhile, so under a stream of events (a run of many short jobs) they share a transaction: 2 000 `true` jobs
-/// wrote their 10 003 events in ~340 transactions, with 6 000 pwrite and 4 400 fcntl calls against 29 000 and 26 000
-/// without it (each transaction costs WAL frames and file locks whatever its size). A write after a quiet spell is not held. It widens by at most that much the moment in which a killed
-/// <c>loom</c> may lose its last events (a resumed run re-runs a job whose end was lost).
 /// Tags go to their own table (<c>event_tag</c>) for events-by-tag queries; the highest sequence number
 /// of a persistence id survives the deletion of its events (<c>journal_highest</c>).
 /// </remarks>
@@ -52,18 +45,13 @@ public sealed class SqliteJournal : AsyncWriteJournal
 
     private readonly SqliteQueue queue;
     private readonly Akka.Serialization.Serialization serialization;
-    private readonly TimeSpan groupCommit;
-    // Stopwatch timestamp of the end of the last transaction that wrote events (0: none yet).
-    private long lastCommitEnded;
     private SqliteCommand? insertEvent;
     private SqliteCommand? insertTag;
 
     public SqliteJournal(Config config)
     {
         serialization = Context.System.Serialization;
-        var settings = SqlitePluginSettings.From(config);
-        groupCommit = settings.GroupCommit;
-        queue = new SqliteQueue(settings, Schema, preopened: true);
+        queue = new SqliteQueue(SqlitePluginSettings.From(config), Schema, preopened: true);
     }
 
     protected override async Task<IImmutableList<Exception>> WriteMessagesAsync(IEnumerable<AtomicWrite> messages, CancellationToken cancellationToken)
@@ -85,18 +73,8 @@ public sealed class SqliteJournal : AsyncWriteJournal
                 rows[i] = [];
             }
         }
-        await queue.Run(connection => Insert(connection, rows), HoldFor).ConfigureAwait(false);
+        await queue.Run(connection => Insert(connection, rows)).ConfigureAwait(false);
         return rejections.All(r => r is null) ? null! : rejections.Select(r => r!).ToImmutableList();
-    }
-
-    /// <summary>How long a write whose turn has come waits, so that it starts <see cref="groupCommit"/> after the last transaction ended; null: not at all.</summary>
-    private TimeSpan? HoldFor()
-    {
-        var ended = Volatile.Read(ref lastCommitEnded);
-        if (groupCommit <= TimeSpan.Zero || ended == 0)
-            return null;
-        var left = groupCommit - Stopwatch.GetElapsedTime(ended);
-        return left > TimeSpan.FromMilliseconds(0.1) ? left : null;
     }
 
     public override Task<long> ReadHighestSequenceNrAsync(string persistenceId, long fromSequenceNr, CancellationToken cancellationToken) =>
@@ -204,7 +182,6 @@ public sealed class SqliteJournal : AsyncWriteJournal
             }
         }
         transaction.Commit();
-        Volatile.Write(ref lastCommitEnded, Stopwatch.GetTimestamp());
     }
 
     private sealed record EventRow(string PersistenceId, long SequenceNr, long Timestamp, string Manifest, int SerializerId, byte[] Payload,
