@@ -12,9 +12,9 @@ namespace Loom.Cli;
 /// <summary>
 /// Runs a small built-in workflow once through the parser, the scheduler's state and the plain output, on a spare
 /// core while the actor system starts, so that the real run does not also pay for loading and compiling that code:
-/// the parser was some 15 ms of every <c>loom run</c>, the state and the output some 10 ms more. Nothing of it is
-/// kept, no process is started, nothing is written, and it can only fail silently. With one core it costs next to
-/// nothing either: the work it does first is work the real run would do.
+/// the parser was some 15 ms of every <c>loom run</c>, the state and the output a few ms more (2-10 ms in A/B series,
+/// within their noise). Nothing of it is kept, no process is started, nothing is written, and it can only fail
+/// silently. With one core it costs next to nothing either: the work it does first is work the real run would do.
 /// </summary>
 internal static class StartupWarmUp
 {
