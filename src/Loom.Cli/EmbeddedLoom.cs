@@ -80,7 +80,7 @@ public sealed class EmbeddedLoom : IAsyncDisposable
         if (run)
             SqliteRunStore.Preopen(Persistence(workspace));
         var logger = new TaskCompletionSource<Serilog.Core.Logger>(TaskCreationOptions.RunContinuationsAsynchronously);
-        _ = Task.Run(() =>
+        _ = Task.Run(async () =>
         {
             try
             {
@@ -92,7 +92,7 @@ public sealed class EmbeddedLoom : IAsyncDisposable
                 return;
             }
             if (run)
-                StartupWarmUp.Run();
+                await StartupWarmUp.RunAsync().ConfigureAwait(false);
         });
 
         var lifetime = new Lifetime();

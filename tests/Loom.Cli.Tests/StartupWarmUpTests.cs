@@ -14,4 +14,12 @@ public sealed class StartupWarmUpTests
         Assert.Equal(2, events.OfType<StepFinished>().Count());
         Assert.Equal(Result.Success, Assert.IsType<RunFinished>(events[^1]).Result);
     }
+
+    [Fact]
+    public async Task The_rehearsed_step_starts_a_real_process_that_succeeds()
+    {
+        var exit = await StartupWarmUp.RehearseStepAsync();
+        Assert.Null(exit.StartError);
+        Assert.Equal(0, exit.ExitCode);
+    }
 }
