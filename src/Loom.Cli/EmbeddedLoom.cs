@@ -76,7 +76,7 @@ public sealed class EmbeddedLoom : IAsyncDisposable
     {
         // On a spare core while the services are built and the system starts: the file logger (some
         // 20 ms to set up; the actor system's Serilog logger reads Log.Logger, so it is in place before
-        // the system starts), then a head start for the parser.
+        // the system starts), then a rehearsal of a run (StartupWarmUp: the parser, the state, one step started).
         if (run)
             SqliteRunStore.Preopen(Persistence(workspace));
         var logger = new TaskCompletionSource<Serilog.Core.Logger>(TaskCreationOptions.RunContinuationsAsynchronously);
