@@ -71,7 +71,14 @@ public sealed class RunCoordinator : ReceiveActor
             log.Error(failure.Cause, "Runs left unfinished could not be read from the journal; they stay as they are");
             Act(groups.RecoveryDone());
         });
-        Receive<LookedUp>(looked => looked.Follower.Tell(looked.Answer));
+        Receive<LookedUp>(looked =>
+        {
+            // The journal was read while the run was submitted (again) here: an "unknown" from before would make its
+            // follower submit it once more, and that submission be refused. The run's relay answers its next follow.
+            if (!looked.Answer.Known && relays.ContainsKey(looked.Answer.RunId))
+                return;
+            looked.Follower.Tell(!looked.Answer.Known && finished.TryGetValue(looked.Answer.RunId, out var ended) ? ended : looked.Answer);
+        });
         Receive<Dispatcher.GetPlacements>(get => dispatcher.Forward(get));
         Receive<AdminProtocol.GetScheduler>(_ => dispatcher.Forward(new Dispatcher.DescribeJobs(
             Akka.Cluster.Cluster.Get(Context.System).SelfAddress.ToString(), relays.Keys.Order(StringComparer.Ordinal).ToList())));
