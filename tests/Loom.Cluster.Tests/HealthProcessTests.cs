@@ -39,7 +39,9 @@ public sealed partial class HealthProcessTests(ITestOutputHelper testOutput) : P
         body = await UntilAsync(health, NodeHealthEndpoint.ReadyPath, 200);
         output.WriteLine($"ready 200 {clock.ElapsedMilliseconds} ms after the first seed was started");
         Assert.Matches("""^\{"status":"Healthy","checks":\[\{"name":"loom-node-ready","status":"Healthy","description":"an Up member taking jobs \(0 of \d+ slots taken\)"\}\]\}$""", body);
-        Assert.Contains($"node up akka.tcp://loom@127.0.0.1:{ports[1]}", joining.Stderr);
+        // The line comes from the node's own cluster listener, which may hear of the Up after the readiness check does.
+        await joining.WaitForLineAsync(line => line.Contains($"node up akka.tcp://loom@127.0.0.1:{ports[1]}", StringComparison.Ordinal),
+            patience: TimeSpan.FromSeconds(30));
     }
 
     [PostgresFact]
