@@ -176,7 +176,8 @@ public sealed class CtlTests(ITestOutputHelper testOutput) : ProcessTests(testOu
             await Tmux("send-keys", "-t", session, "Up", "Up", "Enter");
             await ScreenAsync(session, s => System.Text.RegularExpressions.Regex.Matches(s, "1 member;").Count >= 2);
             await Tmux("send-keys", "-t", session, "C-d");
-            await WaitForAsync(() => Task.FromResult(File.Exists(Path.Combine(folder, "exit.txt"))));
+            // Created (by the shell's redirection) a moment before the line is written into it.
+            await WaitForAsync(() => Task.FromResult(File.Exists(Path.Combine(folder, "exit.txt")) && File.ReadAllText(Path.Combine(folder, "exit.txt")).EndsWith('\n')));
             Assert.Equal("exited 0", File.ReadAllText(Path.Combine(folder, "exit.txt")).Trim());
             Assert.Equal(["cluster show", $"show {runId}", "cluster show"], File.ReadAllLines(Path.Combine(folder, ".loom", "ctl_history")));
         }

@@ -55,7 +55,8 @@ public sealed class FailoverTests(ITestOutputHelper testOutput) : ProcessTests(t
         var first = ServeProcess.Start(workspace, "run", "--cluster", contacts, "--json");
         processes.Add(first);
         var started = Path.Combine(shared, "started.txt");
-        await WaitForAsync(() => File.Exists(started), TimeSpan.FromSeconds(90), first);
+        // Created (by the shell's redirection) a moment before the id is written into it.
+        await WaitForAsync(() => File.Exists(started) && File.ReadAllText(started).EndsWith('\n'), TimeSpan.FromSeconds(90), first);
         var firstRun = File.ReadAllText(started).Trim();
         var second = ServeProcess.Start(workspace, "run", "--cluster", contacts, "--json");
         processes.Add(second);

@@ -233,8 +233,10 @@ public abstract class Section1FileTests(ConformanceCluster? cluster) : Conforman
                       rm "running.$LOOM_RUN_ID"
             """);
         using var first = ws.StartLoom("run", "--json", "--var", $"shared={shared}");
-        await RunLogTests.WaitUntilAsync(() => File.Exists(Path.Combine(shared, "started.txt")));
-        var firstRun = File.ReadAllText(Path.Combine(shared, "started.txt")).Trim();
+        // Created (by the shell's redirection) a moment before the id is written into it.
+        var started = Path.Combine(shared, "started.txt");
+        await RunLogTests.WaitUntilAsync(() => File.Exists(started) && File.ReadAllText(started).EndsWith('\n'));
+        var firstRun = File.ReadAllText(started).Trim();
         using var second = ws.StartLoom("run", "--json", "--var", $"shared={shared}");
         // The first run goes on until the second is seen waiting for it.
         await RunLogTests.WaitUntilAsync(() => second.Stderr.Contains("waiting for run"));
@@ -292,8 +294,10 @@ public abstract class Section1FileTests(ConformanceCluster? cluster) : Conforman
                       touch older.finished
             """);
         using var older = ws.StartLoom("run", "--json", "--var", $"shared={shared}");
-        await RunLogTests.WaitUntilAsync(() => File.Exists(Path.Combine(shared, "older.started")));
-        var olderId = File.ReadAllText(Path.Combine(shared, "older.started")).Trim();
+        // Created (by the shell's redirection) a moment before the id is written into it.
+        var olderStarted = Path.Combine(shared, "older.started");
+        await RunLogTests.WaitUntilAsync(() => File.Exists(olderStarted) && File.ReadAllText(olderStarted).EndsWith('\n'));
+        var olderId = File.ReadAllText(olderStarted).Trim();
         using var newer = ws.StartLoom("run", "--json", "--var", $"shared={shared}");
         Assert.Equal(0, await newer.WaitAsync());
         Assert.Contains($"cancelling run {olderId} (group deploy, cancel-in-progress)\n", newer.Stderr);

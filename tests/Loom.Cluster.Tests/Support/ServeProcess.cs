@@ -127,14 +127,28 @@ public sealed class ServeProcess : IDisposable
 
     private bool disposed;
 
+    /// <summary>
+    /// A loopback port free now and never handed out before in this test run: the kernel may give a closed port to the
+    /// next bind at once, and two nodes told the same port both listened on it (Akka's transport reuses the address)
+    /// and formed two clusters.
+    /// </summary>
     public static int FreePort()
     {
-        var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        var port = ((IPEndPoint)listener.LocalEndpoint).Port;
-        listener.Stop();
-        return port;
+        while (true)
+        {
+            var listener = new TcpListener(IPAddress.Loopback, 0);
+            listener.Start();
+            var port = ((IPEndPoint)listener.LocalEndpoint).Port;
+            listener.Stop();
+            lock (HandedOut)
+            {
+                if (HandedOut.Add(port))
+                    return port;
+            }
+        }
     }
+
+    private static readonly HashSet<int> HandedOut = [];
 
     private static async Task<bool> Completes(Task task, TimeSpan within) => await Task.WhenAny(task, Task.Delay(within)) == task;
 }
