@@ -49,6 +49,11 @@ public sealed class RunControlTests
         using (var run = LoomProcess.Start(ws.Root, "run", "--plain"))
         {
             await ws.WaitForFileAsync("sleeper.pid");
+            // A run's first events are written while its first step starts, not before (docs/architecture.md): a kill
+            // in between leaves no run to cancel. This test is about a run that was recorded, so it waits for that.
+            var deadline = DateTime.UtcNow + LoomProcess.Patience;
+            while (RunIds((await LoomProcess.RunAsync(ws.Root, "runs")).Stdout).Length == 0)
+                Assert.True(DateTime.UtcNow < deadline, "the run was never recorded");
             run.Signal("KILL");
             await run.WaitAsync();
         }
