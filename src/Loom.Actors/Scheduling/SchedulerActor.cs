@@ -25,7 +25,8 @@ namespace Loom.Actors.Scheduling;
 /// no command waits for the disk. Replay rebuilds the same state because <c>Apply</c> depends only on
 /// the plan, the run's contexts and the events before it, and the journal holds exactly the applied
 /// events in applied order. What that gives up: a side effect (a started runner) may precede the
-/// write that records it; a crash in that window loses the last few events, never reorders them.
+/// write that records it; a crash in that window loses the last few events, never reorders them. Not the first
+/// runners of a run or of a resume: they wait for its first write, so a run that started steps is always on record.
 /// <see cref="RunEvents.RunFinished"/> reaches the subscriber only once every event is written
 /// (<c>DeferAsync</c>), so a <c>loom run</c> that has printed its result has journaled the whole run.
 /// Recovery restores the latest snapshot (<see cref="RunSnapshot"/>, saved every
@@ -50,6 +51,10 @@ public sealed class SchedulerActor : ReceivePersistentActor, IWithTimers
     // Events handed to the journal and not yet written, and events since the last snapshot.
     private int unwritten;
     private int sinceSnapshot;
+    // The first runners of a run (or of a resume) wait until its first write lands: a kill before it would leave steps
+    // running with no record of their run. Cancellations that come meanwhile reach them once they start.
+    private List<JobStarted>? heldUntilWritten;
+    private readonly Dictionary<string, string> cancelledWhileHeld = new(StringComparer.Ordinal);
 
     /// <param name="definition">What the run was started with, journaled as its first event; null journals none.</param>
     /// <param name="stepLogs">Where the steps' output is kept; null keeps none.</param>
@@ -168,7 +173,7 @@ public sealed class SchedulerActor : ReceivePersistentActor, IWithTimers
                 unwritten++;
                 PersistAsync(definition, Written);
             }
-            Handle(start);
+            HoldRunnersUntilWritten(() => Handle(start));
             return;
         }
         if (state.Finished)
@@ -186,7 +191,27 @@ public sealed class SchedulerActor : ReceivePersistentActor, IWithTimers
             log.Info("Run {0}: killing what is left of {1} (pid {2}) before running it again", runId, unit.Id, process.Pid);
             ProcessTree.KillGroup(process);
         }
-        Handle(SchedulerProtocol.Resume.Instance);
+        HoldRunnersUntilWritten(() => Handle(SchedulerProtocol.Resume.Instance));
+    }
+
+    private void HoldRunnersUntilWritten(Action handle)
+    {
+        heldUntilWritten = [];
+        handle();
+        // Runs once every event persisted before it is written.
+        DeferAsync(heldUntilWritten, _ => ReleaseHeldRunners());
+    }
+
+    private void ReleaseHeldRunners()
+    {
+        var held = heldUntilWritten ?? [];
+        heldUntilWritten = null;
+        foreach (var started in held)
+        {
+            StartRunner(started);
+            if (cancelledWhileHeld.Remove(started.JobId, out var reason))
+                CancelUnit(started.JobId, reason);
+        }
     }
 
     /// <summary>The guardian tells the subscriber (and so does not report the stop as a failure).</summary>
@@ -291,6 +316,9 @@ public sealed class SchedulerActor : ReceivePersistentActor, IWithTimers
     {
         switch (e)
         {
+            case JobStarted started when heldUntilWritten is not null:
+                heldUntilWritten.Add(started);
+                break;
             case JobStarted started:
                 StartRunner(started);
                 break;
@@ -306,16 +334,15 @@ public sealed class SchedulerActor : ReceivePersistentActor, IWithTimers
                 Release(interrupted.JobId);
                 break;
             case JobCancelling cancelling:
-                if (runners.TryGetValue(cancelling.JobId, out var sibling))
-                    sibling.Tell(new RunnerProtocol.CancelJob(cancelling.Reason));
-                if (dispatched.TryGetValue(cancelling.JobId, out var attempt))
-                    dispatcher!.Tell(new RunnerProtocol.Withdraw(state.Plan.RunId, cancelling.JobId, attempt, cancelling.Reason));
+                CancelUnit(cancelling.JobId, cancelling.Reason);
                 break;
             case RunCancelling cancelling:
                 foreach (var runner in runners.Values)
                     runner.Tell(new RunnerProtocol.CancelJob(cancelling.Reason));
                 foreach (var (unitId, unitAttempt) in dispatched)
                     dispatcher!.Tell(new RunnerProtocol.Withdraw(state.Plan.RunId, unitId, unitAttempt, cancelling.Reason));
+                foreach (var held in heldUntilWritten ?? [])
+                    cancelledWhileHeld.TryAdd(held.JobId, cancelling.Reason);
                 break;
             case RunFinished finished:
                 log.Info("Run {0} finished: {1}", state.Plan.RunId, finished.Result.ToWire());
@@ -356,6 +383,16 @@ public sealed class SchedulerActor : ReceivePersistentActor, IWithTimers
         Context.Watch(runner);
         runners[started.JobId] = runner;
         runner.Tell(new RunnerProtocol.RunJob(state.Plan.RunId, workspace, spec));
+    }
+
+    private void CancelUnit(string unitId, string reason)
+    {
+        if (heldUntilWritten?.Exists(s => s.JobId == unitId) == true)
+            cancelledWhileHeld.TryAdd(unitId, reason);
+        if (runners.TryGetValue(unitId, out var runner))
+            runner.Tell(new RunnerProtocol.CancelJob(reason));
+        if (dispatched.TryGetValue(unitId, out var attempt))
+            dispatcher!.Tell(new RunnerProtocol.Withdraw(state.Plan.RunId, unitId, attempt, reason));
     }
 
     /// <summary>A dispatched attempt is over: the dispatcher frees its node's slot.</summary>
