@@ -342,7 +342,7 @@ public sealed class SchedulerActor : ReceivePersistentActor, IWithTimers
                 foreach (var (unitId, unitAttempt) in dispatched)
                     dispatcher!.Tell(new RunnerProtocol.Withdraw(state.Plan.RunId, unitId, unitAttempt, cancelling.Reason));
                 foreach (var held in heldUntilWritten ?? [])
-                    cancelledWhileHeld.TryAdd(held.JobId, cancelling.Reason);
+                    CancelUnit(held.JobId, cancelling.Reason);
                 break;
             case RunFinished finished:
                 log.Info("Run {0} finished: {1}", state.Plan.RunId, finished.Result.ToWire());
@@ -385,6 +385,7 @@ public sealed class SchedulerActor : ReceivePersistentActor, IWithTimers
         runner.Tell(new RunnerProtocol.RunJob(state.Plan.RunId, workspace, spec));
     }
 
+    /// <summary>Cancels one unit where it runs: its runner, the cluster's dispatcher, or (held until the first write) as it starts.</summary>
     private void CancelUnit(string unitId, string reason)
     {
         if (heldUntilWritten?.Exists(s => s.JobId == unitId) == true)
