@@ -32,9 +32,11 @@ public sealed class EmbeddedLoom : IAsyncDisposable
     private readonly ServiceProvider services;
     private readonly IReadOnlyList<IHostedService> hosted;
     private readonly Lifetime lifetime;
+    private readonly Task firstLogLine;
 
-    private EmbeddedLoom(ServiceProvider services, IReadOnlyList<IHostedService> hosted, Lifetime lifetime, bool withGuardian)
+    private EmbeddedLoom(ServiceProvider services, IReadOnlyList<IHostedService> hosted, Lifetime lifetime, Task firstLogLine, bool withGuardian)
     {
+        this.firstLogLine = firstLogLine;
         this.services = services;
         this.hosted = hosted;
         this.lifetime = lifetime;
@@ -76,20 +78,29 @@ public sealed class EmbeddedLoom : IAsyncDisposable
     {
         // On a spare core while the services are built and the system starts: the file logger (some
         // 20 ms to set up; the actor system's Serilog logger reads Log.Logger, so it is in place before
-        // the system starts), then a rehearsal of a run (StartupWarmUp: the parser, the state, one step started).
+        // the system starts) and its first line, then a rehearsal of a run (StartupWarmUp: the parser, the state, one step started).
         if (run)
             SqliteRunStore.Preopen(Persistence(workspace));
         var logger = new TaskCompletionSource<Serilog.Core.Logger>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var firstLogLine = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         _ = Task.Run(async () =>
         {
             try
             {
-                logger.SetResult(CreateLogger(workspace));
+                var created = CreateLogger(workspace);
+                logger.SetResult(created);
+                // The file sink opens its file at the first event (finding the latest file, the local time zone): here, not
+                // in the run's last moments, when the first event used to come and the actor system's stop waited for it.
+                created.Information("loom {Version:l} (pid {Pid}) in {Workspace:l}", Program.Version, Environment.ProcessId, workspace);
             }
             catch (Exception e)
             {
-                logger.SetException(e);
+                logger.TrySetException(e);
                 return;
+            }
+            finally
+            {
+                firstLogLine.SetResult();
             }
             if (run)
                 await StartupWarmUp.RunAsync().ConfigureAwait(false);
@@ -118,11 +129,12 @@ public sealed class EmbeddedLoom : IAsyncDisposable
             Log.Logger = await logger.Task.ConfigureAwait(false);
             foreach (var service in hosted)
                 await service.StartAsync(CancellationToken.None).ConfigureAwait(false);
-            return new EmbeddedLoom(services, hosted, lifetime, withGuardian: run);
+            return new EmbeddedLoom(services, hosted, lifetime, firstLogLine.Task, withGuardian: run);
         }
         catch
         {
             await services.DisposeAsync().ConfigureAwait(false);
+            await firstLogLine.Task.ConfigureAwait(false);
             await Log.CloseAndFlushAsync().ConfigureAwait(false);
             throw;
         }
@@ -150,6 +162,7 @@ public sealed class EmbeddedLoom : IAsyncDisposable
         for (var i = hosted.Count - 1; i >= 0; i--)
             await hosted[i].StopAsync(CancellationToken.None).ConfigureAwait(false);
         await services.DisposeAsync().ConfigureAwait(false);
+        await firstLogLine.ConfigureAwait(false);
         await Log.CloseAndFlushAsync().ConfigureAwait(false);
     }
 

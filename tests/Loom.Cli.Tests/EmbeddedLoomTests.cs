@@ -50,6 +50,15 @@ public sealed class EmbeddedLoomTests
         Assert.Empty(seen);
     }
 
+    [Fact]
+    public async Task The_workspace_log_starts_with_a_line_that_names_the_process_and_the_workspace()
+    {
+        using var ws = new Workspace("jobs: {}");
+        await (await EmbeddedLoom.StartAsync(ws.Root, ParseLimits.Default)).DisposeAsync();
+        var lines = await File.ReadAllLinesAsync(Path.Combine(ws.Root, ".loom", "logs", "loom.log"));
+        Assert.Contains($"loom {Program.Version} (pid {Environment.ProcessId}) in {ws.Root}", lines[0]);
+    }
+
     private static async Task<(int Batches, List<IRunNotification> Seen)> ReadAllAsync(ChannelReader<IReadOnlyList<IRunNotification>> reader)
     {
         using var timeout = new CancellationTokenSource(LoomProcess.Patience);
