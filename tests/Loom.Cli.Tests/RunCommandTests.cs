@@ -35,6 +35,30 @@ public sealed class RunCommandTests
     }
 
     [Fact]
+    public async Task The_job_folders_of_a_run_are_gone_when_loom_exits()
+    {
+        // Two jobs in a row share one folder; two at once get one each.
+        using var ws = new Workspace("""
+            jobs:
+              a:
+                steps:
+                  - run: dirname "$LOOM_OUTPUT" > a.dir
+              b:
+                steps:
+                  - run: dirname "$LOOM_OUTPUT" > b.dir
+              c:
+                needs: [a, b]
+                steps:
+                  - run: dirname "$LOOM_OUTPUT" > c.dir
+            """);
+        var (exit, _, _) = await LoomProcess.RunAsync(ws.Root, "run", "-j", "2");
+        Assert.Equal(0, exit);
+        var folders = new[] { "a.dir", "b.dir", "c.dir" }.Select(f => ws.Read(f).Trim()).ToList();
+        Assert.All(folders, folder => Assert.StartsWith(Path.GetTempPath().TrimEnd('/'), folder));
+        Assert.All(folders, folder => Assert.False(Directory.Exists(folder), $"{folder} is still there"));
+    }
+
+    [Fact]
     public async Task A_failing_job_exits_1_and_its_dependents_are_skipped()
     {
         using var ws = new Workspace("""

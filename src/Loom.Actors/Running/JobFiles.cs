@@ -86,7 +86,21 @@ public sealed class JobFiles : IDisposable
     internal bool IsPristine() =>
         IsEmptyFile(Output) && IsEmptyFile(Env) && IsEmptyFile(Path) && IsEmptyFile(StepSummary);
 
-    internal void Delete() => Remove(Directory);
+    /// <summary>Removes the folder: its four files, then itself; everything in it only when a step left more there.</summary>
+    internal void Delete()
+    {
+        try
+        {
+            // Not a recursive removal at once: that enumerates the folder, and its first call in a process costs milliseconds.
+            foreach (var file in (ReadOnlySpan<string>)[Output, Env, Path, StepSummary])
+                File.Delete(file);
+            System.IO.Directory.Delete(Directory);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            Remove(Directory);
+        }
+    }
 
     internal JobFiles Reopened() => new(this);
 

@@ -91,7 +91,7 @@ public sealed class SchedulerActor : ReceivePersistentActor, IWithTimers
                 KeepLine(o);
         });
         Command<FlushLogs>(_ => logs?.Flush());
-        Command<LogsClosed>(closed => Publish(closed.Finished));
+        Command<LogsClosed>(closed => PublishFinished(closed.Finished));
         Command<SchedulerProtocol.Annotation>(a =>
         {
             subscriber.Tell(new Annotation(a.JobId, a.Step, a.Level, a.Message, a.File, a.Line, a.Column, a.Title, DateTimeOffset.UtcNow));
@@ -266,14 +266,22 @@ public sealed class SchedulerActor : ReceivePersistentActor, IWithTimers
         SaveSnapshot(state.ToSnapshot());
     }
 
-    private void Publish(IRunEvent e) => subscriber.Tell(e);
+    /// <summary>
+    /// The run's last event goes out, then its job folders are removed: not before its last write, which waited for them
+    /// (cleaning up is not what the caller waits for). Runners still stopping remove their folders as they give them back.
+    /// </summary>
+    private void PublishFinished(IRunEvent finished)
+    {
+        subscriber.Tell(finished);
+        folders.Dispose();
+    }
 
     /// <summary>The run's last event goes out once its step logs are stored too (on disk, or the host's sink): <c>loom logs</c> after <c>loom run</c> reads them whole.</summary>
     private void Finish(IRunEvent finished)
     {
         if (logs is not { Started: true })
         {
-            Publish(finished);
+            PublishFinished(finished);
             return;
         }
         Timers.Cancel(FlushLogs.Instance);
@@ -346,8 +354,6 @@ public sealed class SchedulerActor : ReceivePersistentActor, IWithTimers
                 break;
             case RunFinished finished:
                 log.Info("Run {0} finished: {1}", state.Plan.RunId, finished.Result.ToWire());
-                // Runners still stopping remove their folders as they give them back.
-                folders.Dispose();
                 break;
         }
     }

@@ -47,6 +47,18 @@ public sealed class JobFilesTests
         Assert.Equal(0, new FileInfo(second.Output).Length);
     }
 
+    [Fact]
+    public void A_folder_a_step_left_more_files_in_is_removed_whole()
+    {
+        using var pool = new JobFilesPool();
+        var files = pool.Rent();
+        File.WriteAllText(Path.Combine(files.Directory, "extra"), "left behind");
+        Directory.CreateDirectory(Path.Combine(files.Directory, "nested", "deeper"));
+        File.AppendAllText(files.Env, "A=1\n");
+        files.Dispose();
+        Assert.False(Directory.Exists(files.Directory));
+    }
+
     [Theory]
     [InlineData("removed")]
     [InlineData("symlink")]
