@@ -121,6 +121,42 @@ public sealed class SqlitePluginTests : IDisposable
         }
     }
 
+    [Fact]
+    public async Task A_write_that_fails_is_rolled_back_and_the_journal_writes_on()
+    {
+        using var one = Start();
+        using var two = Start();
+        var first = StartRecorder(one, "p-8");
+        var rival = StartRecorder(two, "p-8");
+        // Both have recovered an empty history, so both will write sequence number 1.
+        Assert.Equal(0L, await first.Ask<long>(Recorder.LastSequence, Patience));
+        Assert.Equal(0L, await rival.Ask<long>(Recorder.LastSequence, Patience));
+        await first.Ask<string>(new Record("a"), Patience);
+
+        var watcher = new TaskCompletionSource();
+        two.ActorOf(Props.Create(() => new DeathWatcher(rival, watcher)));
+        rival.Tell(new Record("x"));
+        // The duplicate sequence number fails the write and stops its writer (Akka.Persistence's persist failure).
+        await watcher.Task.WaitAsync(Patience);
+
+        var next = StartRecorder(two, "p-9");
+        Assert.Equal("b", await next.Ask<string>(new Record("b", "t-9"), Patience));
+        var query = PersistenceQuery.Get(two).ReadJournalFor<SqliteReadJournal>(QueryPlugin);
+        var events = await query.CurrentEventsByPersistenceId("p-8", 0, long.MaxValue).RunWith(Sink.Seq<EventEnvelope>(), two.Materializer());
+        Assert.Equal(["a"], events.Select(e => ((JobQueued)e.Event).JobId));
+        var tagged = await query.CurrentEventsByTag("t-9", Offset.NoOffset()).RunWith(Sink.Seq<EventEnvelope>(), two.Materializer());
+        Assert.Equal(["p-9"], tagged.Select(e => e.PersistenceId));
+    }
+
+    private sealed class DeathWatcher : ReceiveActor
+    {
+        public DeathWatcher(IActorRef watched, TaskCompletionSource stopped)
+        {
+            Context.Watch(watched);
+            Receive<Terminated>(_ => stopped.TrySetResult());
+        }
+    }
+
     private static string JournalPlugin => "akka.persistence.journal." + LoomPersistenceOptions.SqlitePluginIdentifier;
     private static string SnapshotPlugin => "akka.persistence.snapshot-store." + LoomPersistenceOptions.SqlitePluginIdentifier;
     private static string QueryPlugin => LoomPersistenceOptions.SqliteQueryPluginId;
