@@ -165,7 +165,8 @@ public sealed class SqliteJournal : AsyncWriteJournal
             {
                 foreach (var row in rows)
                 {
-                    var insert = row.Tags.Count == 0 ? statements.Event : statements.TaggedEvent;
+                    var tagged = row.Tags.Count > 0;
+                    var insert = tagged ? statements.TaggedEvent : statements.Event;
                     var p = insert.Parameters;
                     p[0].Value = row.PersistenceId;
                     p[1].Value = row.SequenceNr;
@@ -174,7 +175,7 @@ public sealed class SqliteJournal : AsyncWriteJournal
                     p[4].Value = row.SerializerId;
                     p[5].Value = row.Payload;
                     p[6].Value = row.WriterUuid;
-                    if (row.Tags.Count == 0)
+                    if (!tagged)
                     {
                         insert.ExecuteNonQuery();
                         continue;

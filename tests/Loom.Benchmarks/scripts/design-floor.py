@@ -20,7 +20,8 @@ import statistics
 import subprocess
 import sys
 import tempfile
-import time
+
+from timing import timed
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
 GEN = os.path.join(ROOT, "..", "shared", "bench", "gen.py")
@@ -28,17 +29,6 @@ SHAPES = [("fanout 1000", ["--shape", "fanout", "--n", "1000"]),
           ("random 1000", ["--shape", "random", "--n", "1000", "--k", "3", "--seed", "1"]),
           ("fanout 500", ["--shape", "fanout", "--n", "500"]),
           ("fanout 2000", ["--shape", "fanout", "--n", "2000"])]
-
-
-def timed(command, folder):
-    shutil.rmtree(os.path.join(folder, ".loom"), ignore_errors=True)
-    started = time.perf_counter()
-    child = subprocess.Popen(command, cwd=folder, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    _, status, usage = os.wait4(child.pid, 0)
-    wall = time.perf_counter() - started
-    if os.waitstatus_to_exitcode(status) != 0:
-        sys.exit(f"{command[0]} failed in {folder}")
-    return wall, usage.ru_utime + usage.ru_stime
 
 
 def main():

@@ -18,22 +18,12 @@ import statistics
 import subprocess
 import sys
 import tempfile
-import time
+
+from timing import timed
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
 GEN = os.path.join(ROOT, "..", "shared", "bench", "gen.py")
 SIZES = [1, 500, 1000, 2000]
-
-
-def timed(command, folder, environment):
-    shutil.rmtree(os.path.join(folder, ".loom"), ignore_errors=True)
-    started = time.perf_counter()
-    child = subprocess.Popen(command, cwd=folder, env=environment, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    _, status, usage = os.wait4(child.pid, 0)
-    wall = time.perf_counter() - started
-    if os.waitstatus_to_exitcode(status) != 0:
-        sys.exit(f"{command[0]} failed in {folder}")
-    return wall, usage.ru_utime + usage.ru_stime
 
 
 def parse_variant(text, default_loom):
