@@ -72,6 +72,47 @@ public sealed class ResumeTests
     }
 
     [Fact]
+    public async Task A_step_whose_start_the_journal_lost_is_still_killed_and_its_attempt_recorded()
+    {
+        // A loom killed before its journal wrote its last events (the journal gathers a few milliseconds of them per
+        // transaction) loses them; here that moment is made exact by deleting from the journal everything from the
+        // start of `slow` on. Only the run's process ledger still knows the step's process and its attempt.
+        using var ws = new Workspace(Yaml);
+        using (var first = LoomProcess.Start(ws.Root, "run", "--plain"))
+        {
+            await ws.WaitForFileAsync("sleeper.pid");
+            first.Signal("KILL");
+            await first.WaitAsync();
+        }
+        var sleeper = int.Parse(ws.Read("sleeper.pid").Trim());
+        Assert.True(Workspace.ProcessAlive(sleeper));
+        using (var journal = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={ws.PathOf(".loom/journal.db")};Pooling=False"))
+        {
+            journal.Open();
+            using var command = journal.CreateCommand();
+            command.CommandText = """
+                DELETE FROM event_journal WHERE sequence_nr >= (SELECT min(sequence_nr) FROM event_journal
+                  WHERE manifest LIKE '%.JobStarted' AND instr(payload, CAST('slow' AS BLOB)) > 0)
+                """;
+            Assert.InRange(command.ExecuteNonQuery(), 2, 10);
+        }
+
+        File.WriteAllText(ws.PathOf("go-on"), "");
+        var (exit, stdout, stderr) = await LoomProcess.RunAsync(ws.Root, "run", "--resume", "--plain");
+        Assert.True(exit == 0, stdout + stderr);
+        await Workspace.WaitUntilGoneAsync(sleeper);
+        Assert.Equal("ran\nran\n", ws.Read("slow.count"));
+        Assert.Equal("ran\n", ws.Read("after.count"));
+        Assert.Contains("slow", stdout.Split('\n').Single(l => l.Contains("interrupted")));
+
+        // The lost attempt is in the history: the one that finished is the second.
+        var (_, history, _) = await LoomProcess.RunAsync(ws.Root, "runs");
+        var runId = history.Split('\n', StringSplitOptions.RemoveEmptyEntries)[1].Split(' ')[0];
+        var (_, show, _) = await LoomProcess.RunAsync(ws.Root, "show", runId);
+        Assert.Matches(@"slow\s+success\s+\S+\s+attempt 2", show);
+    }
+
+    [Fact]
     public async Task A_run_that_is_still_going_on_is_not_resumed_by_a_second_loom()
     {
         using var ws = new Workspace(Yaml);

@@ -55,6 +55,7 @@ internal sealed class RunDetailsFold(string runId)
                 break;
             case JobInterrupted i when Find(i.JobId) is { } job:
                 job.State = LoomJobState.Queued;
+                job.Attempt = Math.Max(job.Attempt, i.Attempt);
                 break;
             case StepFinished { Conclusion: Result.Failure } s when Find(s.JobId) is { } job:
                 job.Reason ??= s.Error ?? (s.ExitCode is { } code ? $"step {s.Step} failed with exit code {code}" : $"step {s.Step} failed");

@@ -1,4 +1,5 @@
 using System.Collections.Immutable;
+using System.Diagnostics;
 using Akka.Actor;
 using Akka.Configuration;
 using Akka.Persistence;
@@ -18,6 +19,13 @@ namespace Loom.Actors.Persistence;
 /// actor issued it, off the actor's thread: writes of one persistence id are never reordered, and a read
 /// of the highest sequence number waits for the writes before it (as <see cref="AsyncWriteJournal"/> asks).
 /// The file is opened on a pool thread as the journal starts, so the first write rarely waits for it.
+/// Group commit: a write that comes less than <c>group-commit</c> (2 ms) after the previous transaction ended waits
+/// until that much has passed. A persistent actor has one write in flight at a time and gathers its next events
+/// meanwhile, so under a stream of events (a run of many short jobs) they share a transaction, and each transaction
+/// costs WAL frames and file locks whatever its size. A write after a quiet spell is not held. A <c>loom</c> killed
+/// meanwhile loses at most that window's events: a local run's step processes are in its process ledger before the
+/// journal hears of them (<see cref="Running.ProcessLedger"/>), so a resumed run still finds and kills them and records
+/// their attempts; a job whose end was lost runs again, as one that was still running does.
 /// Tags go to their own table (<c>event_tag</c>) for events-by-tag queries; the highest sequence number
 /// of a persistence id survives the deletion of its events (<c>journal_highest</c>).
 /// </remarks>
@@ -45,12 +53,17 @@ public sealed class SqliteJournal : AsyncWriteJournal
 
     private readonly SqliteQueue queue;
     private readonly Akka.Serialization.Serialization serialization;
+    private readonly TimeSpan groupCommit;
+    // Stopwatch timestamp of the end of the last transaction that wrote events (0: none yet).
+    private long lastCommitEnded;
     private InsertStatements? statements;
 
     public SqliteJournal(Config config)
     {
         serialization = Context.System.Serialization;
-        queue = new SqliteQueue(SqlitePluginSettings.From(config), Schema, preopened: true);
+        var settings = SqlitePluginSettings.From(config);
+        groupCommit = settings.GroupCommit;
+        queue = new SqliteQueue(settings, Schema, preopened: true);
     }
 
     protected override async Task<IImmutableList<Exception>> WriteMessagesAsync(IEnumerable<AtomicWrite> messages, CancellationToken cancellationToken)
@@ -72,8 +85,18 @@ public sealed class SqliteJournal : AsyncWriteJournal
                 rows[i] = [];
             }
         }
-        await queue.Run(connection => Insert(connection, rows)).ConfigureAwait(false);
+        await queue.Run(connection => Insert(connection, rows), HoldFor).ConfigureAwait(false);
         return rejections.All(r => r is null) ? null! : rejections.Select(r => r!).ToImmutableList();
+    }
+
+    /// <summary>How long a write whose turn has come waits, so that it starts <see cref="groupCommit"/> after the last transaction ended; null: not at all.</summary>
+    private TimeSpan? HoldFor()
+    {
+        var ended = Volatile.Read(ref lastCommitEnded);
+        if (groupCommit <= TimeSpan.Zero || ended == 0)
+            return null;
+        var left = groupCommit - Stopwatch.GetElapsedTime(ended);
+        return left > TimeSpan.FromMilliseconds(0.1) ? left : null;
     }
 
     public override Task<long> ReadHighestSequenceNrAsync(string persistenceId, long fromSequenceNr, CancellationToken cancellationToken) =>
@@ -190,6 +213,7 @@ public sealed class SqliteJournal : AsyncWriteJournal
                 }
             }
             statements.Commit.ExecuteNonQuery();
+            Volatile.Write(ref lastCommitEnded, Stopwatch.GetTimestamp());
         }
         catch
         {

@@ -40,6 +40,23 @@ internal sealed class SqliteQueue : IDisposable
         }
     }
 
+    /// <summary>
+    /// Like <see cref="Run(Action{SqliteConnection})"/>, but when its turn comes the item first waits as long as
+    /// <paramref name="holdFor"/> says then (null: not at all); what is queued after it waits too, so order is kept.
+    /// </summary>
+    public Task Run(Action<SqliteConnection> work, Func<TimeSpan?> holdFor)
+    {
+        lock (gate)
+        {
+            var held = tail.ContinueWith(_ => holdFor() is { } hold ? Task.Delay(hold) : Task.CompletedTask, CancellationToken.None,
+                TaskContinuationOptions.DenyChildAttach | TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default).Unwrap();
+            var next = held.ContinueWith(_ => work(opened.GetAwaiter().GetResult()), CancellationToken.None,
+                TaskContinuationOptions.DenyChildAttach, TaskScheduler.Default);
+            tail = next;
+            return next;
+        }
+    }
+
     public void Dispose()
     {
         Task last;
@@ -53,14 +70,22 @@ internal sealed class SqliteQueue : IDisposable
     }
 }
 
-/// <summary>The keys of a Loom SQLite plugin's HOCON section: <c>path</c> (the file) and <c>busy-timeout</c>.</summary>
-internal sealed record SqlitePluginSettings(string Path, TimeSpan BusyTimeout)
+/// <summary>
+/// The keys of a Loom SQLite plugin's HOCON section: <c>path</c> (the file), <c>busy-timeout</c>, and for the journal
+/// <c>group-commit</c> (see <see cref="SqliteJournal"/>; <c>0</c> turns it off).
+/// </summary>
+internal sealed record SqlitePluginSettings(string Path, TimeSpan BusyTimeout, TimeSpan GroupCommit)
 {
+    public static readonly TimeSpan DefaultGroupCommit = TimeSpan.FromMilliseconds(2);
+
     public static SqlitePluginSettings From(Akka.Configuration.Config config)
     {
         var path = config.GetString("path", "");
         if (string.IsNullOrWhiteSpace(path) || !System.IO.Path.IsPathRooted(path))
             throw new Akka.Configuration.ConfigurationException($"a Loom SQLite plugin needs a rooted 'path' (got '{path}')");
-        return new SqlitePluginSettings(path, config.GetTimeSpan("busy-timeout", TimeSpan.FromSeconds(30)));
+        var groupCommit = config.GetTimeSpan("group-commit", DefaultGroupCommit);
+        if (groupCommit < TimeSpan.Zero || groupCommit > TimeSpan.FromSeconds(1))
+            throw new Akka.Configuration.ConfigurationException($"a Loom SQLite plugin's 'group-commit' must be between 0 and 1s (got {groupCommit})");
+        return new SqlitePluginSettings(path, config.GetTimeSpan("busy-timeout", TimeSpan.FromSeconds(30)), groupCommit);
     }
 }

@@ -15,7 +15,11 @@ public static class SchedulerProtocol
     public sealed record Start(IActorRef Subscriber, bool Resume = false) : ILoomMessage;
 
     /// <summary>Internal to the state: queue again what the dead run was running (after its processes are killed).</summary>
-    public sealed record Resume : ILoomMessage
+    /// <param name="LedgerAttempts">
+    /// The highest attempt of each unit that the run's process ledger saw start a step (<c>ProcessLedger</c>); an attempt
+    /// above the journal's was lost with the dead <c>loom</c> and is recorded as interrupted. Null: no ledger.
+    /// </param>
+    public sealed record Resume(IReadOnlyDictionary<string, int>? LedgerAttempts = null) : ILoomMessage
     {
         public static readonly Resume Instance = new();
     }

@@ -19,6 +19,7 @@ public sealed class RunnerActor : UntypedActor, IWithTimers
 {
     private readonly IActorRef scheduler;
     private readonly JobFilesPool folders;
+    private readonly ProcessLedger? ledger;
     private readonly Stopwatch jobClock = new();
     private readonly SecretMasker masker = new();
     private RunnerProtocol.RunJob? request;
@@ -33,16 +34,19 @@ public sealed class RunnerActor : UntypedActor, IWithTimers
     private bool timedOut;
     private string? cacheKey;
 
-    public RunnerActor(IActorRef scheduler, JobFilesPool folders)
+    public RunnerActor(IActorRef scheduler, JobFilesPool folders, ProcessLedger? ledger = null)
     {
         this.scheduler = scheduler;
         this.folders = folders;
+        this.ledger = ledger;
     }
 
     public ITimerScheduler Timers { get; set; } = null!;
 
     /// <param name="folders">The run's job folders (local to this node, like the runner itself).</param>
-    public static Props Props(IActorRef scheduler, JobFilesPool folders) => ActorProps.Of(() => new RunnerActor(scheduler, folders));
+    /// <param name="ledger">Where a local run records each step process as it starts (see <see cref="ProcessLedger"/>); null for none.</param>
+    public static Props Props(IActorRef scheduler, JobFilesPool folders, ProcessLedger? ledger = null) =>
+        ActorProps.Of(() => new RunnerActor(scheduler, folders, ledger));
 
     private JobSpec Job => request!.Job;
 
@@ -169,6 +173,8 @@ public sealed class RunnerActor : UntypedActor, IWithTimers
         // One message names the step and its process (what a resumed run kills); the lines it printed
         // meanwhile were held by the relay so that they follow it.
         var process = current.Identity;
+        if (process is { } started)
+            ledger?.Record(Job.Id, Job.Attempt, started);
         scheduler.Tell(new SchedulerProtocol.StepStarted(Job.Id, step.Index, masker.Mask(resolved.Title), process?.Pid, process?.StartTimeTicks ?? 0));
         relay.Announced();
         current.Completion.PipeTo(Self, success: exit => new StepExited(step, resolved, exit), failure: e => new StepExited(step, resolved, new StepExit(-1, false, false, TimeSpan.Zero, e.Message)));

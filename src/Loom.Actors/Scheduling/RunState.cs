@@ -108,6 +108,9 @@ public sealed partial class RunState
     private readonly JobExpressions expressions;
     private readonly JobState[] jobs;
     private readonly Dictionary<string, UnitState> units = new(StringComparer.Ordinal);
+    // Attempts of units not queued yet that the process ledger saw start and the journal lost (see Resume); the ledger keeps
+    // them too, so a snapshot need not: a later resume finds them again.
+    private readonly Dictionary<string, int> lostAttempts = new(StringComparer.Ordinal);
     // Sets of objects, not of value tuples: generic code over reference types is shared and precompiled
     // by ReadyToRun, while a SortedSet of tuples is JIT-compiled at every start (some 50 methods).
     private readonly SortedSet<UnitState> queue;
@@ -188,8 +191,8 @@ public sealed partial class RunState
             case SchedulerProtocol.StepStarted s when IsRunning(s.JobId):
                 events.Add(new StepStarted(s.JobId, s.Step, s.Title, now, s.Pid, s.ProcessStartTicks));
                 break;
-            case SchedulerProtocol.Resume when Started:
-                Resume(now, events);
+            case SchedulerProtocol.Resume resume when Started:
+                Resume(resume.LedgerAttempts, now, events);
                 break;
             case SchedulerProtocol.RunnerLost lost when IsRunning(lost.JobId) && units[lost.JobId].Attempt == lost.Attempt:
                 events.Add(new JobInterrupted(lost.JobId, lost.Attempt, now));
@@ -269,6 +272,18 @@ public sealed partial class RunState
                 units[step.JobId].StepsFinished++;
                 units[step.JobId].Process = null;
                 break;
+            // An attempt whose start the journal lost (see Resume): counted, the unit left where it is (or, not queued yet, it
+            // starts counting from there when it is).
+            case JobInterrupted lost when !units.ContainsKey(lost.JobId):
+                lostAttempts[lost.JobId] = Math.Max(lostAttempts.GetValueOrDefault(lost.JobId), lost.Attempt);
+                break;
+            case JobInterrupted lost when units[lost.JobId] is var unit && (unit.Phase != JobPhase.Running || unit.Attempt != lost.Attempt):
+                if (lost.Attempt > unit.Attempt)
+                {
+                    unit.Interrupted += lost.Attempt - unit.Attempt;
+                    unit.Attempt = lost.Attempt;
+                }
+                break;
             case JobInterrupted interrupted:
             {
                 var unit = units[interrupted.JobId];
@@ -317,9 +332,11 @@ public sealed partial class RunState
 
     /// <summary>
     /// A recovered run goes on: what was running is queued again (its processes were killed by the actor
-    /// first), and a retry whose timer died with the process is due now.
+    /// first), a retry whose timer died with the process is due now, and an attempt that the process ledger saw
+    /// start but the journal never recorded is recorded as interrupted (the unit keeps its place: its needs may
+    /// themselves have to run again).
     /// </summary>
-    private void Resume(DateTimeOffset now, List<IRunEvent> events)
+    private void Resume(IReadOnlyDictionary<string, int>? ledgerAttempts, DateTimeOffset now, List<IRunEvent> events)
     {
         foreach (var job in jobs)
             foreach (var unit in job.units)
@@ -329,7 +346,20 @@ public sealed partial class RunState
                 else if (unit.Phase == JobPhase.Retrying && !Cancelled)
                     events.Add(new JobQueued(unit.Id, now));
             }
+        foreach (var (unitId, started) in ledgerAttempts ?? new Dictionary<string, int>())
+        {
+            var known = units.TryGetValue(unitId, out var unit) ? unit.Attempt : lostAttempts.GetValueOrDefault(unitId);
+            if (started > known && unit?.Phase != JobPhase.Done)
+                events.Add(new JobInterrupted(unitId, started, now));
+        }
     }
+
+    /// <summary>
+    /// Whether a step process of attempt <paramref name="attempt"/> of unit <paramref name="unitId"/>, recorded in the process
+    /// ledger, may have outlived a dead run: the journal has that attempt running, or never saw it start.
+    /// </summary>
+    public bool MayBeLeftRunning(string unitId, int attempt) =>
+        !units.TryGetValue(unitId, out var unit) || attempt > unit.Attempt || unit.Phase == JobPhase.Running && unit.Attempt == attempt;
 
     /// <summary>Units running now with a step process journaled: what is left of a dead run.</summary>
     public IEnumerable<UnitState> RunningUnits() => units.Values.Where(u => u.Phase == JobPhase.Running);
@@ -337,6 +367,8 @@ public sealed partial class RunState
 
     private void AddUnit(JobState job, UnitState unit)
     {
+        if (lostAttempts.Remove(unit.Id, out var lost))
+            (unit.Attempt, unit.Interrupted) = (lost, lost);
         unit.ContinueOnError = expressions.ContinueOnError(job.Index, unit.Matrix, this);
         job.units.Add(unit);
         job.UnitsLeft++;

@@ -21,11 +21,12 @@ namespace Loom.Actors.Scheduling;
 /// once (<c>RunState.Handle</c>: each decision of the <c>Advance</c> loop must see the state the
 /// previous events made) and handed to the journal in that same order with one <c>PersistAllAsync</c>;
 /// while a write is in flight the next commands' events gather into the next write (Akka's journal
-/// batch), so a run costs about one SQLite transaction per ~2 ms of activity, not one per event, and
-/// no command waits for the disk. Replay rebuilds the same state because <c>Apply</c> depends only on
+/// batch, and the SQLite journal's group commit), so a run costs about one SQLite transaction per ~2 ms of
+/// activity, not one per event, and no command waits for the disk. Replay rebuilds the same state because <c>Apply</c> depends only on
 /// the plan, the run's contexts and the events before it, and the journal holds exactly the applied
 /// events in applied order. What that gives up: a side effect (a started runner) may precede the
-/// write that records it; a crash in that window loses the last few events, never reorders them. Not the first
+/// write that records it; a crash in that window loses the last few events, never reorders them, and a local
+/// run's <see cref="ProcessLedger"/> still names the step processes it started, which resume kills. Not the first
 /// runners of a run or of a resume: they wait for its first write, so a run that started steps is always on record.
 /// <see cref="RunEvents.RunFinished"/> reaches the subscriber only once every event is written
 /// (<c>DeferAsync</c>), so a <c>loom run</c> that has printed its result has journaled the whole run.
@@ -43,6 +44,9 @@ public sealed class SchedulerActor : ReceivePersistentActor, IWithTimers
     private readonly IActorRef? dispatcher;
     private readonly Dictionary<string, int> dispatched = new(StringComparer.Ordinal);
     private readonly JobFilesPool folders = new();
+    // A local run on the embedded store records each step process as it starts (null: on a cluster, or another store).
+    private readonly string? ledgerPath;
+    private ProcessLedger? ledger;
     private readonly string persistenceId;
     private readonly RunDefined? definition;
     private readonly int snapshotEvery;
@@ -73,6 +77,8 @@ public sealed class SchedulerActor : ReceivePersistentActor, IWithTimers
         else if (stepLogs?.FolderOf(plan.RunId) is { } logFolder)
             logs = new RunLogWriter(logFolder, stepLogs.MaxFileBytes, log);
         persistenceId = PersistenceIdOf(plan.RunId);
+        if (dispatcher is null && persistence?.SqliteFolder is { } stateFolder)
+            ledgerPath = ProcessLedger.PathOf(stateFolder, plan.RunId);
         if (persistence?.EffectiveJournalPluginId is { } journal)
             JournalPluginId = journal;
         if (persistence?.EffectiveSnapshotPluginId is { } snapshots)
@@ -168,6 +174,7 @@ public sealed class SchedulerActor : ReceivePersistentActor, IWithTimers
         }
         if (LastSequenceNr == 0)
         {
+            OpenLedger();
             if (definition is not null)
             {
                 unwritten++;
@@ -182,16 +189,42 @@ public sealed class SchedulerActor : ReceivePersistentActor, IWithTimers
             return;
         }
         // Resume (the subscriber read what happened before from the journal): what the dead run left running
-        // is killed (a pid reused since is left alone) and queued again. On a cluster those processes ran on other
-        // nodes, whose runners kill them when this run's old scheduler is gone.
+        // is killed (a pid reused since is left alone) and queued again. Its process ledger names every step process
+        // it started, also those whose start the journal lost. On a cluster those processes ran on other nodes, whose
+        // runners kill them when this run's old scheduler is gone.
+        var started = ledgerPath is null ? [] : ProcessLedger.Read(ledgerPath);
         foreach (var unit in dispatcher is null ? state.RunningUnits() : [])
         {
-            if (unit.Process is not { } process)
-                continue;
-            log.Info("Run {0}: killing what is left of {1} (pid {2}) before running it again", runId, unit.Id, process.Pid);
-            ProcessTree.KillGroup(process);
+            if (unit.Process is { } process && !started.Any(e => e.Process == process))
+                Kill(unit.Id, process);
         }
-        HoldRunnersUntilWritten(() => Handle(SchedulerProtocol.Resume.Instance));
+        foreach (var entry in started)
+            if (state.MayBeLeftRunning(entry.UnitId, entry.Attempt))
+                Kill(entry.UnitId, entry.Process);
+        OpenLedger();
+        var ledgerAttempts = ledgerPath is null ? null : started.GroupBy(e => e.UnitId).ToDictionary(g => g.Key, g => g.Max(e => e.Attempt));
+        HoldRunnersUntilWritten(() => Handle(new SchedulerProtocol.Resume(ledgerAttempts)));
+    }
+
+    private void Kill(string unitId, ProcessIdentity process)
+    {
+        log.Info("Run {0}: killing what is left of {1} (pid {2}) before running it again", state.Plan.RunId, unitId, process.Pid);
+        ProcessTree.KillGroup(process);
+    }
+
+    /// <summary>Opens the run's process ledger before its first runner starts; a run goes on without one that cannot be opened.</summary>
+    private void OpenLedger()
+    {
+        if (ledgerPath is null)
+            return;
+        try
+        {
+            ledger = ProcessLedger.Open(ledgerPath);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            log.Warning("Run {0}: no process ledger at {1} ({2}); a killed loom may leave step processes that resume cannot find", state.Plan.RunId, ledgerPath, e.Message);
+        }
     }
 
     private void HoldRunnersUntilWritten(Action handle)
@@ -361,6 +394,7 @@ public sealed class SchedulerActor : ReceivePersistentActor, IWithTimers
     protected override void PostStop()
     {
         folders.Dispose();
+        ledger?.Dispose();
         // A run stopped before its end keeps what its steps printed so far.
         logs?.CloseAllAsync();
     }
@@ -385,7 +419,7 @@ public sealed class SchedulerActor : ReceivePersistentActor, IWithTimers
             return;
         }
         // Actor names cannot hold every character a matrix cell id can.
-        var runner = Context.ActorOf(RunnerActor.Props(Self, folders), "runner-" + Uri.EscapeDataString(started.JobId) + "-" + started.Attempt);
+        var runner = Context.ActorOf(RunnerActor.Props(Self, folders, ledger), "runner-" + Uri.EscapeDataString(started.JobId) + "-" + started.Attempt);
         Context.Watch(runner);
         runners[started.JobId] = runner;
         runner.Tell(new RunnerProtocol.RunJob(state.Plan.RunId, workspace, spec));

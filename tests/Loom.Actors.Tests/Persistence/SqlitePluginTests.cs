@@ -148,6 +148,42 @@ public sealed class SqlitePluginTests : IDisposable
         Assert.Equal(["p-9"], tagged.Select(e => e.PersistenceId));
     }
 
+    [Fact]
+    public async Task Events_that_come_while_a_write_is_held_share_one_transaction()
+    {
+        // Group commit: after the first write, the next waits until the window has passed since it, and the events
+        // that come meanwhile (here ten, 10 ms apart) gather into one or two writes. Without it each is a transaction
+        // of its own. Counted in WAL frames: a transaction writes at least two pages (table and index).
+        Assert.InRange(await FramesForSpacedEvents("p-10", groupCommit: "1s"), 2, 3 * 4);
+        Assert.InRange(await FramesForSpacedEvents("p-11", groupCommit: "0s"), 2 * 10, int.MaxValue);
+
+        using var system = Start();
+        var recorder = StartRecorder(system, "p-10");
+        var recovered = await recorder.Ask<string[]>(Recorder.Recovered, Patience);
+        Assert.Equal(new[] { "first" }.Concat(Enumerable.Range(0, 10).Select(i => "e" + i)), recovered);
+    }
+
+    private async Task<long> FramesForSpacedEvents(string persistenceId, string groupCommit)
+    {
+        var wal = Path.Combine(folder, "journal.db-wal");
+        using var system = Start(groupCommit);
+        var recorder = StartRecorder(system, persistenceId);
+        await recorder.Ask<string>(new Record("first"), Patience);
+        var framesBefore = WalFrames(wal);
+        var acks = new List<Task<string>>();
+        for (var i = 0; i < 10; i++)
+        {
+            acks.Add(recorder.Ask<string>(new Record("e" + i, Async: true), Patience));
+            // The spacing is what is tested: events that do not arrive together.
+            await Task.Delay(10);
+        }
+        Assert.Equal(Enumerable.Range(0, 10).Select(i => "e" + i), await Task.WhenAll(acks));
+        return WalFrames(wal) - framesBefore;
+    }
+
+    /// <summary>Frames in a WAL file: a 32-byte header, then 24 bytes and a 4 KiB page each.</summary>
+    private static long WalFrames(string wal) => (new FileInfo(wal).Length - 32) / (24 + 4096);
+
     private sealed class DeathWatcher : ReceiveActor
     {
         public DeathWatcher(IActorRef watched, TaskCompletionSource stopped)
@@ -161,14 +197,14 @@ public sealed class SqlitePluginTests : IDisposable
     private static string SnapshotPlugin => "akka.persistence.snapshot-store." + LoomPersistenceOptions.SqlitePluginIdentifier;
     private static string QueryPlugin => LoomPersistenceOptions.SqliteQueryPluginId;
 
-    private ActorSystem Start()
+    private ActorSystem Start(string groupCommit = "2ms")
     {
         var journal = Path.Combine(folder, "journal.db");
         var id = LoomPersistenceOptions.SqlitePluginIdentifier;
         var config = ConfigurationFactory.ParseString($$"""
             akka.actor.serializers.loom = "{{typeof(LoomMessageSerializer).AssemblyQualifiedName}}"
             akka.actor.serialization-bindings { "{{typeof(ILoomMessage).AssemblyQualifiedName}}" = loom }
-            akka.persistence.journal.{{id}} { class = "{{typeof(SqliteJournal).AssemblyQualifiedName}}", path = "{{journal}}" }
+            akka.persistence.journal.{{id}} { class = "{{typeof(SqliteJournal).AssemblyQualifiedName}}", path = "{{journal}}", group-commit = {{groupCommit}} }
             akka.persistence.snapshot-store.{{id}} { class = "{{typeof(SqliteSnapshotStore).AssemblyQualifiedName}}", path = "{{Path.Combine(folder, "snapshots.db")}}" }
             akka.persistence.query.journal.{{id}} { class = "{{typeof(SqliteReadJournalProvider).AssemblyQualifiedName}}", path = "{{journal}}" }
             akka.loglevel = WARNING
@@ -179,7 +215,7 @@ public sealed class SqlitePluginTests : IDisposable
     private static IActorRef StartRecorder(ActorSystem system, string persistenceId) =>
         system.ActorOf(Props.Create(() => new Recorder(persistenceId, JournalPlugin)));
 
-    private sealed record Record(string Job, string? Tag = null);
+    private sealed record Record(string Job, string? Tag = null, bool Async = false);
 
     private sealed record DeleteTo(long SequenceNr);
 
@@ -199,7 +235,11 @@ public sealed class SqlitePluginTests : IDisposable
             Command<Record>(r =>
             {
                 var e = new JobQueued(r.Job, DateTimeOffset.UnixEpoch);
-                Persist<object>(r.Tag is null ? e : new Akka.Persistence.Journal.Tagged(e, [r.Tag]), _ => Sender.Tell(r.Job));
+                var sender = Sender;
+                if (r.Async)
+                    PersistAsync(e, _ => sender.Tell(r.Job));
+                else
+                    Persist<object>(r.Tag is null ? e : new Akka.Persistence.Journal.Tagged(e, [r.Tag]), _ => Sender.Tell(r.Job));
             });
             Command<string>(s => s == Recovered, _ => Sender.Tell(recovered.ToArray()));
             Command<string>(s => s == LastSequence, _ => Sender.Tell(LastSequenceNr));

@@ -111,6 +111,37 @@ public sealed class RunStateLanguageTests
     }
 
     [Fact]
+    public void Resuming_records_the_attempts_the_ledger_saw_start_and_the_journal_lost_without_running_a_job_before_its_needs()
+    {
+        var (state, events) = Start("""
+            jobs:
+              first: { steps: [{ run: x }] }
+              second: { needs: first, steps: [{ run: x }] }
+            """);
+        // Journaled: `first` started. Lost with the loom: its end and the start of `second`, which the process ledger saw.
+        Assert.Equal(["first"], Started(events));
+        var replayed = new RunState(state.Plan);
+        foreach (var e in events)
+            replayed.Apply(e);
+        Assert.True(replayed.MayBeLeftRunning("first", 1));
+        Assert.True(replayed.MayBeLeftRunning("second", 1));
+
+        var resumed = replayed.Handle(new SchedulerProtocol.Resume(new Dictionary<string, int> { ["first"] = 1, ["second"] = 1 }), Now);
+        Assert.Equal([("first", 1), ("second", 1)], resumed.OfType<JobInterrupted>().Select(i => (i.JobId, i.Attempt)));
+        // `first` runs again; `second` waits for it, then runs as attempt 2.
+        Assert.Equal([("first", 2)], resumed.OfType<JobStarted>().Select(s => (s.JobId, s.Attempt)));
+        var afterFirst = Finish(replayed, "first", Result.Success);
+        Assert.Equal(2, afterFirst.OfType<JobStarted>().Single(s => s.JobId == "second").Attempt);
+        Assert.False(replayed.MayBeLeftRunning("first", 1));
+
+        // Replaying what the resume journaled gives the same attempts.
+        var again = new RunState(state.Plan);
+        foreach (var e in events.Concat(resumed).Concat(afterFirst))
+            again.Apply(e);
+        Assert.Equal((2, 1), (again["second"].Attempt, again["second"].Interrupted));
+    }
+
+    [Fact]
     public void Resuming_a_replayed_run_queues_what_was_running_again_and_retry_does_not_count_the_interrupted_attempt()
     {
         var (state, events) = Start("""
