@@ -193,6 +193,9 @@ public sealed partial class RunState
                 break;
             case SchedulerProtocol.Resume resume when Started:
                 Resume(resume.LedgerAttempts, now, events);
+                // A run that died with nothing running (its queued jobs not started yet) goes on too.
+                if (events.Count == 0)
+                    Advance(now, events);
                 break;
             case SchedulerProtocol.RunnerLost lost when IsRunning(lost.JobId) && units[lost.JobId].Attempt == lost.Attempt:
                 events.Add(new JobInterrupted(lost.JobId, lost.Attempt, now));

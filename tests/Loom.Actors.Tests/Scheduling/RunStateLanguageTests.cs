@@ -111,6 +111,23 @@ public sealed class RunStateLanguageTests
     }
 
     [Fact]
+    public void Resuming_a_run_that_died_with_nothing_running_starts_what_it_had_queued()
+    {
+        var (state, events) = Start("""
+            jobs:
+              a: { steps: [{ run: x }] }
+              b: { steps: [{ run: x }] }
+            """, maxParallel: 1);
+        var finished = Finish(state, "a", Result.Success);
+        Assert.Equal(["b"], Started(finished));
+        var replayed = new RunState(state.Plan);
+        foreach (var e in events.Concat(finished.TakeWhile(e => e is not JobStarted)))
+            replayed.Apply(e);
+
+        Assert.Equal([("b", 1)], replayed.Handle(SchedulerProtocol.Resume.Instance, Now).OfType<JobStarted>().Select(s => (s.JobId, s.Attempt)));
+    }
+
+    [Fact]
     public void Resuming_records_the_attempts_the_ledger_saw_start_and_the_journal_lost_without_running_a_job_before_its_needs()
     {
         var (state, events) = Start("""
