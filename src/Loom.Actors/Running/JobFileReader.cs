@@ -16,7 +16,7 @@ internal sealed class JobFileReader(JobFiles files)
     {
         try
         {
-            return new FileInfo(file) is { Exists: true, Length: > 0 } ? StepFileReader.ReadAndClear(file) : null;
+            return Execution.FileSystemPaths.IsNonEmptyFile(file) ? StepFileReader.ReadAndClear(file) : null;
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {

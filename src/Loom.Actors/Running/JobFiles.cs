@@ -1,3 +1,5 @@
+using static Loom.Actors.Execution.FileSystemPaths;
+
 namespace Loom.Actors.Running;
 
 /// <summary>
@@ -9,8 +11,6 @@ namespace Loom.Actors.Running;
 /// </summary>
 public sealed class JobFiles : IDisposable
 {
-    private const UnixFileMode ReadWrite = UnixFileMode.UserRead | UnixFileMode.UserWrite;
-
     private readonly JobFilesPool? pool;
     private int disposed;
 
@@ -84,7 +84,7 @@ public sealed class JobFiles : IDisposable
     /// folder go. Files a runner read and emptied after each step count as empty.
     /// </summary>
     internal bool IsPristine() =>
-        IsEmptyFile(Output) && IsEmptyFile(Env) && IsEmptyFile(Path) && IsEmptyFile(StepSummary);
+        IsEmptyReadWriteFile(Output) && IsEmptyReadWriteFile(Env) && IsEmptyReadWriteFile(Path) && IsEmptyReadWriteFile(StepSummary);
 
     /// <summary>Removes the folder: its four files, then itself; everything in it only when a step left more there.</summary>
     internal void Delete()
@@ -103,23 +103,6 @@ public sealed class JobFiles : IDisposable
     }
 
     internal JobFiles Reopened() => new(this);
-
-    private static bool IsEmptyFile(string path)
-    {
-        try
-        {
-            // lstat: a symlink is not a regular file, whatever it points at.
-            var info = new FileInfo(path);
-            return info.Exists
-                && (info.Attributes & FileAttributes.ReparsePoint) == 0
-                && info.Length == 0
-                && (info.UnixFileMode & ReadWrite) == ReadWrite;
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            return false;
-        }
-    }
 
     private static void Remove(string directory)
     {
