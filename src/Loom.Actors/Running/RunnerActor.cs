@@ -121,8 +121,8 @@ public sealed class RunnerActor : UntypedActor, IWithTimers
         Report(new SchedulerProtocol.JobFinished(Job.Id, Result.Success, false, null, jobClock.Elapsed, hit.Outputs, cacheKey, hit.RunId));
     }
 
-    private void Warn(string message) =>
-        scheduler.Tell(new SchedulerProtocol.Annotation(Job.Id, 0, "warning", Mask(message), null, null, null, "cache"));
+    private void Warn(string message, string title = "cache", int step = 0) =>
+        scheduler.Tell(new SchedulerProtocol.Annotation(Job.Id, step, "warning", Mask(message), null, null, null, title));
 
     private void RunNextStep()
     {
@@ -174,11 +174,24 @@ public sealed class RunnerActor : UntypedActor, IWithTimers
         // meanwhile were held by the relay so that they follow it.
         var process = current.Identity;
         if (process is { } started)
-            ledger?.Record(Job.Id, Job.Attempt, started);
+            Record(started, step.Index);
         scheduler.Tell(new SchedulerProtocol.StepStarted(Job.Id, step.Index, masker.Mask(resolved.Title), process?.Pid, process?.StartTimeTicks ?? 0));
         relay.Announced();
         current.Completion.PipeTo(Self, success: exit => new StepExited(step, resolved, exit), failure: e => new StepExited(step, resolved, new StepExit(-1, false, false, TimeSpan.Zero, e.Message)));
         return true;
+    }
+
+    /// <summary>Notes the step's process in the run's ledger; a ledger that cannot be written (a full disk) costs crash safety, not the job.</summary>
+    private void Record(ProcessIdentity process, int step)
+    {
+        try
+        {
+            ledger?.Record(Job.Id, Job.Attempt, process);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            Warn($"the run's process ledger could not be written ({e.Message}): if loom is killed now, 'loom run --resume' may not find this step's processes", "process ledger", step);
+        }
     }
 
     private void OnStepExited(StepExited exited)
