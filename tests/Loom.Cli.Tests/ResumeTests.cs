@@ -29,14 +29,7 @@ public sealed class ResumeTests
     public async Task A_killed_run_resumes_where_it_stopped_after_killing_what_its_steps_left()
     {
         using var ws = new Workspace(Yaml);
-        using (var first = LoomProcess.Start(ws.Root, "run", "--plain"))
-        {
-            await ws.WaitForFileAsync("sleeper.pid");
-            first.Signal("KILL");
-            await first.WaitAsync();
-        }
-        var sleeper = int.Parse(ws.Read("sleeper.pid").Trim());
-        Assert.True(Workspace.ProcessAlive(sleeper), "the step's process outlived its loom: that is what resume must clean up");
+        var sleeper = await KillWhileSlowSleepsAsync(ws);
 
         var (runsExit, runs, _) = await LoomProcess.RunAsync(ws.Root, "runs");
         Assert.Equal(0, runsExit);
@@ -78,14 +71,7 @@ public sealed class ResumeTests
         // transaction) loses them; here that moment is made exact by deleting from the journal everything from the
         // start of `slow` on. Only the run's process ledger still knows the step's process and its attempt.
         using var ws = new Workspace(Yaml);
-        using (var first = LoomProcess.Start(ws.Root, "run", "--plain"))
-        {
-            await ws.WaitForFileAsync("sleeper.pid");
-            first.Signal("KILL");
-            await first.WaitAsync();
-        }
-        var sleeper = int.Parse(ws.Read("sleeper.pid").Trim());
-        Assert.True(Workspace.ProcessAlive(sleeper));
+        var sleeper = await KillWhileSlowSleepsAsync(ws);
         using (var journal = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={ws.PathOf(".loom/journal.db")};Pooling=False"))
         {
             journal.Open();
@@ -110,6 +96,20 @@ public sealed class ResumeTests
         var runId = history.Split('\n', StringSplitOptions.RemoveEmptyEntries)[1].Split(' ')[0];
         var (_, show, _) = await LoomProcess.RunAsync(ws.Root, "show", runId);
         Assert.Matches(@"slow\s+success\s+\S+\s+attempt 2", show);
+    }
+
+    /// <summary>Starts the run, <c>kill -9</c>s its <c>loom</c> while <c>slow</c>'s second step sleeps; returns the sleeper, still alive.</summary>
+    private static async Task<int> KillWhileSlowSleepsAsync(Workspace ws)
+    {
+        using (var first = LoomProcess.Start(ws.Root, "run", "--plain"))
+        {
+            await ws.WaitForFileAsync("sleeper.pid");
+            first.Signal("KILL");
+            await first.WaitAsync();
+        }
+        var sleeper = int.Parse(ws.Read("sleeper.pid").Trim());
+        Assert.True(Workspace.ProcessAlive(sleeper), "the step's process outlived its loom: that is what resume must clean up");
+        return sleeper;
     }
 
     [Fact]
