@@ -100,6 +100,13 @@ public sealed record LoomPersistenceOptions
     /// <summary>How long a write waits for another process's lock on the SQLite files before it fails.</summary>
     public TimeSpan BusyTimeout { get; set; } = TimeSpan.FromSeconds(30);
 
+    /// <summary>
+    /// With <see cref="SqliteFolder"/>: a journal write that comes this soon after the last transaction waits until then, so
+    /// a stream of events shares one transaction (group commit; 0 writes each at once). A <c>loom</c> killed meanwhile loses
+    /// that window's events; a local run's process ledger still names the steps it started (see docs/architecture.md).
+    /// </summary>
+    public TimeSpan GroupCommit { get; set; } = SqlitePluginSettings.DefaultGroupCommit;
+
     /// <summary>A journal plugin of the host (full HOCON path); null for the actor system's default. Not with <see cref="SqliteFolder"/>.</summary>
     public string? JournalPluginId { get; set; }
 
@@ -181,6 +188,7 @@ public sealed class LoomPersistenceOptionsValidator : AbstractValidator<LoomPers
     public LoomPersistenceOptionsValidator()
     {
         RuleFor(o => o.BusyTimeout).InclusiveBetween(TimeSpan.Zero, TimeSpan.FromHours(1));
+        RuleFor(o => o.GroupCommit).InclusiveBetween(TimeSpan.Zero, SqlitePluginSettings.MaxGroupCommit);
         RuleFor(o => o.SnapshotEvery).GreaterThanOrEqualTo(0);
         RuleFor(o => o.SqliteFolder)
             .Must(Path.IsPathRooted).When(o => o.SqliteFolder is not null)

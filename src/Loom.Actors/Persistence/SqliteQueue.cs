@@ -77,6 +77,7 @@ internal sealed class SqliteQueue : IDisposable
 internal sealed record SqlitePluginSettings(string Path, TimeSpan BusyTimeout, TimeSpan GroupCommit)
 {
     public static readonly TimeSpan DefaultGroupCommit = TimeSpan.FromMilliseconds(2);
+    public static readonly TimeSpan MaxGroupCommit = TimeSpan.FromSeconds(1);
 
     public static SqlitePluginSettings From(Akka.Configuration.Config config)
     {
@@ -84,7 +85,7 @@ internal sealed record SqlitePluginSettings(string Path, TimeSpan BusyTimeout, T
         if (string.IsNullOrWhiteSpace(path) || !System.IO.Path.IsPathRooted(path))
             throw new Akka.Configuration.ConfigurationException($"a Loom SQLite plugin needs a rooted 'path' (got '{path}')");
         var groupCommit = config.GetTimeSpan("group-commit", DefaultGroupCommit);
-        if (groupCommit < TimeSpan.Zero || groupCommit > TimeSpan.FromSeconds(1))
+        if (groupCommit < TimeSpan.Zero || groupCommit > MaxGroupCommit)
             throw new Akka.Configuration.ConfigurationException($"a Loom SQLite plugin's 'group-commit' must be between 0 and 1s (got {groupCommit})");
         return new SqlitePluginSettings(path, config.GetTimeSpan("busy-timeout", TimeSpan.FromSeconds(30)), groupCommit);
     }

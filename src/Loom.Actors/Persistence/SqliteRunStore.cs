@@ -24,12 +24,14 @@ public static class SqliteRunStore
         var journal = Quoted(Path.Combine(folder, LoomPersistenceOptions.JournalFile));
         var snapshots = Quoted(Path.Combine(folder, LoomPersistenceOptions.SnapshotFile));
         var busy = $"{(long)options.BusyTimeout.TotalMilliseconds}ms";
+        var groupCommit = string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{options.GroupCommit.TotalMilliseconds}ms");
         var id = LoomPersistenceOptions.SqlitePluginIdentifier;
         return builder.AddHocon($$"""
             akka.persistence.journal.{{id}} {
               class = "{{typeof(SqliteJournal).AssemblyQualifiedName}}"
               path = {{journal}}
               busy-timeout = {{busy}}
+              group-commit = {{groupCommit}}
             }
             akka.persistence.snapshot-store.{{id}} {
               class = "{{typeof(SqliteSnapshotStore).AssemblyQualifiedName}}"

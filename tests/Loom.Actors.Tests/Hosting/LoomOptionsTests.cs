@@ -28,6 +28,26 @@ public sealed class LoomOptionsTests
     }
 
     [Theory]
+    [InlineData(-1)]
+    [InlineData(1001)]
+    public void WithLoom_refuses_a_group_commit_window_out_of_range(int milliseconds)
+    {
+        var builder = new AkkaConfigurationBuilder(new ServiceCollection(), "loom-options");
+        var error = Assert.Throws<ValidationException>(() =>
+            builder.WithLoom(o => o.Persistence = LoomPersistenceOptions.Embedded("/ws/.loom") with { GroupCommit = TimeSpan.FromMilliseconds(milliseconds) }));
+        Assert.Contains("Group Commit", error.Message);
+    }
+
+    [Fact]
+    public void A_group_commit_window_of_a_fraction_of_a_millisecond_reaches_the_journal()
+    {
+        // What WithLoomPersistence writes for a window of 1.5 ms, read back as the journal reads its section.
+        var section = Akka.Configuration.ConfigurationFactory.ParseString("path = \"/ws/.loom/journal.db\", group-commit = 1.5ms");
+        Assert.Equal(TimeSpan.FromMilliseconds(1.5), Loom.Actors.Persistence.SqlitePluginSettings.From(section).GroupCommit);
+        Assert.Equal(TimeSpan.FromMilliseconds(2), Loom.Actors.Persistence.SqlitePluginSettings.From(Akka.Configuration.ConfigurationFactory.ParseString("path = \"/j.db\"")).GroupCommit);
+    }
+
+    [Theory]
     [InlineData("/ws/.loom", "Host=db;Database=loom", "Sqlite Folder")]
     [InlineData(null, "", "Postgres Connection String")]
     [InlineData(null, "Database=loom", "naming a host")]
