@@ -35,10 +35,7 @@ public sealed class ResumeTests
         Assert.Equal(0, runsExit);
         Assert.Contains("unfinished", runs);
 
-        File.WriteAllText(ws.PathOf("go-on"), "");
-        var (exit, stdout, stderr) = await LoomProcess.RunAsync(ws.Root, "run", "--resume", "--plain");
-        Assert.True(exit == 0, stdout + stderr);
-        await Workspace.WaitUntilGoneAsync(sleeper);
+        var stdout = await ResumeAsync(ws, sleeper);
 
         // What succeeded ran once; what was running ran again; what had not started ran once.
         Assert.Equal("ran\n", ws.Read("fast.count"));
@@ -84,10 +81,7 @@ public sealed class ResumeTests
             Assert.Equal(0L, (long)command.ExecuteScalar()!);
         }
 
-        File.WriteAllText(ws.PathOf("go-on"), "");
-        var (exit, stdout, stderr) = await LoomProcess.RunAsync(ws.Root, "run", "--resume", "--plain");
-        Assert.True(exit == 0, stdout + stderr);
-        await Workspace.WaitUntilGoneAsync(sleeper);
+        var stdout = await ResumeAsync(ws, sleeper);
         Assert.Equal("ran\nran\n", ws.Read("slow.count"));
         Assert.Equal("ran\n", ws.Read("after.count"));
         Assert.Contains("slow", stdout.Split('\n').Single(l => l.Contains("interrupted")));
@@ -97,6 +91,16 @@ public sealed class ResumeTests
         var runId = history.Split('\n', StringSplitOptions.RemoveEmptyEntries)[1].Split(' ')[0];
         var (_, show, _) = await LoomProcess.RunAsync(ws.Root, "show", runId);
         Assert.Matches(@"slow\s+success\s+\S+\s+attempt 2", show);
+    }
+
+    /// <summary>Lets <c>slow</c> finish, runs <c>loom run --resume</c> (which must succeed) and waits until it has killed the old sleeper; returns its output.</summary>
+    private static async Task<string> ResumeAsync(Workspace ws, int sleeper)
+    {
+        File.WriteAllText(ws.PathOf("go-on"), "");
+        var (exit, stdout, stderr) = await LoomProcess.RunAsync(ws.Root, "run", "--resume", "--plain");
+        Assert.True(exit == 0, stdout + stderr);
+        await Workspace.WaitUntilGoneAsync(sleeper);
+        return stdout;
     }
 
     /// <summary>Starts the run, <c>kill -9</c>s its <c>loom</c> while <c>slow</c>'s second step sleeps; returns the sleeper, still alive.</summary>
