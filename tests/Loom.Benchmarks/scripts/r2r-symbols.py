@@ -17,11 +17,13 @@ import struct
 import sys
 
 FRAME = re.compile(r"^(\s+)([0-9a-f]+) \[unknown\] \((.+\.dll)\)$")
+# Per assembly: its sections and its methods by RVA, or None when it has no map.
+MAPS = {}
 
 
-def load(dll, cache={}):
-    if dll not in cache:
-        cache[dll] = None
+def load(dll):
+    if dll not in MAPS:
+        MAPS[dll] = None
         method_map = dll[:-4] + ".ni.r2rmap"
         if os.path.exists(method_map):
             with open(dll, "rb") as f:
@@ -40,8 +42,8 @@ def load(dll, cache={}):
                     if len(parts) == 3 and not parts[0].startswith("FFFFFF"):
                         methods.append((int(parts[0], 16), int(parts[1], 16), parts[2].replace(" ", "_")))
             methods.sort()
-            cache[dll] = (sections, [m[0] for m in methods], methods)
-    return cache[dll]
+            MAPS[dll] = (sections, [m[0] for m in methods], methods)
+    return MAPS[dll]
 
 
 def name(dll, offset):
