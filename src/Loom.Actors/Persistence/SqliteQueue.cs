@@ -21,36 +21,26 @@ internal sealed class SqliteQueue : IDisposable
         tail = opened;
     }
 
-    public Task Run(Action<SqliteConnection> work) => Run(connection =>
+    /// <inheritdoc cref="Run{T}"/>
+    public Task Run(Action<SqliteConnection> work, Func<TimeSpan?>? holdFor = null) => Run(connection =>
     {
         work(connection);
         return true;
-    });
-
-    public Task<T> Run<T>(Func<SqliteConnection, T> work)
-    {
-        lock (gate)
-        {
-            // Each item runs after the one before it, whether that one succeeded or not; only a file that
-            // could not be opened fails every item (with the reason it could not).
-            var next = tail.ContinueWith(_ => work(opened.GetAwaiter().GetResult()), CancellationToken.None,
-                TaskContinuationOptions.DenyChildAttach, TaskScheduler.Default);
-            tail = next;
-            return next;
-        }
-    }
+    }, holdFor);
 
     /// <summary>
-    /// Like <see cref="Run(Action{SqliteConnection})"/>, but when its turn comes the item first waits as long as
-    /// <paramref name="holdFor"/> says then (null: not at all); what is queued after it waits too, so order is kept.
+    /// Queues <paramref name="work"/> after everything queued before it. With <paramref name="holdFor"/>, the item first waits
+    /// as long as that says when its turn comes (null: not at all), and what is queued after it waits too, so order is kept.
     /// </summary>
-    public Task Run(Action<SqliteConnection> work, Func<TimeSpan?> holdFor)
+    public Task<T> Run<T>(Func<SqliteConnection, T> work, Func<TimeSpan?>? holdFor = null)
     {
         lock (gate)
         {
-            var held = tail.ContinueWith(_ => holdFor() is { } hold ? Task.Delay(hold) : Task.CompletedTask, CancellationToken.None,
+            var turn = holdFor is null ? tail : tail.ContinueWith(_ => holdFor() is { } hold ? Task.Delay(hold) : Task.CompletedTask, CancellationToken.None,
                 TaskContinuationOptions.DenyChildAttach | TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default).Unwrap();
-            var next = held.ContinueWith(_ => work(opened.GetAwaiter().GetResult()), CancellationToken.None,
+            // Each item runs after the one before it, whether that one succeeded or not; only a file that
+            // could not be opened fails every item (with the reason it could not).
+            var next = turn.ContinueWith(_ => work(opened.GetAwaiter().GetResult()), CancellationToken.None,
                 TaskContinuationOptions.DenyChildAttach, TaskScheduler.Default);
             tail = next;
             return next;
