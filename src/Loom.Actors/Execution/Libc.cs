@@ -143,6 +143,27 @@ internal static unsafe partial class Libc
     [LibraryImport(Lib, SetLastError = true)]
     public static partial int epoll_ctl(int epollFd, int operation, int fd, void* epollEvent);
 
+    public const short POLLIN = 0x001;
+    public const short POLLHUP = 0x010;
+
+    [StructLayout(LayoutKind.Sequential)]
+    public struct PollFd
+    {
+        public int Fd;
+        public short Events;
+        public short Revents;
+    }
+
+    [StructLayout(LayoutKind.Sequential)]
+    public struct TimeSpec
+    {
+        public long Seconds;
+        public long Nanoseconds;
+    }
+
+    [LibraryImport(Lib, SetLastError = true)]
+    public static partial int ppoll(PollFd* fds, nuint count, TimeSpec* timeout, void* sigmask);
+
     [LibraryImport(Lib, SetLastError = true)]
     public static partial int epoll_wait(int epollFd, void* events, int maxEvents, int timeout);
 

@@ -21,6 +21,9 @@ internal sealed unsafe class OutputPipe(int fd) : Reactor.IHandler, IThreadPoolW
 
     private const int ReadBufferBytes = 16 * 1024;
 
+    /// <summary>Loom's end of the pipe.</summary>
+    public int Fd => fd;
+
     private LineSplitter lines = null!;
     private IListener listener = null!;
     private ulong token;

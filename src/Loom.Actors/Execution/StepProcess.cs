@@ -5,8 +5,9 @@ namespace Loom.Actors.Execution;
 /// <summary>
 /// One running step: a process in a session and process group of its own, its stdout and stderr
 /// merged on one pipe and delivered line by line, its whole group killed on timeout, on
-/// <see cref="Kill"/> and when it exits (nothing a step starts outlives it). Exits are observed
-/// through a pidfd on the shared <see cref="Reactor"/> thread, so a step costs no thread.
+/// <see cref="Kill"/> and when it exits (nothing a step starts outlives it). A step that ends
+/// quietly at once is seen to end on its starter's thread (<see cref="QuickExitWait"/>); any other
+/// exit is observed through a pidfd on the shared <see cref="Reactor"/> thread, so a step costs no thread.
 /// </summary>
 public sealed class StepProcess : IAsyncDisposable, Reactor.IHandler, OutputPipe.IListener
 {
@@ -26,6 +27,18 @@ public sealed class StepProcess : IAsyncDisposable, Reactor.IHandler, OutputPipe
     // System.Threading.Timer's longest due time; longer timeouts never fire.
     private static readonly TimeSpan LongestTimeout = TimeSpan.FromMilliseconds(uint.MaxValue - 1);
 
+    /// <summary>
+    /// How long a step's starter waits on its own thread for the step to end without output before handing it to the
+    /// reactor. Most short steps (make-style one-liners) end within it, and then their end costs no reactor and no pool
+    /// wake-up, and the runner goes on with its next step or its report on the same thread ("The runner waits a moment"
+    /// in docs/benchmarks.md). A step that prints, or runs longer, is handed over then and costs that wait once.
+    /// </summary>
+    internal static readonly TimeSpan QuickExitWait = TimeSpan.FromMilliseconds(1.5);
+
+    // At most one waiting starter per core, so that many steps starting together do not hold the pool's threads.
+    private static readonly int MaxQuickWaiters = Environment.ProcessorCount;
+    private static int quickWaiters;
+
     private const int OutputEnded = 1;
     private const int LeaderExited = 2;
 
@@ -35,9 +48,11 @@ public sealed class StepProcess : IAsyncDisposable, Reactor.IHandler, OutputPipe
     private readonly OutputPipe? pipe;
     private readonly string? script;
     private readonly TaskCompletionSource<StepExit> completion = new();
-    private readonly Timer? timer;
+    private readonly Action<string>? onLine;
+    private readonly TimeSpan? timeout;
+    private Timer? timer;
     private readonly int pidfd = -1;
-    private readonly ulong pidfdToken;
+    private ulong pidfdToken;
     private bool reaped;
     private Ending ending;
     private int exitCode;
@@ -70,9 +85,22 @@ public sealed class StepProcess : IAsyncDisposable, Reactor.IHandler, OutputPipe
         this.pipe = pipe;
         this.script = script;
         this.started = started;
+        this.onLine = onLine;
+        this.timeout = timeout;
         Identity = startTicks >= 0 ? new ProcessIdentity(pid, startTicks)
             : ProcessTree.TryReadStat(pid, out var stat) ? new ProcessIdentity(pid, stat.StartTime) : null;
+    }
 
+    /// <summary>
+    /// Watches the started process until it ends: on the caller's thread for up to <paramref name="quickExitWait"/> first,
+    /// then through the reactor.
+    /// </summary>
+    private void Watch(TimeSpan quickExitWait)
+    {
+        if (pipe is null)
+            return;
+        if (pidfd >= 0 && EndedQuietly(quickExitWait))
+            return;
         // Straight into the field: a step that is already over reports its exit at once, on the reactor.
         if (pidfd >= 0)
             Reactor.Shared.Add(pidfd, this, out pidfdToken);
@@ -84,7 +112,80 @@ public sealed class StepProcess : IAsyncDisposable, Reactor.IHandler, OutputPipe
         }
         if (timeout is { } limit && limit <= LongestTimeout)
             timer = new Timer(static state => ((StepProcess)state!).Terminate(Ending.TimedOut), this, limit < TimeSpan.Zero ? TimeSpan.Zero : limit, Timeout.InfiniteTimeSpan);
-        pipe.Start(new LineSplitter(onLine), this);
+        pipe.Start(new LineSplitter(onLine!), this);
+    }
+
+    /// <summary>True when the step ended without printing anything within <paramref name="budget"/>; it is then reaped and complete.</summary>
+    private bool EndedQuietly(TimeSpan budget)
+    {
+        if (budget <= TimeSpan.Zero)
+            return false;
+        if (Interlocked.Increment(ref quickWaiters) > MaxQuickWaiters)
+        {
+            Interlocked.Decrement(ref quickWaiters);
+            return false;
+        }
+        bool ended;
+        try
+        {
+            ended = QuietEndWithin(pipe!.Fd, pidfd, budget);
+        }
+        finally
+        {
+            Interlocked.Decrement(ref quickWaiters);
+        }
+        if (!ended)
+            return false;
+        // What OnLeaderExited and Finish do when the reactor sees the end; nobody else watches this step yet.
+        leaderClaimed = 1;
+        progress = OutputEnded | LeaderExited;
+        lock (gate)
+        {
+            ProcessTree.SignalGroup(pid);
+            exitCode = ChildExit.Reap(pid, pidfd);
+            reaped = true;
+        }
+        Libc.close(pidfd);
+        pipe!.Close();
+        if (script is not null)
+            ScriptFiles.Delete(script);
+        Complete();
+        return true;
+    }
+
+    /// <summary>Waits up to <paramref name="budget"/> for the pipe to hang up empty and the pidfd to report the exit; false as soon as output comes.</summary>
+    private static unsafe bool QuietEndWithin(int pipeFd, int pidfd, TimeSpan budget)
+    {
+        var fds = stackalloc Libc.PollFd[2];
+        fds[0] = new Libc.PollFd { Fd = pipeFd, Events = Libc.POLLIN };
+        fds[1] = new Libc.PollFd { Fd = pidfd, Events = Libc.POLLIN };
+        var deadline = Stopwatch.GetTimestamp() + (long)(budget.TotalSeconds * Stopwatch.Frequency);
+        var hungUp = false;
+        var exited = false;
+        while (!(hungUp && exited))
+        {
+            var left = deadline - Stopwatch.GetTimestamp();
+            if (left <= 0)
+                return false;
+            var nanoseconds = (long)(left * (1e9 / Stopwatch.Frequency));
+            var wait = new Libc.TimeSpec { Seconds = nanoseconds / 1_000_000_000, Nanoseconds = nanoseconds % 1_000_000_000 };
+            fds[0].Revents = 0;
+            fds[1].Revents = 0;
+            // Only what has not happened yet is polled: the pipe, the pidfd, or both.
+            var ready = Libc.ppoll(hungUp ? fds + 1 : fds, hungUp || exited ? 1u : 2u, &wait, null);
+            if (ready < 0 && Libc.LastError == Libc.EINTR)
+                continue;
+            if (ready <= 0)
+                return false;
+            if (!hungUp && fds[0].Revents != 0)
+            {
+                if ((fds[0].Revents & Libc.POLLIN) != 0)
+                    return false;
+                hungUp = true;
+            }
+            exited |= (fds[1].Revents & Libc.POLLIN) != 0;
+        }
+        return true;
     }
 
     /// <summary>The step's leader (the shell, or the program on the fast path); null when nothing started.</summary>
@@ -98,9 +199,28 @@ public sealed class StepProcess : IAsyncDisposable, Reactor.IHandler, OutputPipe
     /// come back as a completed <see cref="StepExit"/> with <see cref="StepExit.StartError"/>, not
     /// as exceptions. <paramref name="onLine"/> is called in order, one call at a time, on pool threads.
     /// </summary>
-    public static StepProcess Start(StepLaunch launch, Action<string> onLine) => Start(launch, onLine, allowFastPath: true);
+    /// <param name="onStarted">Called once the process runs (or failed to start), before anything of its end is seen: where
+    /// the caller records it.</param>
+    public static StepProcess Start(StepLaunch launch, Action<string> onLine, Action<StepProcess>? onStarted = null) =>
+        Start(launch, onLine, allowFastPath: true, onStarted);
 
-    internal static StepProcess Start(StepLaunch launch, Action<string> onLine, bool allowFastPath)
+    /// <param name="quickExitWait">How long to wait here for a step that ends without output (null: <see cref="QuickExitWait"/>).</param>
+    internal static StepProcess Start(StepLaunch launch, Action<string> onLine, bool allowFastPath, Action<StepProcess>? onStarted = null,
+        TimeSpan? quickExitWait = null)
+    {
+        var step = Launch(launch, onLine, allowFastPath);
+        try
+        {
+            onStarted?.Invoke(step);
+        }
+        finally
+        {
+            step.Watch(quickExitWait ?? QuickExitWait);
+        }
+        return step;
+    }
+
+    private static StepProcess Launch(StepLaunch launch, Action<string> onLine, bool allowFastPath)
     {
         ArgumentNullException.ThrowIfNull(launch);
         ArgumentNullException.ThrowIfNull(onLine);

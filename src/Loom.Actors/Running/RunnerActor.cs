@@ -169,12 +169,15 @@ public sealed class RunnerActor : UntypedActor, IWithTimers
         }
         var launch = new StepLaunch(resolved.Run, resolved.Shell, resolved.WorkingDirectory, resolved.Environment, resolved.Timeout);
         var relay = output = new StepOutputRelay(scheduler, Job.Id, step.Index, masker);
-        current = StepProcess.Start(launch, relay.Relay);
+        // The ledger has the process before anything of its end is seen (Start may wait a moment for a short step to end).
+        current = StepProcess.Start(launch, relay.Relay, started =>
+        {
+            if (started.Identity is { } process)
+                Record(process, step.Index);
+        });
         // One message names the step and its process (what a resumed run kills); the lines it printed
         // meanwhile were held by the relay so that they follow it.
         var process = current.Identity;
-        if (process is { } started)
-            Record(started, step.Index);
         scheduler.Tell(new SchedulerProtocol.StepStarted(Job.Id, step.Index, masker.Mask(resolved.Title), process?.Pid, process?.StartTimeTicks ?? 0));
         relay.Announced();
         current.Completion.PipeTo(Self, success: exit => new StepExited(step, resolved, exit), failure: e => new StepExited(step, resolved, new StepExit(-1, false, false, TimeSpan.Zero, e.Message)));

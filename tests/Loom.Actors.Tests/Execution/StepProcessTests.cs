@@ -192,6 +192,75 @@ public sealed class StepProcessTests
         Assert.Equal(new StepExit(4, false, false, exit.Duration, null), exit);
     }
 
+    // The starter waits this long for a quiet end: far longer than any of these steps takes to end or to print.
+    private static readonly TimeSpan LongQuickWait = TimeSpan.FromSeconds(20);
+
+    [Theory]
+    [InlineData("exit 3", true, 3)]
+    [InlineData("false", true, 1)]
+    [InlineData("exit 3", false, 3)]
+    public async Task A_step_that_ends_without_output_within_the_wait_is_over_when_Start_returns(string run, bool fastPath, int exitCode)
+    {
+        var lines = new List<string>();
+        var step = StepProcess.Start(Steps.Launch(run), lines.Add, fastPath, quickExitWait: LongQuickWait);
+
+        Assert.True(step.Completion.IsCompletedSuccessfully);
+        var exit = await step.Completion;
+        Assert.Equal(new StepExit(exitCode, false, false, exit.Duration, null), exit);
+        Assert.Empty(lines);
+        // Reaped, not left a zombie, and its group signalled as on the reactor's path.
+        Assert.False(ProcessTree.TryReadStat(step.Identity!.Value.Pid, out _));
+    }
+
+    [Fact]
+    public async Task The_starter_hears_of_the_process_before_its_end_is_handled()
+    {
+        var seen = new List<(bool Completed, bool Exists)>();
+        var step = StepProcess.Start(Steps.Launch("exit 0"), _ => { }, allowFastPath: true,
+            onStarted: started => seen.Add((started.Completion.IsCompleted, ProcessTree.TryReadStat(started.Identity!.Value.Pid, out _))),
+            quickExitWait: LongQuickWait);
+
+        await step.Completion.WaitAsync(Steps.Patience);
+        // Not yet reaped when the caller heard of it (so a ledger written then names a real process), complete after.
+        Assert.Equal([(false, true)], seen);
+    }
+
+    [Fact]
+    public async Task A_step_that_prints_is_handed_over_at_its_first_output_and_every_line_arrives()
+    {
+        var lines = new System.Collections.Concurrent.ConcurrentQueue<string>();
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        var step = StepProcess.Start(Steps.Launch("echo one; sleep 0.2; echo two; exit 2"), lines.Enqueue, allowFastPath: true, quickExitWait: LongQuickWait);
+        var returned = clock.Elapsed;
+
+        var exit = await step.Completion.WaitAsync(Steps.Patience);
+        Assert.True(returned < LongQuickWait / 2, $"Start returned after {returned}");
+        Assert.Equal(2, exit.ExitCode);
+        Assert.Equal(["one", "two"], lines);
+    }
+
+    [Fact]
+    public async Task A_quiet_step_that_outlives_the_wait_is_seen_to_end_by_the_reactor()
+    {
+        var step = StepProcess.Start(Steps.Launch("sleep 0.3; exit 5"), _ => { }, allowFastPath: true, quickExitWait: TimeSpan.FromMilliseconds(1));
+
+        var exit = await step.Completion.WaitAsync(Steps.Patience);
+        Assert.Equal(5, exit.ExitCode);
+        Assert.True(exit.Duration >= TimeSpan.FromMilliseconds(300), $"took {exit.Duration}");
+    }
+
+    [Fact]
+    public async Task A_quiet_background_child_that_holds_the_output_does_not_keep_the_starter_waiting()
+    {
+        // The leader ends at once, the pipe stays open: the wait runs out, the reactor's drain takes over and ends the group.
+        var step = StepProcess.Start(Steps.Launch("sleep 300 & exit 0"), _ => { }, allowFastPath: true, quickExitWait: TimeSpan.FromMilliseconds(50));
+
+        var exit = await step.Completion.WaitAsync(Steps.Patience);
+        Assert.Equal(0, exit.ExitCode);
+        Assert.True(exit.Duration < TimeSpan.FromSeconds(5), $"took {exit.Duration}");
+        await Steps.EventuallyAsync(() => Steps.GroupMembers(step.Identity!.Value.Pid).Count == 0, "the group to be gone");
+    }
+
     [Fact]
     public async Task Background_children_of_a_finished_step_are_killed_and_do_not_hold_it_open()
     {
