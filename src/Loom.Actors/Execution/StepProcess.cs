@@ -27,18 +27,6 @@ public sealed class StepProcess : IAsyncDisposable, Reactor.IHandler, OutputPipe
     // System.Threading.Timer's longest due time; longer timeouts never fire.
     private static readonly TimeSpan LongestTimeout = TimeSpan.FromMilliseconds(uint.MaxValue - 1);
 
-    /// <summary>
-    /// How long a step's starter waits on its own thread for the step to end without output before handing it to the
-    /// reactor. Most short steps (make-style one-liners) end within it, and then their end costs no reactor and no pool
-    /// wake-up, and the runner goes on with its next step or its report on the same thread ("The runner waits a moment"
-    /// in docs/benchmarks.md). A step that prints, or runs longer, is handed over then and costs that wait once.
-    /// </summary>
-    internal static readonly TimeSpan QuickExitWait = TimeSpan.FromMilliseconds(1.5);
-
-    // At most one waiting starter per core, so that many steps starting together do not hold the pool's threads.
-    private static readonly int MaxQuickWaiters = Environment.ProcessorCount;
-    private static int quickWaiters;
-
     private const int OutputEnded = 1;
     private const int LeaderExited = 2;
 
@@ -51,6 +39,7 @@ public sealed class StepProcess : IAsyncDisposable, Reactor.IHandler, OutputPipe
     private readonly Action<string>? onLine;
     private readonly TimeSpan? timeout;
     private Timer? timer;
+    private QuickExitWait? quickExit;
     private readonly int pidfd = -1;
     private ulong pidfdToken;
     private bool reaped;
@@ -92,13 +81,15 @@ public sealed class StepProcess : IAsyncDisposable, Reactor.IHandler, OutputPipe
     }
 
     /// <summary>
-    /// Watches the started process until it ends: on the caller's thread for up to <paramref name="quickExitWait"/> first,
-    /// then through the reactor.
+    /// Watches the started process until it ends: on the caller's thread for a moment first, if <paramref name="quickExitWait"/>
+    /// allows, then through the reactor.
     /// </summary>
-    private void Watch(TimeSpan quickExitWait)
+    private void Watch(QuickExitWait quickExitWait)
     {
         if (pipe is null)
             return;
+        quickExit = quickExitWait;
+        quickExitWait.StepStarted();
         if (pidfd >= 0 && EndedQuietly(quickExitWait))
             return;
         // Straight into the field: a step that is already over reports its exit at once, on the reactor.
@@ -115,24 +106,19 @@ public sealed class StepProcess : IAsyncDisposable, Reactor.IHandler, OutputPipe
         pipe.Start(new LineSplitter(onLine!), this);
     }
 
-    /// <summary>True when the step ended without printing anything within <paramref name="budget"/>; it is then reaped and complete.</summary>
-    private bool EndedQuietly(TimeSpan budget)
+    /// <summary>True when the step ended without printing anything within the wait; it is then reaped and complete.</summary>
+    private bool EndedQuietly(QuickExitWait quickExitWait)
     {
-        if (budget <= TimeSpan.Zero)
+        if (!quickExitWait.TryBeginWait())
             return false;
-        if (Interlocked.Increment(ref quickWaiters) > MaxQuickWaiters)
-        {
-            Interlocked.Decrement(ref quickWaiters);
-            return false;
-        }
         bool ended;
         try
         {
-            ended = QuietEndWithin(pipe!.Fd, pidfd, budget);
+            ended = QuietEndWithin(pipe!.Fd, pidfd, quickExitWait.Budget);
         }
         finally
         {
-            Interlocked.Decrement(ref quickWaiters);
+            quickExitWait.EndWait();
         }
         if (!ended)
             return false;
@@ -204,9 +190,9 @@ public sealed class StepProcess : IAsyncDisposable, Reactor.IHandler, OutputPipe
     public static StepProcess Start(StepLaunch launch, Action<string> onLine, Action<StepProcess>? onStarted = null) =>
         Start(launch, onLine, allowFastPath: true, onStarted);
 
-    /// <param name="quickExitWait">How long to wait here for a step that ends without output (null: <see cref="QuickExitWait"/>).</param>
+    /// <param name="quickExitWait">Whether and how long to wait here for a step that ends without output (null: <see cref="QuickExitWait.Default"/>).</param>
     internal static StepProcess Start(StepLaunch launch, Action<string> onLine, bool allowFastPath, Action<StepProcess>? onStarted = null,
-        TimeSpan? quickExitWait = null)
+        QuickExitWait? quickExitWait = null)
     {
         var step = Launch(launch, onLine, allowFastPath);
         try
@@ -215,7 +201,7 @@ public sealed class StepProcess : IAsyncDisposable, Reactor.IHandler, OutputPipe
         }
         finally
         {
-            step.Watch(quickExitWait ?? QuickExitWait);
+            step.Watch(quickExitWait ?? QuickExitWait.Default);
         }
         return step;
     }
@@ -438,6 +424,7 @@ public sealed class StepProcess : IAsyncDisposable, Reactor.IHandler, OutputPipe
     // Continuations of Completion run inline here, always on a pool thread, never on the reactor.
     private void Complete()
     {
+        quickExit?.StepEnded();
         if (lineError is not null)
         {
             completion.SetException(lineError);

@@ -192,8 +192,8 @@ public sealed class StepProcessTests
         Assert.Equal(new StepExit(4, false, false, exit.Duration, null), exit);
     }
 
-    // The starter waits this long for a quiet end: far longer than any of these steps takes to end or to print.
-    private static readonly TimeSpan LongQuickWait = TimeSpan.FromSeconds(20);
+    // Each test its own: a starter that waits far longer than any of these steps takes to end or to print.
+    private static QuickExitWait LongQuickWait => new(TimeSpan.FromSeconds(20), maxSteps: 4);
 
     [Theory]
     [InlineData("exit 3", true, 3)]
@@ -234,7 +234,7 @@ public sealed class StepProcessTests
         var returned = clock.Elapsed;
 
         var exit = await step.Completion.WaitAsync(Steps.Patience);
-        Assert.True(returned < LongQuickWait / 2, $"Start returned after {returned}");
+        Assert.True(returned < TimeSpan.FromSeconds(10), $"Start returned after {returned}");
         Assert.Equal(2, exit.ExitCode);
         Assert.Equal(["one", "two"], lines);
     }
@@ -242,7 +242,7 @@ public sealed class StepProcessTests
     [Fact]
     public async Task A_quiet_step_that_outlives_the_wait_is_seen_to_end_by_the_reactor()
     {
-        var step = StepProcess.Start(Steps.Launch("sleep 0.3; exit 5"), _ => { }, allowFastPath: true, quickExitWait: TimeSpan.FromMilliseconds(1));
+        var step = StepProcess.Start(Steps.Launch("sleep 0.3; exit 5"), _ => { }, allowFastPath: true, quickExitWait: new QuickExitWait(TimeSpan.FromMilliseconds(1), maxSteps: 4));
 
         var exit = await step.Completion.WaitAsync(Steps.Patience);
         Assert.Equal(5, exit.ExitCode);
@@ -250,10 +250,25 @@ public sealed class StepProcessTests
     }
 
     [Fact]
+    public async Task The_starter_does_not_wait_while_more_steps_run_than_it_allows()
+    {
+        var quickExit = new QuickExitWait(TimeSpan.FromSeconds(20), maxSteps: 1);
+        // Prints at once (so it is handed over at once), then runs on: one step running.
+        await using var running = StepProcess.Start(Steps.Launch("echo up; exec sleep 300"), _ => { }, allowFastPath: true, quickExitWait: quickExit);
+
+        var quiet = StepProcess.Start(Steps.Launch("sleep 5; exit 3"), _ => { }, allowFastPath: true, quickExitWait: quickExit);
+
+        // Handed to the reactor at once: with a wait it would have been over (or 20 s) before Start returned.
+        Assert.False(quiet.Completion.IsCompleted);
+        quiet.Kill();
+        Assert.True((await quiet.Completion.WaitAsync(Steps.Patience)).Killed);
+    }
+
+    [Fact]
     public async Task A_quiet_background_child_that_holds_the_output_does_not_keep_the_starter_waiting()
     {
         // The leader ends at once, the pipe stays open: the wait runs out, the reactor's drain takes over and ends the group.
-        var step = StepProcess.Start(Steps.Launch("sleep 300 & exit 0"), _ => { }, allowFastPath: true, quickExitWait: TimeSpan.FromMilliseconds(50));
+        var step = StepProcess.Start(Steps.Launch("sleep 300 & exit 0"), _ => { }, allowFastPath: true, quickExitWait: new QuickExitWait(TimeSpan.FromMilliseconds(50), maxSteps: 4));
 
         var exit = await step.Completion.WaitAsync(Steps.Patience);
         Assert.Equal(0, exit.ExitCode);
