@@ -22,6 +22,9 @@ public sealed class SecretMasker
     /// <summary>Registers many values with one rebuild of the search index.</summary>
     public void AddRange(IEnumerable<string?> values)
     {
+        // Most jobs have no secrets: every runner starts with this call.
+        if (values is IReadOnlyCollection<string?> { Count: 0 })
+            return;
         var added = values.Where(v => !string.IsNullOrWhiteSpace(v)).SelectMany(v => SecretForms.Of(v!)).ToList();
         if (added.Count == 0)
             return;
