@@ -51,7 +51,7 @@ internal static class StartupWarmUp
         }
     }
 
-    /// <summary>Starts <c>true</c> the way a step is started (the fast path, a pipe, the reactor) and waits for it to end.</summary>
+    /// <summary>Starts <c>true</c> the way a step is started (the fast path, a pipe, the wait for a quick end) and waits for it to end.</summary>
     internal static async Task<StepExit> RehearseStepAsync()
     {
         var environment = new Dictionary<string, string>(StringComparer.Ordinal) { ["PATH"] = Environment.GetEnvironmentVariable("PATH") ?? "/usr/bin:/bin" };

@@ -43,6 +43,10 @@ internal static unsafe partial class Libc
     public const uint EPOLLIN = 0x001;
     public const uint EPOLLHUP = 0x010;
     public const uint EPOLLONESHOT = 1u << 30;
+    public const short POLLIN = 0x001;
+    public const short POLLERR = 0x008;
+    public const short POLLHUP = 0x010;
+    public const short POLLNVAL = 0x020;
 
     public const int IN_NONBLOCK = O_NONBLOCK;
     public const int IN_CLOEXEC = O_CLOEXEC;
@@ -143,9 +147,6 @@ internal static unsafe partial class Libc
     [LibraryImport(Lib, SetLastError = true)]
     public static partial int epoll_ctl(int epollFd, int operation, int fd, void* epollEvent);
 
-    public const short POLLIN = 0x001;
-    public const short POLLHUP = 0x010;
-
     [StructLayout(LayoutKind.Sequential)]
     public struct PollFd
     {
@@ -154,15 +155,8 @@ internal static unsafe partial class Libc
         public short Revents;
     }
 
-    [StructLayout(LayoutKind.Sequential)]
-    public struct TimeSpec
-    {
-        public long Seconds;
-        public long Nanoseconds;
-    }
-
     [LibraryImport(Lib, SetLastError = true)]
-    public static partial int ppoll(PollFd* fds, nuint count, TimeSpec* timeout, void* sigmask);
+    public static partial int ppoll(PollFd* fds, nuint count, Timespec* timeout, void* signalMask);
 
     [LibraryImport(Lib, SetLastError = true)]
     public static partial int epoll_wait(int epollFd, void* events, int maxEvents, int timeout);

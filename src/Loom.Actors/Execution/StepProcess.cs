@@ -90,31 +90,42 @@ public sealed class StepProcess : IAsyncDisposable, Reactor.IHandler, OutputPipe
             return;
         quickExit = quickExitWait;
         quickExitWait.StepStarted();
-        if (pidfd >= 0 && EndedQuietly(quickExitWait))
+        if (pidfd >= 0 && EndedQuietly(quickExitWait, timeout))
             return;
-        // Straight into the field: a step that is already over reports its exit at once, on the reactor.
-        if (pidfd >= 0)
-            Reactor.Shared.Add(pidfd, this, out pidfdToken);
-        if (pidfdToken == 0)
+        try
         {
-            // No pidfd (Linux before 5.3, or a seccomp profile refusing it): a thread waits instead.
-            new Thread(static state => ((StepProcess)state!).WaitWithoutPidfd()) { IsBackground = true, Name = "Loom step waiter" }
-                .UnsafeStart(this);
+            // Straight into the field: a step that is already over reports its exit at once, on the reactor.
+            if (pidfd >= 0)
+                Reactor.Shared.Add(pidfd, this, out pidfdToken);
+            if (pidfdToken == 0)
+            {
+                // No pidfd (Linux before 5.3, or a seccomp profile refusing it): a thread waits instead.
+                new Thread(static state => ((StepProcess)state!).WaitWithoutPidfd()) { IsBackground = true, Name = "Loom step waiter" }
+                    .UnsafeStart(this);
+            }
+            if (timeout is { } limit && limit <= LongestTimeout)
+                timer = new Timer(static state => ((StepProcess)state!).Terminate(Ending.TimedOut), this, limit < TimeSpan.Zero ? TimeSpan.Zero : limit, Timeout.InfiniteTimeSpan);
+            pipe.Start(new LineSplitter(onLine!), this);
         }
-        if (timeout is { } limit && limit <= LongestTimeout)
-            timer = new Timer(static state => ((StepProcess)state!).Terminate(Ending.TimedOut), this, limit < TimeSpan.Zero ? TimeSpan.Zero : limit, Timeout.InfiniteTimeSpan);
-        pipe.Start(new LineSplitter(onLine!), this);
+        catch
+        {
+            // A step that may never complete must not keep counting as running (Complete un-counts it at most once).
+            Interlocked.Exchange(ref quickExit, null)?.StepEnded();
+            throw;
+        }
     }
 
     /// <summary>True when the step ended without printing anything within the wait; it is then reaped and complete.</summary>
-    private bool EndedQuietly(QuickExitWait quickExitWait)
+    private bool EndedQuietly(QuickExitWait quickExitWait, TimeSpan? stepTimeout)
     {
         if (!quickExitWait.TryBeginWait())
             return false;
         bool ended;
         try
         {
-            ended = QuietEndWithin(pipe!.Fd, pidfd, quickExitWait.Budget);
+            // A step's timeout (6 ms at the least) is its timer's, which starts at the hand-over: never wait past it.
+            var budget = stepTimeout is { } limit && limit < quickExitWait.Budget ? limit : quickExitWait.Budget;
+            ended = QuietEndWithin(pipe!.Fd, pidfd, budget);
         }
         finally
         {
@@ -139,7 +150,10 @@ public sealed class StepProcess : IAsyncDisposable, Reactor.IHandler, OutputPipe
         return true;
     }
 
-    /// <summary>Waits up to <paramref name="budget"/> for the pipe to hang up empty and the pidfd to report the exit; false as soon as output comes.</summary>
+    /// <summary>
+    /// Waits up to <paramref name="budget"/> for the pipe to hang up empty and the pidfd to report the exit; false as soon as
+    /// output comes, or the leader exits while something else still holds the pipe (the reactor's drain deals with that).
+    /// </summary>
     private static unsafe bool QuietEndWithin(int pipeFd, int pidfd, TimeSpan budget)
     {
         var fds = stackalloc Libc.PollFd[2];
@@ -147,31 +161,29 @@ public sealed class StepProcess : IAsyncDisposable, Reactor.IHandler, OutputPipe
         fds[1] = new Libc.PollFd { Fd = pidfd, Events = Libc.POLLIN };
         var deadline = Stopwatch.GetTimestamp() + (long)(budget.TotalSeconds * Stopwatch.Frequency);
         var hungUp = false;
-        var exited = false;
-        while (!(hungUp && exited))
+        while (true)
         {
             var left = deadline - Stopwatch.GetTimestamp();
             if (left <= 0)
                 return false;
             var nanoseconds = (long)(left * (1e9 / Stopwatch.Frequency));
-            var wait = new Libc.TimeSpec { Seconds = nanoseconds / 1_000_000_000, Nanoseconds = nanoseconds % 1_000_000_000 };
+            var wait = new Libc.Timespec { Seconds = nanoseconds / 1_000_000_000, Nanoseconds = nanoseconds % 1_000_000_000 };
             fds[0].Revents = 0;
             fds[1].Revents = 0;
-            // Only what has not happened yet is polled: the pipe, the pidfd, or both.
-            var ready = Libc.ppoll(hungUp ? fds + 1 : fds, hungUp || exited ? 1u : 2u, &wait, null);
+            // Once the pipe has hung up, only the pidfd is polled.
+            var ready = Libc.ppoll(hungUp ? fds + 1 : fds, hungUp ? 1u : 2u, &wait, null);
             if (ready < 0 && Libc.LastError == Libc.EINTR)
                 continue;
             if (ready <= 0)
                 return false;
-            if (!hungUp && fds[0].Revents != 0)
-            {
-                if ((fds[0].Revents & Libc.POLLIN) != 0)
-                    return false;
-                hungUp = true;
-            }
-            exited |= (fds[1].Revents & Libc.POLLIN) != 0;
+            var pipeEvents = fds[0].Revents;
+            var pidfdEvents = fds[1].Revents;
+            if ((pipeEvents & (Libc.POLLIN | Libc.POLLNVAL)) != 0 || (pidfdEvents & (Libc.POLLERR | Libc.POLLNVAL)) != 0)
+                return false;
+            hungUp |= (pipeEvents & (Libc.POLLHUP | Libc.POLLERR)) != 0;
+            if ((pidfdEvents & Libc.POLLIN) != 0)
+                return hungUp;
         }
-        return true;
     }
 
     /// <summary>The step's leader (the shell, or the program on the fast path); null when nothing started.</summary>
@@ -198,6 +210,12 @@ public sealed class StepProcess : IAsyncDisposable, Reactor.IHandler, OutputPipe
         try
         {
             onStarted?.Invoke(step);
+        }
+        catch
+        {
+            // The caller never gets the step: nothing of it may outlive this call.
+            step.Kill();
+            throw;
         }
         finally
         {
@@ -421,10 +439,10 @@ public sealed class StepProcess : IAsyncDisposable, Reactor.IHandler, OutputPipe
             ThreadPool.UnsafeQueueUserWorkItem(static step => step.Complete(), this, preferLocal: false);
     }
 
-    // Continuations of Completion run inline here, always on a pool thread, never on the reactor.
+    // Continuations of Completion run inline here: on a pool thread, or on the starter's after a quick end; never on the reactor.
     private void Complete()
     {
-        quickExit?.StepEnded();
+        Interlocked.Exchange(ref quickExit, null)?.StepEnded();
         if (lineError is not null)
         {
             completion.SetException(lineError);

@@ -196,7 +196,7 @@ public sealed class StepProcessTests
     private static QuickExitWait LongQuickWait => new(TimeSpan.FromSeconds(20), maxSteps: 4);
 
     [Theory]
-    [InlineData("exit 3", true, 3)]
+    [InlineData("true", true, 0)]
     [InlineData("false", true, 1)]
     [InlineData("exit 3", false, 3)]
     public async Task A_step_that_ends_without_output_within_the_wait_is_over_when_Start_returns(string run, bool fastPath, int exitCode)
@@ -230,12 +230,15 @@ public sealed class StepProcessTests
     {
         var lines = new System.Collections.Concurrent.ConcurrentQueue<string>();
         var clock = System.Diagnostics.Stopwatch.StartNew();
-        var step = StepProcess.Start(Steps.Launch("echo one; sleep 0.2; echo two; exit 2"), lines.Enqueue, allowFastPath: true, quickExitWait: LongQuickWait);
+        // Never ends by itself: only a hand-over at its first line lets Start return before the 20 s wait is out.
+        await using var step = StepProcess.Start(Steps.Launch("echo one; sleep 0.2; echo two; exec sleep 300"), lines.Enqueue, allowFastPath: true,
+            quickExitWait: LongQuickWait);
         var returned = clock.Elapsed;
 
-        var exit = await step.Completion.WaitAsync(Steps.Patience);
         Assert.True(returned < TimeSpan.FromSeconds(10), $"Start returned after {returned}");
-        Assert.Equal(2, exit.ExitCode);
+        await Steps.EventuallyAsync(() => lines.Count == 2, "both lines");
+        step.Kill();
+        Assert.True((await step.Completion.WaitAsync(Steps.Patience)).Killed);
         Assert.Equal(["one", "two"], lines);
     }
 
@@ -256,24 +259,42 @@ public sealed class StepProcessTests
         // Prints at once (so it is handed over at once), then runs on: one step running.
         await using var running = StepProcess.Start(Steps.Launch("echo up; exec sleep 300"), _ => { }, allowFastPath: true, quickExitWait: quickExit);
 
-        var quiet = StepProcess.Start(Steps.Launch("sleep 5; exit 3"), _ => { }, allowFastPath: true, quickExitWait: quickExit);
+        await using var quiet = StepProcess.Start(Steps.Launch("sleep 300"), _ => { }, allowFastPath: true, quickExitWait: quickExit);
 
-        // Handed to the reactor at once: with a wait it would have been over (or 20 s) before Start returned.
+        // Handed to the reactor at once: waiting, Start would have returned only after the 20 s.
         Assert.False(quiet.Completion.IsCompleted);
         quiet.Kill();
         Assert.True((await quiet.Completion.WaitAsync(Steps.Patience)).Killed);
     }
 
     [Fact]
-    public async Task A_quiet_background_child_that_holds_the_output_does_not_keep_the_starter_waiting()
+    public async Task A_leader_that_ends_while_a_background_child_holds_the_output_is_handed_to_the_reactor_at_once()
     {
-        // The leader ends at once, the pipe stays open: the wait runs out, the reactor's drain takes over and ends the group.
-        var step = StepProcess.Start(Steps.Launch("sleep 300 & exit 0"), _ => { }, allowFastPath: true, quickExitWait: new QuickExitWait(TimeSpan.FromMilliseconds(50), maxSteps: 4));
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        var step = StepProcess.Start(Steps.Launch("sleep 300 & exit 0"), _ => { }, allowFastPath: true, quickExitWait: LongQuickWait);
+        var returned = clock.Elapsed;
 
+        // Not the 20 s wait: the leader's exit with the pipe still open ends it; the reactor's drain then ends the group.
+        Assert.True(returned < TimeSpan.FromSeconds(10), $"Start returned after {returned}");
         var exit = await step.Completion.WaitAsync(Steps.Patience);
         Assert.Equal(0, exit.ExitCode);
-        Assert.True(exit.Duration < TimeSpan.FromSeconds(5), $"took {exit.Duration}");
         await Steps.EventuallyAsync(() => Steps.GroupMembers(step.Identity!.Value.Pid).Count == 0, "the group to be gone");
+    }
+
+    [Fact]
+    public async Task A_starter_that_fails_to_record_the_process_leaves_nothing_running()
+    {
+        int? pid = null;
+        var thrown = Assert.Throws<InvalidOperationException>(() => StepProcess.Start(Steps.Launch("sleep 300"), _ => { }, allowFastPath: true,
+            onStarted: started =>
+            {
+                pid = started.Identity!.Value.Pid;
+                throw new InvalidOperationException("ledger");
+            },
+            quickExitWait: LongQuickWait));
+
+        Assert.Equal("ledger", thrown.Message);
+        await Steps.EventuallyAsync(() => !Steps.IsAlive(pid!.Value), "the step to be killed");
     }
 
     [Fact]
