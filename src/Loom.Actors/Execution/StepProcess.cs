@@ -90,7 +90,7 @@ public sealed class StepProcess : IAsyncDisposable, Reactor.IHandler, OutputPipe
             return;
         quickExit = quickExitWait;
         quickExitWait.StepStarted();
-        if (pidfd >= 0 && EndedQuietly(quickExitWait, timeout))
+        if (pidfd >= 0 && EndedQuietly(quickExitWait))
             return;
         try
         {
@@ -116,7 +116,7 @@ public sealed class StepProcess : IAsyncDisposable, Reactor.IHandler, OutputPipe
     }
 
     /// <summary>True when the step ended without printing anything within the wait; it is then reaped and complete.</summary>
-    private bool EndedQuietly(QuickExitWait quickExitWait, TimeSpan? stepTimeout)
+    private bool EndedQuietly(QuickExitWait quickExitWait)
     {
         if (!quickExitWait.TryBeginWait())
             return false;
@@ -124,7 +124,7 @@ public sealed class StepProcess : IAsyncDisposable, Reactor.IHandler, OutputPipe
         try
         {
             // A step's timeout (6 ms at the least) is its timer's, which starts at the hand-over: never wait past it.
-            var budget = stepTimeout is { } limit && limit < quickExitWait.Budget ? limit : quickExitWait.Budget;
+            var budget = timeout is { } limit && limit < quickExitWait.Budget ? limit : quickExitWait.Budget;
             ended = QuietEndWithin(pipe!.Fd, pidfd, budget);
         }
         finally
