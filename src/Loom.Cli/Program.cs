@@ -24,6 +24,7 @@ public static class Program
             return ExitCodes.Success;
         }
         var rest = args.AsSpan(1).ToArray();
+        LocalRuntime.Configure(args[0], rest);
         if ((rest.Contains("--help") || rest.Contains("-h")) && HelpText.ForCommand(args[0]) is { } help)
         {
             Console.Out.Write(help);

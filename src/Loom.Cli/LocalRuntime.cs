@@ -1,0 +1,21 @@
+namespace Loom.Cli;
+
+/// <summary>
+/// How a local command's process runs. It generates no code at run time: libraries take the fallbacks they have for
+/// runtimes without it (Akka's HOCON matches its durations with its regexes interpreted instead of compiled, Akka's
+/// actor-message matchers and Microsoft.Extensions.DependencyInjection use their non-emitting paths), which spares
+/// every <c>loom run</c> ~20 ms of compiling code it uses a few times; no job got measurably slower ("Dynamic code" in
+/// docs/benchmarks.md). Commands that talk to a cluster keep it: <c>serve</c> runs Akka.Persistence.Sql (linq2db), whose
+/// queries are built from compiled expressions.
+/// </summary>
+internal static class LocalRuntime
+{
+    private const string DynamicCodeSupported = "System.Runtime.CompilerServices.RuntimeFeature.IsDynamicCodeSupported";
+
+    /// <summary>Call first in <c>Main</c>: the runtime reads the switch once, at its first use.</summary>
+    public static void Configure(string command, string[] arguments)
+    {
+        if (command is not ("serve" or "ctl") && !Commands.ClusterRunCommand.Wants(arguments))
+            AppContext.SetSwitch(DynamicCodeSupported, false);
+    }
+}
