@@ -12,7 +12,7 @@ internal static class LocalRuntime
 {
     private const string DynamicCodeSupported = "System.Runtime.CompilerServices.RuntimeFeature.IsDynamicCodeSupported";
 
-    /// <summary>Call first in <c>Main</c>: the runtime reads the switch once, at its first use.</summary>
+    /// <summary>Call before any command runs: the runtime reads the switch once, at its first use.</summary>
     public static void Configure(string command, string[] arguments)
     {
         if (command is not ("serve" or "ctl") && !Commands.ClusterRunCommand.Wants(arguments))

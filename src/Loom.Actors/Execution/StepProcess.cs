@@ -133,20 +133,9 @@ public sealed class StepProcess : IAsyncDisposable, Reactor.IHandler, OutputPipe
         }
         if (!ended)
             return false;
-        // What OnLeaderExited and Finish do when the reactor sees the end; nobody else watches this step yet.
-        leaderClaimed = 1;
-        progress = OutputEnded | LeaderExited;
-        lock (gate)
-        {
-            ProcessTree.SignalGroup(pid);
-            exitCode = ChildExit.Reap(pid, pidfd);
-            reaped = true;
-        }
-        Libc.close(pidfd);
-        pipe!.Close();
-        if (script is not null)
-            ScriptFiles.Delete(script);
-        Complete();
+        // The pipe hung up empty; the exit is handled as the reactor would, but completed here (nobody else watches yet).
+        progress = OutputEnded;
+        OnLeaderExited(completeHere: true);
         return true;
     }
 
@@ -380,7 +369,8 @@ public sealed class StepProcess : IAsyncDisposable, Reactor.IHandler, OutputPipe
             Finish(onPoolThread);
     }
 
-    private void OnLeaderExited()
+    /// <param name="completeHere">Complete on this thread (the starter's, after a quick end) rather than on a pool thread.</param>
+    private void OnLeaderExited(bool completeHere = false)
     {
         // The pidfd and the end of output may both report the exit; the first one handles it.
         if (Interlocked.Exchange(ref leaderClaimed, 1) != 0)
@@ -398,7 +388,7 @@ public sealed class StepProcess : IAsyncDisposable, Reactor.IHandler, OutputPipe
         if (pidfd >= 0)
             Libc.close(pidfd);
         if (Interlocked.Or(ref progress, LeaderExited) == OutputEnded)
-            Finish(onPoolThread: false);
+            Finish(completeHere);
         else if (pipe!.IsWaiting)
             StartDrainClock();
     }
@@ -426,14 +416,15 @@ public sealed class StepProcess : IAsyncDisposable, Reactor.IHandler, OutputPipe
             pipe!.Stop();
     }
 
-    private void Finish(bool onPoolThread)
+    /// <param name="completeHere">This thread may run Completion's continuations (a pool thread, or the starter's); not the reactor.</param>
+    private void Finish(bool completeHere)
     {
         timer?.Dispose();
         Volatile.Read(ref drainClock)?.Dispose();
         pipe!.Close();
         if (script is not null)
             ScriptFiles.Delete(script);
-        if (onPoolThread)
+        if (completeHere)
             Complete();
         else
             ThreadPool.UnsafeQueueUserWorkItem(static step => step.Complete(), this, preferLocal: false);
