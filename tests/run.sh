@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Runs every test of Loom: unit, actor, end-to-end (real processes) and the live view under a
-# real pseudo-terminal. Installs what the tests drive (tmux, python3, chromium, PowerShell, PostgreSQL) when it is
+# Runs every test of Loom: unit, actor, end-to-end (real processes, the README's build of loom) and the live view
+# under a real pseudo-terminal. Installs what the tests drive (tmux, python3, chromium, PowerShell, PostgreSQL, gcc to link the native loom) when it is
 # missing, and starts a throwaway PostgreSQL server for the run store's tests (tests/postgres.sh).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -24,6 +24,16 @@ if ! need pwsh; then
 fi
 
 source tests/postgres.sh
+
+# The CLI's end-to-end tests run loom as the README's first command builds it: native (NativeAOT, linked by gcc or
+# clang), with loom-jit beside it for the commands it hands over.
+if ! need gcc && ! need clang; then
+  sudo=""; [ "$(id -u)" -eq 0 ] || sudo="sudo"
+  $sudo apt-get update -qq
+  $sudo apt-get install -y -qq gcc >/dev/null
+fi
+dotnet publish src/Loom.Cli -c Release -o .build/loom -nologo -v quiet
+export LOOM_TEST_BINARY="$PWD/.build/loom/loom"
 
 results="$(mktemp -d)"
 status=0

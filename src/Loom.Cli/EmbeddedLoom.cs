@@ -101,7 +101,8 @@ public sealed class EmbeddedLoom : IAsyncDisposable
             {
                 firstLogLine.SetResult();
             }
-            if (run)
+            // Native code has nothing to load or compile ahead (with and without it: the same times, docs/benchmarks.md).
+            if (run && !NativeLauncher.IsNative)
                 await StartupWarmUp.RunAsync().ConfigureAwait(false);
         });
 

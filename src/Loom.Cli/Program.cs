@@ -24,6 +24,8 @@ public static class Program
             return ExitCodes.Success;
         }
         var rest = args.AsSpan(1).ToArray();
+        if (NativeLauncher.IsNative && NativeLauncher.NeedsJit(args[0], rest))
+            return NativeLauncher.HandOver(args);
         LocalRuntime.Configure(args[0], rest);
         if ((rest.Contains("--help") || rest.Contains("-h")) && HelpText.ForCommand(args[0]) is { } help)
         {

@@ -25,8 +25,7 @@ public sealed class LiveViewTests
                   - run: sleep 1; echo docs done
             """);
         var session = "loom-live-" + Guid.NewGuid().ToString("N")[..8];
-        var loom = Path.Combine(AppContext.BaseDirectory, "loom.dll");
-        var script = $"cd '{ws.Root}' && while [ ! -f go ]; do sleep 0.02; done; dotnet '{loom}' run; echo $? > exit.txt; sleep 60";
+        var script = $"cd '{ws.Root}' && while [ ! -f go ]; do sleep 0.02; done; {LoomProcess.ShellCommand} run; echo $? > exit.txt; sleep 60";
         await Tmux("new-session", "-d", "-s", session, "-x", "100", "-y", "30", script);
         try
         {

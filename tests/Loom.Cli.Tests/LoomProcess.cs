@@ -3,17 +3,26 @@ using System.Text;
 
 namespace Loom.Cli.Tests;
 
-/// <summary>Runs the real <c>loom</c> (the built loom.dll beside the tests) as a child process.</summary>
+/// <summary>
+/// Runs the real <c>loom</c> as a child process: the one <c>LOOM_TEST_BINARY</c> names (tests/run.sh sets it to the
+/// README's build, the native loom), else the built loom.dll beside the tests.
+/// </summary>
 public sealed class LoomProcess : IDisposable
 {
     public static readonly TimeSpan Patience = TimeSpan.FromSeconds(60);
+
+    private static readonly string? Binary = Environment.GetEnvironmentVariable("LOOM_TEST_BINARY") is { Length: > 0 } binary ? binary : null;
+
+    /// <summary>The command that runs loom, for a shell script: the binary, or <c>dotnet</c> and loom.dll, each quoted.</summary>
+    public static string ShellCommand =>
+        Binary is { } binary ? $"'{binary}'" : $"dotnet '{Path.Combine(AppContext.BaseDirectory, "loom.dll")}'";
     private readonly Process process;
     private readonly StringBuilder stdout = new();
     private readonly StringBuilder stderr = new();
 
     private LoomProcess(string workingDirectory, IEnumerable<string> args, IDictionary<string, string>? env)
     {
-        var start = new ProcessStartInfo("dotnet")
+        var start = new ProcessStartInfo(Binary ?? "dotnet")
         {
             WorkingDirectory = workingDirectory,
             RedirectStandardOutput = true,
@@ -21,7 +30,8 @@ public sealed class LoomProcess : IDisposable
             RedirectStandardInput = true,
             UseShellExecute = false,
         };
-        start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "loom.dll"));
+        if (Binary is null)
+            start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "loom.dll"));
         foreach (var arg in args)
             start.ArgumentList.Add(arg);
         start.Environment.Remove("NO_COLOR");

@@ -41,7 +41,7 @@ public sealed class CompletionTests : IDisposable
         File.WriteAllText(file, script);
         // What the user typed as the command: the completion runs it for job and run ids.
         var loom = workspace.PathOf("loom");
-        File.WriteAllText(loom, $"#!/bin/sh\nexec dotnet '{Path.Combine(AppContext.BaseDirectory, "loom.dll")}' \"$@\"\n");
+        File.WriteAllText(loom, $"#!/bin/sh\nexec {LoomProcess.ShellCommand} \"$@\"\n");
         if (!OperatingSystem.IsWindows())
             File.SetUnixFileMode(loom, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
 
