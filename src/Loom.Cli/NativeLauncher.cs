@@ -1,4 +1,3 @@
-using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using Loom.Cli.Commands;
 
@@ -16,8 +15,15 @@ internal static partial class NativeLauncher
 {
     public const string JitName = "loom-jit";
 
-    /// <summary>True in the native build; read before anything changes the switch (<see cref="LocalRuntime"/> does, on JIT).</summary>
-    public static readonly bool IsNative = !RuntimeFeature.IsDynamicCodeSupported;
+    /// <summary>
+    /// True in the native build (compiled with <c>LOOM_NATIVE</c>). Not <c>RuntimeFeature.IsDynamicCodeSupported</c>: on the
+    /// JIT runtime that reads its switch once, and <see cref="LocalRuntime"/> must be the first to read it.
+    /// </summary>
+#if LOOM_NATIVE
+    public static readonly bool IsNative = true;
+#else
+    public static readonly bool IsNative = false;
+#endif
 
     public static bool NeedsJit(string command, string[] arguments) =>
         command is "serve" or "ctl" or ServeCommand.StepWatchdogCommand

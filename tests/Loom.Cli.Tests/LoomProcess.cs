@@ -47,6 +47,8 @@ public sealed class LoomProcess : IDisposable
 
     public int Pid => process.Id;
 
+    public bool HasExited => process.HasExited;
+
     public string Stdout { get { lock (stdout) return stdout.ToString(); } }
 
     public string Stderr { get { lock (stderr) return stderr.ToString(); } }

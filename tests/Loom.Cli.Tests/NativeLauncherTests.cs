@@ -33,13 +33,17 @@ public sealed partial class NativeLauncherTests
                   - run: "true"
             """);
         using var loom = ws.StartLoom("run", "--ui", "--plain");
+        // The view stays after the run until a signal: the line saying so comes once the run's result is shown.
         var clock = System.Diagnostics.Stopwatch.StartNew();
-        Match address;
-        while (!(address = ViewAddress().Match(loom.Stderr)).Success || !loom.Stdout.Contains("run success"))
+        while (!loom.Stderr.Contains("the web view stays at"))
         {
-            Assert.True(clock.Elapsed < LoomProcess.Patience, $"no web view and result; stdout:\n{loom.Stdout}\nstderr:\n{loom.Stderr}");
+            Assert.False(loom.HasExited, $"loom ended first; stdout:\n{loom.Stdout}\nstderr:\n{loom.Stderr}");
+            Assert.True(clock.Elapsed < LoomProcess.Patience, $"the view did not stay; stdout:\n{loom.Stdout}\nstderr:\n{loom.Stderr}");
             await Task.Delay(20);
         }
+        Assert.Contains("run success", loom.Stdout);
+        var address = ViewAddress().Match(loom.Stderr);
+        Assert.True(address.Success, loom.Stderr);
         using var http = new HttpClient();
         var page = await http.GetAsync(address.Value);
         Assert.True(page.IsSuccessStatusCode, $"{address.Value}: {page.StatusCode}");

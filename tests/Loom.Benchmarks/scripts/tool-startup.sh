@@ -20,11 +20,11 @@ mkdir -p "$work/ws" && printf 'jobs:\n  one:\n    steps:\n      - run: "true"\n'
 cd "$work/ws"
 "$work/tools/loom" run --plain > /dev/null   # the journal exists before the first timed run, as for the others
 hyperfine -N --warmup 3 --runs "$runs" --export-json "$work/version.json" \
-  -n "published (README, ReadyToRun)" "$root/.build/loom/loom --version" \
+  -n "published (README, native)" "$root/.build/loom/loom --version" \
   -n "installed tool (loom.linux-x64, ReadyToRun)" "$work/tools/loom --version" \
   -n "any package (JIT, dotnet loom.dll)" "dotnet $any_dll --version"
 hyperfine -N --warmup 3 --runs "$runs" --export-json "$work/run.json" \
-  -n "published (README, ReadyToRun)" "$root/.build/loom/loom run --plain" \
+  -n "published (README, native)" "$root/.build/loom/loom run --plain" \
   -n "installed tool (loom.linux-x64, ReadyToRun)" "$work/tools/loom run --plain" \
   -n "any package (JIT, dotnet loom.dll)" "dotnet $any_dll run --plain"
 for what in version run; do
