@@ -33,6 +33,11 @@ if ! need gcc && ! need clang; then
   $sudo apt-get install -y -qq gcc >/dev/null
 fi
 dotnet publish src/Loom.Cli -c Release -o .build/loom -nologo -v quiet
+# Without a compiler the publish only warns and leaves the JIT build as loom: the tests would not run the native one.
+if [ ! -x .build/loom/loom-jit ] || cmp -s .build/loom/loom .build/loom/loom-jit; then
+  echo "tests/run.sh: .build/loom/loom is not the native build (see the publish's warnings)" >&2
+  exit 1
+fi
 export LOOM_TEST_BINARY="$PWD/.build/loom/loom"
 
 results="$(mktemp -d)"
