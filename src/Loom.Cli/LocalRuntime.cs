@@ -15,7 +15,11 @@ internal static class LocalRuntime
     /// <summary>Call before any command runs: the runtime reads the switch once, at its first use.</summary>
     public static void Configure(string command, string[] arguments)
     {
-        if (command is not ("serve" or "ctl") && !Commands.ClusterRunCommand.Wants(arguments))
+        if (!TalksToACluster(command, arguments))
             AppContext.SetSwitch(DynamicCodeSupported, false);
     }
+
+    /// <summary><c>serve</c>, <c>ctl</c> and anything with <c>--cluster</c>: Akka.Remote, Akka.Cluster and Akka.Persistence.Sql.</summary>
+    public static bool TalksToACluster(string command, string[] arguments) =>
+        command is "serve" or "ctl" || Commands.ClusterRunCommand.Wants(arguments);
 }

@@ -26,8 +26,8 @@ internal static partial class NativeLauncher
 #endif
 
     public static bool NeedsJit(string command, string[] arguments) =>
-        command is "serve" or "ctl" or ServeCommand.StepWatchdogCommand
-        || ClusterRunCommand.Wants(arguments)
+        command is ServeCommand.StepWatchdogCommand
+        || LocalRuntime.TalksToACluster(command, arguments)
         || arguments.Any(a => a == WebView.Flag || WebView.ValueOptions.Any(o => a == o || a.StartsWith(o + "=", StringComparison.Ordinal)));
 
     /// <summary>Replaces this process with <c>loom-jit</c>; returns only if that cannot be done, with the exit code to use.</summary>

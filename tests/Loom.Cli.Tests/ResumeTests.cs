@@ -103,9 +103,9 @@ public sealed class ResumeTests
         return stdout;
     }
 
-    /// <summary>Starts the run, <c>kill -9</c>s its <c>loom</c> while <c>slow</c>'s second step sleeps; returns the sleeper, still alive.</summary>
     private const string SlowStarted = "manifest LIKE '%.JobStarted' AND instr(payload, CAST('slow' AS BLOB)) > 0";
 
+    /// <summary>Starts the run, <c>kill -9</c>s its <c>loom</c> while <c>slow</c>'s second step sleeps; returns the sleeper, still alive.</summary>
     private static async Task<int> KillWhileSlowSleepsAsync(Workspace ws)
     {
         using (var first = LoomProcess.Start(ws.Root, "run", "--plain"))
