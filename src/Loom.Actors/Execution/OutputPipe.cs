@@ -57,9 +57,11 @@ internal sealed unsafe class OutputPipe(int fd) : Reactor.IHandler, IThreadPoolW
             ThreadPool.UnsafeQueueUserWorkItem(this, preferLocal: false);
     }
 
+    /// <summary>Stops watching (if it was registered) and closes Loom's end.</summary>
     public void Close()
     {
-        Reactor.Shared.Remove(fd, token);
+        if (token != 0)
+            Reactor.Shared.Remove(fd, token);
         Libc.close(fd);
     }
 

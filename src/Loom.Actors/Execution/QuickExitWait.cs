@@ -1,10 +1,11 @@
 namespace Loom.Actors.Execution;
 
 /// <summary>
-/// When a step's starter waits on its own thread for the step to end without output before handing it to the reactor
-/// (see <see cref="StepProcess"/>). Most short steps (make-style one-liners) end within <see cref="Budget"/>, and then
-/// their end needs no hand-off from the reactor to the pool: the runner goes on with its next step or its report on the
-/// same thread ("The runner waits a moment" in docs/benchmarks.md). The starter waits only while no more steps run than
+/// When a step's starter waits on its own thread for the step to end before handing it to the reactor (see
+/// <see cref="StepProcess"/>). Most short steps (make-style one-liners) end within <see cref="Budget"/>, and then, if
+/// they printed nothing, their end needs no hand-off from the reactor to the pool: the runner goes on with its next step
+/// or its report on the same thread ("The runner waits a moment" in docs/benchmarks.md). What a step prints meanwhile
+/// waits in its pipe until the step has ended or the budget is spent. The starter waits only while no more steps run than
 /// <c>maxSteps</c> (with more, the machine is busy and a thread held for a step that then runs on costs the other
 /// steps), and at most <c>maxSteps</c> starters wait at once.
 /// </summary>

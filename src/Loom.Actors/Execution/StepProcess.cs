@@ -7,7 +7,8 @@ namespace Loom.Actors.Execution;
 /// merged on one pipe and delivered line by line, its whole group killed on timeout, on
 /// <see cref="Kill"/> and when it exits (nothing a step starts outlives it). A step that ends
 /// quietly at once is seen to end on its starter's thread (<see cref="QuickExitWait"/>); any other
-/// exit is observed through a pidfd on the shared <see cref="Reactor"/> thread, so a step costs no thread.
+/// is handed to the shared <see cref="Reactor"/> thread, which reads its output and sees its exit
+/// through a pidfd, so a step costs no thread.
 /// </summary>
 public sealed class StepProcess : IAsyncDisposable, Reactor.IHandler, OutputPipe.IListener
 {
@@ -103,6 +104,12 @@ public sealed class StepProcess : IAsyncDisposable, Reactor.IHandler, OutputPipe
                 new Thread(static state => ((StepProcess)state!).WaitWithoutPidfd()) { IsBackground = true, Name = "Loom step waiter" }
                     .UnsafeStart(this);
             }
+            if (!pipe.Register(out var error))
+            {
+                // Nothing can read the output (epoll refused the pipe: out of memory or of watches): the step is killed and fails.
+                ((OutputPipe.IListener)this).OnEnded(new IOException($"cannot read the step's output: {Libc.Describe(error)}"), onPoolThread: false);
+                return;
+            }
             if (timeout is { } limit && limit <= LongestTimeout)
                 timer = new Timer(static state => ((StepProcess)state!).Terminate(Ending.TimedOut), this, limit < TimeSpan.Zero ? TimeSpan.Zero : limit, Timeout.InfiniteTimeSpan);
             pipe.Start(new LineSplitter(onLine!), this);
@@ -115,7 +122,7 @@ public sealed class StepProcess : IAsyncDisposable, Reactor.IHandler, OutputPipe
         }
     }
 
-    /// <summary>True when the step ended without printing anything within the wait; it is then reaped and complete.</summary>
+    /// <summary>True when the step ended within the wait and left nothing in its pipe; it is then reaped and complete.</summary>
     private bool EndedQuietly(QuickExitWait quickExitWait)
     {
         if (!quickExitWait.TryBeginWait())
@@ -140,38 +147,36 @@ public sealed class StepProcess : IAsyncDisposable, Reactor.IHandler, OutputPipe
     }
 
     /// <summary>
-    /// Waits up to <paramref name="budget"/> for the pipe to hang up empty and the pidfd to report the exit; false as soon as
-    /// output comes, or the leader exits while something else still holds the pipe (the reactor's drain deals with that).
+    /// Waits up to <paramref name="budget"/> for the pidfd to report the exit, then for the pipe to hang up: true when it
+    /// hangs up empty; false when output is in it, or the budget ends first (a background process still holds the pipe, or
+    /// the step runs on). The pidfd first and the pipe only then: the pipe hangs up as the leader closes its files, a moment
+    /// before its exit is reported, and waiting on both woke this thread twice for most steps. What a step prints in the
+    /// meantime waits in the pipe, for the budget at most.
     /// </summary>
     private static unsafe bool QuietEndWithin(int pipeFd, int pidfd, TimeSpan budget)
     {
-        var fds = stackalloc Libc.PollFd[2];
-        fds[0] = new Libc.PollFd { Fd = pipeFd, Events = Libc.POLLIN };
-        fds[1] = new Libc.PollFd { Fd = pidfd, Events = Libc.POLLIN };
         var deadline = Stopwatch.GetTimestamp() + (long)(budget.TotalSeconds * Stopwatch.Frequency);
-        var hungUp = false;
+        var exit = new Libc.PollFd { Fd = pidfd, Events = Libc.POLLIN };
+        if (!PollUntil(&exit, deadline) || (exit.Revents & Libc.POLLIN) == 0)
+            return false;
+        // Mostly hung up already; else another child of Loom's forked meanwhile may hold it until its exec, for microseconds.
+        var output = new Libc.PollFd { Fd = pipeFd, Events = Libc.POLLIN };
+        return PollUntil(&output, deadline) && (output.Revents & (Libc.POLLIN | Libc.POLLNVAL)) == 0;
+    }
+
+    /// <summary>Polls one descriptor until it reports an event or <paramref name="deadline"/> passes (once, at least); true on an event that is not an error.</summary>
+    private static unsafe bool PollUntil(Libc.PollFd* fd, long deadline)
+    {
         while (true)
         {
-            var left = deadline - Stopwatch.GetTimestamp();
-            if (left <= 0)
-                return false;
+            var left = Math.Max(0, deadline - Stopwatch.GetTimestamp());
             var nanoseconds = (long)(left * (1e9 / Stopwatch.Frequency));
             var wait = new Libc.Timespec { Seconds = nanoseconds / 1_000_000_000, Nanoseconds = nanoseconds % 1_000_000_000 };
-            fds[0].Revents = 0;
-            fds[1].Revents = 0;
-            // Once the pipe has hung up, only the pidfd is polled.
-            var ready = Libc.ppoll(hungUp ? fds + 1 : fds, hungUp ? 1u : 2u, &wait, null);
+            fd->Revents = 0;
+            var ready = Libc.ppoll(fd, 1, &wait, null);
             if (ready < 0 && Libc.LastError == Libc.EINTR)
                 continue;
-            if (ready <= 0)
-                return false;
-            var pipeEvents = fds[0].Revents;
-            var pidfdEvents = fds[1].Revents;
-            if ((pipeEvents & (Libc.POLLIN | Libc.POLLNVAL)) != 0 || (pidfdEvents & (Libc.POLLERR | Libc.POLLNVAL)) != 0)
-                return false;
-            hungUp |= (pipeEvents & (Libc.POLLHUP | Libc.POLLERR)) != 0;
-            if ((pidfdEvents & Libc.POLLIN) != 0)
-                return hungUp;
+            return ready > 0 && (fd->Revents & (Libc.POLLERR | Libc.POLLNVAL)) == 0;
         }
     }
 
@@ -191,7 +196,7 @@ public sealed class StepProcess : IAsyncDisposable, Reactor.IHandler, OutputPipe
     public static StepProcess Start(StepLaunch launch, Action<string> onLine, Action<StepProcess>? onStarted = null) =>
         Start(launch, onLine, allowFastPath: true, onStarted);
 
-    /// <param name="quickExitWait">Whether and how long to wait here for a step that ends without output (null: <see cref="QuickExitWait.Default"/>).</param>
+    /// <param name="quickExitWait">Whether and how long to wait here for the step to end (null: <see cref="QuickExitWait.Default"/>).</param>
     internal static StepProcess Start(StepLaunch launch, Action<string> onLine, bool allowFastPath, Action<StepProcess>? onStarted = null,
         QuickExitWait? quickExitWait = null)
     {
@@ -309,16 +314,11 @@ public sealed class StepProcess : IAsyncDisposable, Reactor.IHandler, OutputPipe
             return Libc.LastError;
         // Only Loom's end is non-blocking; the child's stdout must stay blocking.
         Libc.fcntl(fds[0], Libc.F_SETFL, Libc.O_NONBLOCK);
+        // Registered with the reactor only if the step outlives the starter's wait (Watch): a quick end then wakes nobody else.
         var pipe = new OutputPipe(fds[0]);
-        if (!pipe.Register(out var error))
-        {
-            Libc.close(fds[0]);
-            Libc.close(fds[1]);
-            return error;
-        }
         // The start time without reading /proc (~8 us) unless the clock ticked during the spawn (~1 in 50).
         var before = ProcessTree.BootTicks();
-        error = Spawner.Spawn(program, argv, environment, launch.WorkingDirectory, fds[1], out var pid);
+        var error = Spawner.Spawn(program, argv, environment, launch.WorkingDirectory, fds[1], out var pid);
         var after = ProcessTree.BootTicks();
         // At once: where .NET reaps every child (Loom as pid 1), a pidfd is what keeps the exit status.
         var pidfd = error == 0 && PidfdEnabled ? Libc.pidfd_open(pid) : -1;

@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using Akka.Actor;
@@ -17,5 +18,8 @@ public sealed class ActorRefJsonConverter(ExtendedActorSystem system) : JsonConv
 /// <summary>How Loom's serializers name a message type: its short name, with its protocol class's (<c>SchedulerProtocol.Start</c>).</summary>
 public static class MessageManifest
 {
-    public static string Of(Type type) => type.DeclaringType is { } outer ? $"{outer.Name}.{type.Name}" : type.Name;
+    // Every persisted event asks; a type's name is reflection (slow under NativeAOT), so each is built once.
+    private static readonly ConcurrentDictionary<Type, string> Names = new();
+
+    public static string Of(Type type) => Names.GetOrAdd(type, static type => type.DeclaringType is { } outer ? $"{outer.Name}.{type.Name}" : type.Name);
 }

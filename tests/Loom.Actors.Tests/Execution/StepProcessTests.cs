@@ -226,19 +226,28 @@ public sealed class StepProcessTests
     }
 
     [Fact]
-    public async Task A_step_that_prints_is_handed_over_at_its_first_output_and_every_line_arrives()
+    public async Task A_step_that_prints_and_runs_on_is_handed_over_when_the_wait_is_spent_and_every_line_arrives()
     {
         var lines = new System.Collections.Concurrent.ConcurrentQueue<string>();
-        var clock = System.Diagnostics.Stopwatch.StartNew();
-        // Never ends by itself: only a hand-over at its first line lets Start return before the 20 s wait is out.
-        await using var step = StepProcess.Start(Steps.Launch("echo one; sleep 0.2; echo two; exec sleep 300"), lines.Enqueue, allowFastPath: true,
-            quickExitWait: LongQuickWait);
-        var returned = clock.Elapsed;
+        // Never ends by itself: Start returns once the wait's 300 ms are spent, and the lines printed meanwhile follow.
+        await using var step = StepProcess.Start(Steps.Launch("echo one; sleep 0.5; echo two; exec sleep 300"), lines.Enqueue, allowFastPath: true,
+            quickExitWait: new QuickExitWait(TimeSpan.FromMilliseconds(300), maxSteps: 4));
 
-        Assert.True(returned < TimeSpan.FromSeconds(10), $"Start returned after {returned}");
+        Assert.False(step.Completion.IsCompleted);
         await Steps.EventuallyAsync(() => lines.Count == 2, "both lines");
         step.Kill();
         Assert.True((await step.Completion.WaitAsync(Steps.Patience)).Killed);
+        Assert.Equal(["one", "two"], lines);
+    }
+
+    [Fact]
+    public async Task A_step_that_prints_and_ends_within_the_wait_has_every_line_delivered()
+    {
+        var lines = new System.Collections.Concurrent.ConcurrentQueue<string>();
+        var step = StepProcess.Start(Steps.Launch("echo one; echo two; exit 2"), lines.Enqueue, allowFastPath: true, quickExitWait: LongQuickWait);
+
+        var exit = await step.Completion.WaitAsync(Steps.Patience);
+        Assert.Equal(2, exit.ExitCode);
         Assert.Equal(["one", "two"], lines);
     }
 
@@ -255,27 +264,28 @@ public sealed class StepProcessTests
     [Fact]
     public async Task The_starter_does_not_wait_while_more_steps_run_than_it_allows()
     {
-        var quickExit = new QuickExitWait(TimeSpan.FromSeconds(20), maxSteps: 1);
-        // Prints at once (so it is handed over at once), then runs on: one step running.
-        await using var running = StepProcess.Start(Steps.Launch("echo up; exec sleep 300"), _ => { }, allowFastPath: true, quickExitWait: quickExit);
+        var quickExit = new QuickExitWait(TimeSpan.FromSeconds(1), maxSteps: 1);
+        // Waited for (one second), then handed over: one step running.
+        await using var running = StepProcess.Start(Steps.Launch("exec sleep 300"), _ => { }, allowFastPath: true, quickExitWait: quickExit);
 
+        var clock = System.Diagnostics.Stopwatch.StartNew();
         await using var quiet = StepProcess.Start(Steps.Launch("sleep 300"), _ => { }, allowFastPath: true, quickExitWait: quickExit);
+        var returned = clock.Elapsed;
 
-        // Handed to the reactor at once: waiting, Start would have returned only after the 20 s.
+        // Handed to the reactor at once: waiting, Start would have returned only after the second.
+        Assert.True(returned < TimeSpan.FromSeconds(1), $"Start returned after {returned}");
         Assert.False(quiet.Completion.IsCompleted);
         quiet.Kill();
         Assert.True((await quiet.Completion.WaitAsync(Steps.Patience)).Killed);
     }
 
     [Fact]
-    public async Task A_leader_that_ends_while_a_background_child_holds_the_output_is_handed_to_the_reactor_at_once()
+    public async Task A_leader_that_ends_while_a_background_child_holds_the_output_is_handed_to_the_reactor_when_the_wait_is_spent()
     {
-        var clock = System.Diagnostics.Stopwatch.StartNew();
-        var step = StepProcess.Start(Steps.Launch("sleep 300 & exit 0"), _ => { }, allowFastPath: true, quickExitWait: LongQuickWait);
-        var returned = clock.Elapsed;
+        var step = StepProcess.Start(Steps.Launch("sleep 300 & exit 0"), _ => { }, allowFastPath: true,
+            quickExitWait: new QuickExitWait(TimeSpan.FromMilliseconds(300), maxSteps: 4));
 
-        // Not the 20 s wait: the leader's exit with the pipe still open ends it; the reactor's drain then ends the group.
-        Assert.True(returned < TimeSpan.FromSeconds(10), $"Start returned after {returned}");
+        // The pipe never hangs up while the child lives: the reactor's drain ends the group.
         var exit = await step.Completion.WaitAsync(Steps.Patience);
         Assert.Equal(0, exit.ExitCode);
         await Steps.EventuallyAsync(() => Steps.GroupMembers(step.Identity!.Value.Pid).Count == 0, "the group to be gone");
