@@ -264,16 +264,16 @@ public sealed class StepProcessTests
     [Fact]
     public async Task The_starter_does_not_wait_while_more_steps_run_than_it_allows()
     {
-        var quickExit = new QuickExitWait(TimeSpan.FromSeconds(1), maxSteps: 1);
-        // Waited for (one second), then handed over: one step running.
+        var quickExit = new QuickExitWait(TimeSpan.FromSeconds(2), maxSteps: 1);
+        // Waited for (two seconds), then handed over: one step running.
         await using var running = StepProcess.Start(Steps.Launch("exec sleep 300"), _ => { }, allowFastPath: true, quickExitWait: quickExit);
 
         var clock = System.Diagnostics.Stopwatch.StartNew();
         await using var quiet = StepProcess.Start(Steps.Launch("sleep 300"), _ => { }, allowFastPath: true, quickExitWait: quickExit);
         var returned = clock.Elapsed;
 
-        // Handed to the reactor at once: waiting, Start would have returned only after the second.
-        Assert.True(returned < TimeSpan.FromSeconds(1), $"Start returned after {returned}");
+        // Handed to the reactor at once: waiting, Start would have returned only after the two seconds.
+        Assert.True(returned < TimeSpan.FromSeconds(2), $"Start returned after {returned}");
         Assert.False(quiet.Completion.IsCompleted);
         quiet.Kill();
         Assert.True((await quiet.Completion.WaitAsync(Steps.Patience)).Killed);

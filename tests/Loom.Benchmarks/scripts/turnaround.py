@@ -115,7 +115,7 @@ def main():
         make = segments(record(["make", "-s", "-j2", "-f", "Makefile"], work, []), [])
         chain = ["exit", *names, "fork"]
         report(f"loom, fanout {options.n} at P=2", loom, [f"{a} -> {b}" for a, b in zip(chain, chain[1:])] + ["exit -> next fork"])
-        report(f"make -j2, the same DAG", make, ["exit -> next fork"])
+        report("make -j2, the same DAG", make, ["exit -> next fork"])
     finally:
         subprocess.run(["perf", "probe", "-q", "-d", f"{GROUP}:*"], stderr=subprocess.DEVNULL)
         shutil.rmtree(work, ignore_errors=True)
