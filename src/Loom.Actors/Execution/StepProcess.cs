@@ -161,7 +161,7 @@ public sealed class StepProcess : IAsyncDisposable, Reactor.IHandler, OutputPipe
             return false;
         // Mostly hung up already; else another child of Loom's forked meanwhile may hold it until its exec, for microseconds.
         var output = new Libc.PollFd { Fd = pipeFd, Events = Libc.POLLIN };
-        return PollUntil(&output, deadline) && (output.Revents & (Libc.POLLIN | Libc.POLLNVAL)) == 0;
+        return PollUntil(&output, deadline) && (output.Revents & Libc.POLLIN) == 0;
     }
 
     /// <summary>Polls one descriptor until it reports an event or <paramref name="deadline"/> passes (once, at least); true on an event that is not an error.</summary>
