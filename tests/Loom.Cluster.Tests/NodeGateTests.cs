@@ -106,7 +106,7 @@ public sealed class NodeGateTests : TestKit, IDisposable
     {
         // A step process as a runner starts it: a session and process group of its own, with a background child.
         var step = Start("setsid", "sh", "-c", "sleep 300 & sleep 300");
-        var identity = await IdentityOf(step.Id);
+        var identity = await IdentityOf(step.Id, "sh");
         var gate = Gate(1);
         var runner = CreateTestProbe();
         gate.Tell(new Acquire("job-1"), runner);
@@ -134,7 +134,7 @@ public sealed class NodeGateTests : TestKit, IDisposable
     public async Task A_record_whose_pid_now_belongs_to_another_process_is_left_alone()
     {
         var other = Start("sleep", "300");
-        var identity = await IdentityOf(other.Id);
+        var identity = await IdentityOf(other.Id, "sleep");
         Directory.CreateDirectory(records);
         // The recorded process started earlier than the one that has its pid now.
         NodeGate.WriteRecord(records, identity with { StartTimeTicks = identity.StartTimeTicks - 1 }, "job-old");
@@ -154,7 +154,7 @@ public sealed class NodeGateTests : TestKit, IDisposable
     {
         // What the step watchdog of a node that ended may find: a record the node's next incarnation wrote since.
         var later = Start("setsid", "sleep", "300");
-        var identity = await IdentityOf(later.Id);
+        var identity = await IdentityOf(later.Id, "sleep");
         Directory.CreateDirectory(records);
         NodeGate.WriteRecord(records, identity, "job-new");
 
@@ -177,11 +177,11 @@ public sealed class NodeGateTests : TestKit, IDisposable
         gate.Tell(new Acquire("job-1"), runner);
         runner.ExpectMsg<Granted>(Patience);
         var done = Start("setsid", "sleep", "300");
-        var doneIdentity = await IdentityOf(done.Id);
+        var doneIdentity = await IdentityOf(done.Id, "sleep");
         gate.Tell(new ProcessStarted("job-1", doneIdentity.Pid, doneIdentity.StartTimeTicks), runner);
         gate.Tell(new ProcessEnded("job-1", doneIdentity.Pid), runner);
         var left = Start("setsid", "sleep", "300");
-        var leftIdentity = await IdentityOf(left.Id);
+        var leftIdentity = await IdentityOf(left.Id, "sleep");
         gate.Tell(new ProcessStarted("job-1", leftIdentity.Pid, leftIdentity.StartTimeTicks), runner);
         gate.Tell(NodeGate.GetStatus.Instance);
         Assert.Equal(1, ExpectMsg<NodeGate.Status>(Patience).RecordedProcesses);
@@ -204,12 +204,27 @@ public sealed class NodeGateTests : TestKit, IDisposable
         return process;
     }
 
-    /// <summary>The process as /proc has it once it runs its program (setsid execs in place: same pid).</summary>
-    private static async Task<ProcessIdentity> IdentityOf(int pid)
+    /// <summary>
+    /// The process as /proc has it once it runs <paramref name="program"/> (setsid execs in place: same pid). Not sooner:
+    /// before setsid's exec the pid leads no group or session yet, and killing its group would miss it.
+    /// </summary>
+    private static async Task<ProcessIdentity> IdentityOf(int pid, string program)
     {
         ProcessIdentity? identity = null;
-        await AwaitConditionAsync(() => (identity = ProcessTree.IdentityOf(pid)) is not null, Patience);
+        await AwaitConditionAsync(() => Runs(pid, program) && (identity = ProcessTree.IdentityOf(pid)) is not null, Patience);
         return identity!.Value;
+    }
+
+    private static bool Runs(int pid, string program)
+    {
+        try
+        {
+            return File.ReadAllText($"/proc/{pid}/comm").TrimEnd('\n') == program;
+        }
+        catch (IOException)
+        {
+            return false;
+        }
     }
 
     private static async Task<ProcessIdentity> ChildOf(int pid)
