@@ -1,4 +1,6 @@
+using System.Text.Json.Serialization;
 using Akka.Actor;
+using Loom.Core.Parsing;
 
 namespace Loom.Actors.Protocol;
 
@@ -26,6 +28,13 @@ public static class LoomProtocol
 
         /// <summary>The workflow's text as a resumed run recorded it; null to read <see cref="WorkflowPath"/>.</summary>
         public string? WorkflowText { get; init; }
+
+        /// <summary>
+        /// <see cref="WorkflowPath"/> as the submitter already loaded it (under the guardian's limits, with <see cref="SkipUses"/>):
+        /// <c>loom run</c> parses while the actor system starts. Null to load it on arrival; never sent over the wire.
+        /// </summary>
+        [JsonIgnore]
+        public LoadResult? Loaded { get; init; }
 
         /// <summary>Jobs not to run: taken as done, with their results and outputs from earlier runs. Closed under needs.</summary>
         public IReadOnlyDictionary<string, CarriedJob> Carried { get; init; } = CarriedJob.None;

@@ -57,12 +57,12 @@ public sealed class WatcherActor : UntypedActor, IWithTimers
     /// <summary>
     /// Loads by full path but names the file in errors the way the user typed it, and a <c>.loom.yml</c> after the folder
     /// of its full path (where it was submitted from: a cluster's coordinator has the submitter's); a resumed run loads the
-    /// text it recorded, whatever the file holds now.
+    /// text it recorded, whatever the file holds now; a request that comes loaded (<c>loom run</c>'s) is taken as it is.
     /// </summary>
     private static LoadResult LoadAs(LoomProtocol.SubmitRun request, ParseLimits limits) =>
-        request.WorkflowText is { } text
+        request.Loaded ?? (request.WorkflowText is { } text
             ? WorkflowLoader.Load(request.DisplayPath, text, limits, new LoadOptions(request.SkipUses), request.WorkflowPath)
-            : WorkflowLoader.LoadFile(request.WorkflowPath, limits, new LoadOptions(request.SkipUses), request.DisplayPath);
+            : WorkflowLoader.LoadFile(request.WorkflowPath, limits, new LoadOptions(request.SkipUses), request.DisplayPath));
 
     private void Watch(WatcherProtocol.WatchDuringRun request)
     {

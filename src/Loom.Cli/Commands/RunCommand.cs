@@ -5,6 +5,7 @@ using Loom.Actors.Scheduling;
 using Loom.Cli.History;
 using Loom.Cli.Output;
 using Loom.Core.Model;
+using Loom.Core.Parsing;
 
 namespace Loom.Cli.Commands;
 
@@ -40,6 +41,9 @@ public static class RunCommand
         var runId = resumeId ?? $"{DateTime.UtcNow:yyyyMMdd-HHmmss}-{Random.Shared.Next(0x10000):x4}";
         // Read (and checked) on a spare core while the actor system starts; a bad file still stops the run before it starts.
         var contextsRead = resume || retryOf is not null ? null : Task.Run(() => RunInputs.From(line, runId, workspace));
+        // Parsed there too: a big file's parse (some 15 us a job) no longer waits for the system and then delays the first job.
+        var skipUses = line.Has("--skip-uses");
+        var workflowRead = resume || retryOf is not null ? null : Task.Run(() => WorkflowLoader.LoadFile(fullPath, limits, new LoadOptions(skipUses), path));
 
         // The run's output owns stdout. Akka's own console logger writes through Console.Out
         // (e.g. CoordinatedShutdown's exit line, whatever stdout-loglevel says): send that nowhere.
@@ -67,7 +71,8 @@ public static class RunCommand
             submit = new LoomProtocol.SubmitRun(runId, fullPath, path, workspace, line.All("--job"), maxParallel, subscriber)
             {
                 Contexts = await contextsRead!,
-                SkipUses = line.Has("--skip-uses"),
+                Loaded = await workflowRead!,
+                SkipUses = skipUses,
                 NoCache = line.Has("--no-cache"),
             };
         }
