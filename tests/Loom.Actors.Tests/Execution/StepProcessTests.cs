@@ -244,7 +244,7 @@ public sealed class StepProcessTests
     public async Task A_step_that_prints_and_ends_within_the_wait_has_every_line_delivered()
     {
         var lines = new System.Collections.Concurrent.ConcurrentQueue<string>();
-        var step = StepProcess.Start(Steps.Launch("echo one; echo two; exit 2"), lines.Enqueue, allowFastPath: true, quickExitWait: LongQuickWait);
+        await using var step = StepProcess.Start(Steps.Launch("echo one; echo two; exit 2"), lines.Enqueue, allowFastPath: true, quickExitWait: LongQuickWait);
 
         var exit = await step.Completion.WaitAsync(Steps.Patience);
         Assert.Equal(2, exit.ExitCode);
