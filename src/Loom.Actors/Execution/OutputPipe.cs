@@ -27,6 +27,8 @@ internal sealed unsafe class OutputPipe(int fd) : Reactor.IHandler, IThreadPoolW
     private LineSplitter lines = null!;
     private IListener listener = null!;
     private ulong token;
+    private readonly Lock fdGate = new();
+    private bool closed;
     private int armed;
     private volatile bool stopped;
 
@@ -60,9 +62,13 @@ internal sealed unsafe class OutputPipe(int fd) : Reactor.IHandler, IThreadPoolW
     /// <summary>Stops watching (if it was registered) and closes Loom's end.</summary>
     public void Close()
     {
-        if (token != 0)
-            Reactor.Shared.Remove(fd, token);
-        Libc.close(fd);
+        lock (fdGate)
+        {
+            closed = true;
+            if (token != 0)
+                Reactor.Shared.Remove(fd, token);
+            Libc.close(fd);
+        }
     }
 
     public void OnReady(uint events)
@@ -135,8 +141,16 @@ internal sealed unsafe class OutputPipe(int fd) : Reactor.IHandler, IThreadPoolW
 
     private void Arm()
     {
-        Interlocked.Exchange(ref armed, 1);
-        Reactor.Shared.Arm(fd, token);
+        // Armed before the re-arm, so that its event is not dropped; but then the event can be handled, the output end and
+        // the fd be closed before the re-arm: under the gate, or the re-arm could hit another step's pipe that got the
+        // same fd number and move its events to this pipe's token (that step's output was lost and it ended 2 s late).
+        lock (fdGate)
+        {
+            if (closed)
+                return;
+            Interlocked.Exchange(ref armed, 1);
+            Reactor.Shared.Arm(fd, token);
+        }
         if (stopped)
             Stop();
         else
