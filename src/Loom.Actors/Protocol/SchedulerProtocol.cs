@@ -43,6 +43,13 @@ public static class SchedulerProtocol
     public sealed record JobFinished(string JobId, Result Result, bool TimedOut, string? Error, TimeSpan Duration, IReadOnlyDictionary<string, string>? Outputs = null,
         string? CacheKey = null, string? CachedFrom = null) : ILoomMessage;
 
+    /// <summary>
+    /// A runner's reports of steps that ended as they started (each step's start with its end), and of the job's end if no
+    /// step ran on, in one message: the scheduler handles them in order, as one command. Local to a node: a cluster's
+    /// runner host passes them on one by one.
+    /// </summary>
+    public sealed record Reports(IReadOnlyList<ILoomMessage> Items) : INoSerializationVerificationNeeded;
+
     public sealed record Annotation(string JobId, int Step, string Level, string Message, string? File, int? Line, int? Column, string? Title) : ILoomMessage;
 
     public sealed record StepSummary(string JobId, string Markdown) : ILoomMessage;

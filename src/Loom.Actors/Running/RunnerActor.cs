@@ -28,6 +28,8 @@ public sealed class RunnerActor : UntypedActor, IWithTimers
     private StepContexts? contexts;
     private StepProcess? current;
     private StepOutputRelay? output;
+    // Reports of steps that ended as they started, held to go to the scheduler in one message (SchedulerProtocol.Reports).
+    private List<ILoomMessage>? held;
     private int nextStep;
     private bool anyStepFailed;
     private bool cancelled;
@@ -55,7 +57,8 @@ public sealed class RunnerActor : UntypedActor, IWithTimers
         switch (message)
         {
             case StepExited exited:
-                OnStepExited(exited);
+                EndStep(exited);
+                RunNextStep();
                 break;
             case RunnerProtocol.RunJob run:
                 Start(run);
@@ -121,8 +124,28 @@ public sealed class RunnerActor : UntypedActor, IWithTimers
         Report(new SchedulerProtocol.JobFinished(Job.Id, Result.Success, false, null, jobClock.Elapsed, hit.Outputs, cacheKey, hit.RunId));
     }
 
-    private void Warn(string message, string title = "cache", int step = 0) =>
+    private void Warn(string message, string title = "cache", int step = 0)
+    {
+        SendHeld();
         scheduler.Tell(new SchedulerProtocol.Annotation(Job.Id, step, "warning", Mask(message), null, null, null, title));
+    }
+
+    /// <summary>A report of a step or of the job: held with the reports before it, if any, else told at once.</summary>
+    private void Tell(ILoomMessage report)
+    {
+        if (held is not null)
+            held.Add(report);
+        else
+            scheduler.Tell(report);
+    }
+
+    private void SendHeld()
+    {
+        if (held is null)
+            return;
+        scheduler.Tell(held.Count == 1 ? held[0] : new SchedulerProtocol.Reports(held));
+        held = null;
+    }
 
     private void RunNextStep()
     {
@@ -143,19 +166,26 @@ public sealed class RunnerActor : UntypedActor, IWithTimers
             if (!run)
             {
                 contexts.Record(step, Result.Skipped, Result.Skipped);
-                scheduler.Tell(new SchedulerProtocol.StepFinished(Job.Id, step.Index, Result.Skipped, Result.Skipped, null, TimeSpan.Zero, null));
+                Tell(new SchedulerProtocol.StepFinished(Job.Id, step.Index, Result.Skipped, Result.Skipped, null, TimeSpan.Zero, null));
                 continue;
             }
-            if (!Launch(step))
+            if (!Launch(step, out var ended))
                 continue;
-            return;
+            if (ended is null)
+                return;
+            EndStep(ended);
         }
         Finish();
     }
 
-    /// <summary>Starts the step's process; false when its values could not be evaluated (the step is reported failed).</summary>
-    private bool Launch(StepSpec step)
+    /// <summary>
+    /// Starts the step's process; false when its values could not be evaluated (the step is reported failed).
+    /// <paramref name="ended"/> is the step's end when it ended as it started (quietly, within the start's wait), to be
+    /// handled at once: its reports are held to go with what follows.
+    /// </summary>
+    private bool Launch(StepSpec step, out StepExited? ended)
     {
+        ended = null;
         ResolvedStep resolved;
         try
         {
@@ -163,7 +193,7 @@ public sealed class RunnerActor : UntypedActor, IWithTimers
         }
         catch (ExpressionException e)
         {
-            scheduler.Tell(new SchedulerProtocol.StepStarted(Job.Id, step.Index, step.Title));
+            Tell(new SchedulerProtocol.StepStarted(Job.Id, step.Index, step.Title));
             ReportStep(step, Result.Failure, Failed(step), null, TimeSpan.Zero, Mask(e.Message));
             return false;
         }
@@ -178,7 +208,16 @@ public sealed class RunnerActor : UntypedActor, IWithTimers
         // One message names the step and its process (what a resumed run kills); the lines it printed
         // meanwhile were held by the relay so that they follow it.
         var process = current.Identity;
-        scheduler.Tell(new SchedulerProtocol.StepStarted(Job.Id, step.Index, masker.Mask(resolved.Title), process?.Pid, process?.StartTimeTicks ?? 0));
+        var started = new SchedulerProtocol.StepStarted(Job.Id, step.Index, masker.Mask(resolved.Title), process?.Pid, process?.StartTimeTicks ?? 0);
+        if (current.Completion.IsCompletedSuccessfully && relay.NothingHeld)
+        {
+            (held ??= []).Add(started);
+            relay.Announced();
+            ended = new StepExited(step, resolved, current.Completion.Result);
+            return true;
+        }
+        SendHeld();
+        scheduler.Tell(started);
         relay.Announced();
         current.Completion.PipeTo(Self, success: exit => new StepExited(step, resolved, exit), failure: e => new StepExited(step, resolved, new StepExit(-1, false, false, TimeSpan.Zero, e.Message)));
         return true;
@@ -197,7 +236,7 @@ public sealed class RunnerActor : UntypedActor, IWithTimers
         }
     }
 
-    private void OnStepExited(StepExited exited)
+    private void EndStep(StepExited exited)
     {
         var (step, resolved, exit) = exited;
         _ = current?.DisposeAsync();
@@ -222,7 +261,6 @@ public sealed class RunnerActor : UntypedActor, IWithTimers
         }
         var conclusion = outcome == Result.Failure && resolved.ContinueOnError ? Result.Success : outcome;
         ReportStep(step, outcome, conclusion, exit.Killed ? null : exit.ExitCode, exit.Duration, error is null ? null : Mask(error));
-        RunNextStep();
     }
 
     /// <summary>What the step appended to <c>$LOOM_OUTPUT</c>, <c>$LOOM_ENV</c>, <c>$LOOM_PATH</c>; an error names the file and line.</summary>
@@ -266,7 +304,7 @@ public sealed class RunnerActor : UntypedActor, IWithTimers
         if (conclusion == Result.Failure)
             anyStepFailed = true;
         contexts!.Record(step, outcome, conclusion);
-        scheduler.Tell(new SchedulerProtocol.StepFinished(Job.Id, step.Index, outcome, conclusion, exitCode, duration, error));
+        Tell(new SchedulerProtocol.StepFinished(Job.Id, step.Index, outcome, conclusion, exitCode, duration, error));
     }
 
     private string Mask(string text) => masker.Mask(text);
@@ -293,7 +331,10 @@ public sealed class RunnerActor : UntypedActor, IWithTimers
         foreach (var (name, value) in outputs)
             masked[name] = masker.Mask(value);
         if (contexts.Summary is { Length: > 0 } summary)
+        {
+            SendHeld();
             scheduler.Tell(new SchedulerProtocol.StepSummary(Job.Id, MaskLines(summary)));
+        }
         var finished = new SchedulerProtocol.JobFinished(Job.Id, result, timedOut, error is null ? null : Mask(error), jobClock.Elapsed, masked, cacheKey);
         if (result != Result.Success || cacheKey is null || Job.Cache is not { } cache)
         {
@@ -301,6 +342,7 @@ public sealed class RunnerActor : UntypedActor, IWithTimers
             return;
         }
         // What the job produced is saved before it is reported done: a dependent's key may name this job's.
+        SendHeld();
         var (job, key, runId, workspace) = (Job, cacheKey, request!.RunId, request.Workspace);
         Task.Run(() => JobCache.Save(job, cache, key, runId, masked, workspace))
             .PipeTo(Self, success: refusal => new CacheSaved(finished, refusal), failure: e => new CacheSaved(finished, $"not cached: {e.Message}"));
@@ -314,7 +356,8 @@ public sealed class RunnerActor : UntypedActor, IWithTimers
             files?.Dispose();
             files = null;
         }
-        scheduler.Tell(finished);
+        Tell(finished);
+        SendHeld();
         Context.Stop(Self);
     }
 
@@ -323,6 +366,7 @@ public sealed class RunnerActor : UntypedActor, IWithTimers
 
     protected override void PostStop()
     {
+        SendHeld();
         if (current is not null)
         {
             // A logger only when there is something to say: one per runner would cost every job.

@@ -20,6 +20,16 @@ internal sealed class StepOutputRelay(IActorRef scheduler, string jobId, int ste
 
     public bool FailedStep => failedStep;
 
+    /// <summary>True while no line waits for <see cref="Announced"/>.</summary>
+    public bool NothingHeld
+    {
+        get
+        {
+            lock (gate)
+                return early is { Count: 0 };
+        }
+    }
+
     /// <summary>The runner has told the scheduler the step started: lines held until now go, in order, and the next ones at once.</summary>
     public void Announced()
     {

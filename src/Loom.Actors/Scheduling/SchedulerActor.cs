@@ -109,6 +109,7 @@ public sealed class SchedulerActor : ReceivePersistentActor, IWithTimers
         Command<SchedulerProtocol.StepStarted>(Handle);
         Command<SchedulerProtocol.StepFinished>(Handle);
         Command<SchedulerProtocol.JobFinished>(Handle);
+        Command<SchedulerProtocol.Reports>(Handle);
         Command<SchedulerProtocol.Cancel>(Handle);
         Command<SchedulerProtocol.RetryDue>(Handle);
         Command<SchedulerProtocol.RunnerLost>(lost =>
@@ -254,9 +255,21 @@ public sealed class SchedulerActor : ReceivePersistentActor, IWithTimers
         Context.Stop(Self);
     }
 
-    private void Handle(ILoomMessage command)
+    private void Handle(ILoomMessage command) => Act(state.Handle(command, DateTimeOffset.UtcNow));
+
+    /// <summary>A runner's reports in one: their events are written with one <c>PersistAllAsync</c>.</summary>
+    private void Handle(SchedulerProtocol.Reports reports)
     {
-        var events = state.Handle(command, DateTimeOffset.UtcNow);
+        var now = DateTimeOffset.UtcNow;
+        var events = new List<IRunEvent>();
+        foreach (var report in reports.Items)
+            events.AddRange(state.Handle(report, now));
+        Act(events);
+    }
+
+    /// <summary>Journals the events (already applied), tells the subscriber and acts on them.</summary>
+    private void Act(List<IRunEvent> events)
+    {
         if (events.Count == 0)
             return;
         unwritten += events.Count;

@@ -81,6 +81,11 @@ public sealed class RunnerEntity : UntypedActor
                 or SchedulerProtocol.Annotation or SchedulerProtocol.StepSummary when runner is not null:
                 Relay((ILoomMessage)message);
                 break;
+            case SchedulerProtocol.Reports reports when runner is not null:
+                // Local to this node: the scheduler gets each report as a runner's own.
+                foreach (var report in reports.Items)
+                    Relay(report);
+                break;
             case Terminated t when runner is not null && t.ActorRef.Equals(runner):
                 if (!reported)
                     Report(new SchedulerProtocol.JobFinished(Job.Id, Result.Failure, false, "the job's runner failed; its processes were killed", TimeSpan.Zero));

@@ -30,6 +30,39 @@ public sealed class SchedulerActorTests : LoomActorTestBase
     }
 
     [Fact]
+    public void Steps_that_end_as_they_start_are_reported_in_order_with_steps_that_print()
+    {
+        // Quiet quick steps are reported together with what follows them (one message): the order must not change.
+        WriteWorkflow("""
+            jobs:
+              mixed:
+                steps:
+                  - run: "true"
+                  - run: echo hi
+                  - run: "true"
+                  - if: false
+                    run: echo never
+                  - run: exit 3
+                    continue-on-error: true
+                  - run: "true"
+            """);
+        var seen = UntilFinished(Submit("quick-order"));
+        var reports = seen.Select(n => n switch
+        {
+            StepStarted s => $"start {s.Step}",
+            OutputLine o => $"line {o.Step} {o.Line}",
+            StepFinished f => $"end {f.Step} {f.Outcome.ToWire()} {f.ExitCode}",
+            JobFinished j => $"job {j.Result.ToWire()}",
+            _ => null,
+        }).OfType<string>().ToList();
+        Assert.Equal(
+        [
+            "start 0", "end 0 success 0", "start 1", "line 1 hi", "end 1 success 0", "start 2", "end 2 success 0",
+            "end 3 skipped ", "start 4", "end 4 failure 3", "start 5", "end 5 success 0", "job success",
+        ], reports);
+    }
+
+    [Fact]
     public void Independent_jobs_really_run_at_the_same_time()
     {
         // Each job waits for the other's marker: they can only both succeed if they overlap.
