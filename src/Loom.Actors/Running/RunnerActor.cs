@@ -93,13 +93,13 @@ public sealed class RunnerActor : UntypedActor, IWithTimers
         files = folders.Rent();
         reader = new JobFileReader(files);
         contexts = new StepContexts(run.Job, run.Workspace);
-        Timers.StartSingleTimer(nameof(JobTimeout), JobTimeout.Instance, TimeSpan.FromMinutes(run.Job.TimeoutMinutes));
         if (run.Job.Cache is not { } cache)
         {
             RunNextStep();
             return;
         }
         // Hashing the inputs and restoring an entry is file work: off this thread.
+        StartTimeout();
         var job = run.Job;
         Task.Run(() => JobCache.Check(job, cache, run.Workspace))
             .PipeTo(Self, failure: e => new JobCache.Checked(null, null, $"not cached: {e.Message}"));
@@ -122,6 +122,18 @@ public sealed class RunnerActor : UntypedActor, IWithTimers
         }
         Timers.CancelAll();
         Report(new SchedulerProtocol.JobFinished(Job.Id, Result.Success, false, null, jobClock.Elapsed, hit.Outputs, cacheKey, hit.RunId));
+    }
+
+    /// <summary>
+    /// The job's timeout, started once the job first waits (for a step, or its cache): a message can only end a wait, so a
+    /// job whose steps all end as they start never needs it, and the time they took counts against it.
+    /// </summary>
+    private void StartTimeout()
+    {
+        if (Timers.IsTimerActive(nameof(JobTimeout)) || cancelled)
+            return;
+        var left = TimeSpan.FromMinutes(Job.TimeoutMinutes) - jobClock.Elapsed;
+        Timers.StartSingleTimer(nameof(JobTimeout), JobTimeout.Instance, left > TimeSpan.Zero ? left : TimeSpan.Zero);
     }
 
     private void Warn(string message, string title = "cache", int step = 0)
@@ -219,6 +231,7 @@ public sealed class RunnerActor : UntypedActor, IWithTimers
         SendHeld();
         scheduler.Tell(started);
         relay.Announced();
+        StartTimeout();
         current.Completion.PipeTo(Self, success: exit => new StepExited(step, resolved, exit), failure: e => new StepExited(step, resolved, new StepExit(-1, false, false, TimeSpan.Zero, e.Message)));
         return true;
     }
