@@ -546,9 +546,25 @@ public sealed class StepProcessTests
     [Fact]
     public async Task Stdin_is_empty()
     {
-        var result = await Steps.RunAsync("cat; echo done");
+        var result = await Steps.RunAsync("cat; echo done; readlink /proc/$$/fd/0; echo x >&0 2>/dev/null || echo read-only");
 
-        Assert.Equal(["done"], result.Lines);
+        Assert.Equal(["done", "/dev/null", "read-only"], result.Lines);
+    }
+
+    [Fact]
+    public async Task A_step_gets_none_of_Looms_own_descriptors()
+    {
+        using var directory = new Steps.TempDirectory();
+        using var own = File.Create(Path.Combine(directory.Path, "loom-own"));
+        var ownFd = own.SafeFileHandle.DangerousGetHandle().ToString();
+
+        var result = await Steps.RunAsync("cd /proc/$$/fd && echo *");
+
+        // What the test host inherited from its own parent may be there too, as under make.
+        var descriptors = result.Lines.Single().Split(' ');
+        Assert.Subset(descriptors.ToHashSet(), new HashSet<string> { "0", "1", "2" });
+        Assert.DoesNotContain(ownFd, descriptors);
+        Assert.DoesNotContain(Spawner.DevNullFd.ToString(), descriptors);
     }
 
     [Fact]
