@@ -34,7 +34,7 @@ namespace Loom.Actors.Scheduling;
 /// <c>SnapshotEvery</c> events once all of them are written) and replays the events after it through
 /// <c>RunState.Apply</c>.
 /// </remarks>
-public sealed class SchedulerActor : ReceivePersistentActor, IWithTimers
+public sealed class SchedulerActor : UntypedPersistentActor, IWithTimers
 {
     private readonly RunState state;
     private readonly string workspace;
@@ -84,53 +84,92 @@ public sealed class SchedulerActor : ReceivePersistentActor, IWithTimers
         if (persistence?.EffectiveSnapshotPluginId is { } snapshots)
             SnapshotPluginId = snapshots;
         snapshotEvery = persistence?.SnapshotEvery ?? 0;
+    }
 
-        Recover<SnapshotOffer>(offer => offer.Snapshot is RunSnapshot, offer => state.Restore((RunSnapshot)offer.Snapshot));
-        Recover<IRunEvent>(state.Apply);
-        Recover<RecoveryCompleted>(_ => LastSequenceNr > 0, _ =>
-            log.Info("Run {0} recovered from its journal at event {1} ({2})", state.Plan.RunId, LastSequenceNr, state.Finished ? "finished" : "not finished"));
+    // Switches, not ReceivePersistentActor's Recover<T>/Command<T>: the native build runs their matching as interpreted
+    // expression trees, some 12 us a message (a run's every report and output line).
+    protected override void OnRecover(object message)
+    {
+        switch (message)
+        {
+            case SnapshotOffer { Snapshot: RunSnapshot snapshot }:
+                state.Restore(snapshot);
+                break;
+            case IRunEvent e:
+                state.Apply(e);
+                break;
+            case RecoveryCompleted when LastSequenceNr > 0:
+                log.Info("Run {0} recovered from its journal at event {1} ({2})", state.Plan.RunId, LastSequenceNr, state.Finished ? "finished" : "not finished");
+                break;
+            case RecoveryCompleted:
+                break;
+            default:
+                Unhandled(message);
+                break;
+        }
+    }
 
-        Command<SchedulerProtocol.StepOutput>(o =>
+    protected override void OnCommand(object message)
+    {
+        switch (message)
         {
-            subscriber.Tell(new OutputLine(o.JobId, o.Step, o.Line, DateTimeOffset.UtcNow, o.Group));
-            if (logs is not null)
-                KeepLine(o);
-        });
-        Command<FlushLogs>(_ => logs?.Flush());
-        Command<LogsClosed>(closed => PublishFinished(closed.Finished));
-        Command<SchedulerProtocol.Annotation>(a =>
-        {
-            subscriber.Tell(new Annotation(a.JobId, a.Step, a.Level, a.Message, a.File, a.Line, a.Column, a.Title, DateTimeOffset.UtcNow));
-            // Kept in the step's log where it was printed, so that a reader of the logs (loom logs, the web view) sees it too.
-            if (logs is not null)
-                KeepLine(new SchedulerProtocol.StepOutput(a.JobId, a.Step, RunLogFiles.AnnotationLine(a.Level, a.Message, a.File, a.Line, a.Column, a.Title)));
-        });
-        Command<SchedulerProtocol.StepSummary>(summary => subscriber.Tell(new StepSummary(summary.JobId, summary.Markdown, DateTimeOffset.UtcNow)));
-        Command<SchedulerProtocol.StepStarted>(Handle);
-        Command<SchedulerProtocol.StepFinished>(Handle);
-        Command<SchedulerProtocol.JobFinished>(Handle);
-        Command<SchedulerProtocol.Reports>(Handle);
-        Command<SchedulerProtocol.Cancel>(Handle);
-        Command<SchedulerProtocol.RetryDue>(Handle);
-        Command<SchedulerProtocol.RunnerLost>(lost =>
-        {
-            log.Warning("Run {0}: the runner of {1} (attempt {2}) is gone: {3}; the job runs again", state.Plan.RunId, lost.JobId, lost.Attempt, lost.Reason);
-            Handle(lost);
-        });
-        Command<SchedulerProtocol.Start>(Start);
-        Command<SchedulerProtocol.WorkflowFileChanged>(c =>
-        {
-            log.Info("Workflow file {0} changed during run {1}; the run keeps the version it started with", c.Path, state.Plan.RunId);
-            subscriber.Tell(new WorkflowChanged(c.Path, DateTimeOffset.UtcNow));
-        });
-        Command<Terminated>(OnRunnerTerminated);
-        Command<SaveSnapshotSuccess>(saved => DeleteSnapshots(new SnapshotSelectionCriteria(saved.Metadata.SequenceNr - 1)));
-        // Recovery replays more events instead: slower, never wrong.
-        Command<SaveSnapshotFailure>(failed =>
-            log.Warning("Run {0}: snapshot at event {1} not saved: {2}", state.Plan.RunId, failed.Metadata.SequenceNr, failed.Cause.Message));
-        Command<DeleteSnapshotsSuccess>(_ => { });
-        Command<DeleteSnapshotsFailure>(_ => { });
-        Command<SchedulerProtocol.GetStatus>(_ => Sender.Tell(Status()));
+            case SchedulerProtocol.Reports reports:
+                Handle(reports);
+                break;
+            case SchedulerProtocol.StepStarted or SchedulerProtocol.StepFinished or SchedulerProtocol.JobFinished or SchedulerProtocol.Cancel
+                or SchedulerProtocol.RetryDue:
+                Handle((ILoomMessage)message);
+                break;
+            case SchedulerProtocol.StepOutput o:
+                subscriber.Tell(new OutputLine(o.JobId, o.Step, o.Line, DateTimeOffset.UtcNow, o.Group));
+                if (logs is not null)
+                    KeepLine(o);
+                break;
+            case FlushLogs:
+                logs?.Flush();
+                break;
+            case LogsClosed closed:
+                PublishFinished(closed.Finished);
+                break;
+            case SchedulerProtocol.Annotation a:
+                subscriber.Tell(new Annotation(a.JobId, a.Step, a.Level, a.Message, a.File, a.Line, a.Column, a.Title, DateTimeOffset.UtcNow));
+                // Kept in the step's log where it was printed, so that a reader of the logs (loom logs, the web view) sees it too.
+                if (logs is not null)
+                    KeepLine(new SchedulerProtocol.StepOutput(a.JobId, a.Step, RunLogFiles.AnnotationLine(a.Level, a.Message, a.File, a.Line, a.Column, a.Title)));
+                break;
+            case SchedulerProtocol.StepSummary summary:
+                subscriber.Tell(new StepSummary(summary.JobId, summary.Markdown, DateTimeOffset.UtcNow));
+                break;
+            case SchedulerProtocol.RunnerLost lost:
+                log.Warning("Run {0}: the runner of {1} (attempt {2}) is gone: {3}; the job runs again", state.Plan.RunId, lost.JobId, lost.Attempt, lost.Reason);
+                Handle(lost);
+                break;
+            case SchedulerProtocol.Start start:
+                Start(start);
+                break;
+            case SchedulerProtocol.WorkflowFileChanged c:
+                log.Info("Workflow file {0} changed during run {1}; the run keeps the version it started with", c.Path, state.Plan.RunId);
+                subscriber.Tell(new WorkflowChanged(c.Path, DateTimeOffset.UtcNow));
+                break;
+            case Terminated terminated:
+                OnRunnerTerminated(terminated);
+                break;
+            case SaveSnapshotSuccess saved:
+                DeleteSnapshots(new SnapshotSelectionCriteria(saved.Metadata.SequenceNr - 1));
+                break;
+            case SaveSnapshotFailure failed:
+                // Recovery replays more events instead: slower, never wrong.
+                log.Warning("Run {0}: snapshot at event {1} not saved: {2}", state.Plan.RunId, failed.Metadata.SequenceNr, failed.Cause.Message);
+                break;
+            case DeleteSnapshotsSuccess or DeleteSnapshotsFailure:
+                break;
+            case SchedulerProtocol.GetStatus:
+                Sender.Tell(Status());
+                break;
+            default:
+                Unhandled(message);
+                break;
+        }
     }
 
     public ITimerScheduler Timers { get; set; } = null!;
