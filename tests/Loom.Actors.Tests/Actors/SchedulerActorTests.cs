@@ -63,6 +63,23 @@ public sealed class SchedulerActorTests : LoomActorTestBase
     }
 
     [Fact]
+    public void A_job_of_many_steps_that_end_as_they_start_is_reported_as_it_goes_and_can_be_cancelled()
+    {
+        const int steps = 1000;
+        WriteWorkflow("jobs:\n  many:\n    steps:\n" + string.Concat(Enumerable.Repeat("      - run: \"true\"\n", steps)));
+        var subscriber = Submit("many-quick");
+        subscriber.FishForMessage(m => m is StepFinished, Patience);
+        Guardian.Tell(new LoomProtocol.CancelRun("many-quick", "test"));
+
+        var seen = UntilFinished(subscriber);
+
+        Assert.Equal(Result.Cancelled, seen.OfType<RunFinished>().Single().Result);
+        // The cancel got in while the steps went on, not after all of them.
+        var started = seen.OfType<StepStarted>().Count();
+        Assert.True(started < steps / 2, $"{started} more steps started after the cancel");
+    }
+
+    [Fact]
     public void Independent_jobs_really_run_at_the_same_time()
     {
         // Each job waits for the other's marker: they can only both succeed if they overlap.
