@@ -44,9 +44,10 @@ public static class SchedulerProtocol
         string? CacheKey = null, string? CachedFrom = null) : ILoomMessage;
 
     /// <summary>
-    /// A runner's reports of steps that ended as they started (each step's start with its end), and of the job's end if no
-    /// step ran on, in one message: the scheduler handles them in order, as one command. Local to a node: a cluster's
-    /// runner host passes them on one by one.
+    /// A runner's reports of steps that ended as they started (each step's start with its end), with the job's end when it
+    /// follows them, in one message: the scheduler handles them in order, as one command. Sent before anything the runner
+    /// tells on its own (a step that runs on, an annotation), at the job's end, and every 20 ms of such steps. Local to a
+    /// node: a cluster's runner host passes them on one by one.
     /// </summary>
     public sealed record Reports(IReadOnlyList<ILoomMessage> Items) : INoSerializationVerificationNeeded;
 
