@@ -4,9 +4,11 @@ using System.Text;
 namespace Loom.Actors.Execution;
 
 /// <summary>
-/// Starts a program with <c>posix_spawn</c> in a new session (so its process group is the step's
-/// whole tree), stdin from /dev/null, stdout and stderr on one pipe, every signal at its default
-/// disposition and none blocked, whatever Loom's own process had (.NET ignores SIGPIPE, for one).
+/// Starts a program in a new session (so its process group is the step's whole tree), stdin from /dev/null, stdout and
+/// stderr on one pipe, every signal at its default disposition and none blocked, whatever Loom's own process had (.NET
+/// ignores SIGPIPE, for one): through <see cref="SpawnHelper"/> (vfork) where it was built, else with glibc's
+/// <c>posix_spawn</c>, whose child stack is mapped and unmapped per spawn (~25 us more CPU per step on two cores,
+/// docs/benchmarks.md).
 /// </summary>
 internal static unsafe class Spawner
 {
@@ -27,45 +29,59 @@ internal static unsafe class Spawner
 
     /// <summary>Returns 0 and the pid, or the errno that kept the program from starting.</summary>
     public static int Spawn(string path, IReadOnlyList<string> argv, IReadOnlyCollection<KeyValuePair<string, string>> environment,
-        string workingDirectory, int outputFd, out int pid)
+        string workingDirectory, int outputFd, out int pid) =>
+        Spawn(path, argv, environment, workingDirectory, outputFd, SpawnHelper.Available, out pid);
+
+    /// <param name="viaHelper">Through <see cref="SpawnHelper"/> (which must be <see cref="SpawnHelper.Available"/>), or posix_spawn.</param>
+    internal static int Spawn(string path, IReadOnlyList<string> argv, IReadOnlyCollection<KeyValuePair<string, string>> environment,
+        string workingDirectory, int outputFd, bool viaHelper, out int pid)
     {
         pid = 0;
         var argvBlock = StringBlock.Create(argv);
         var envBlock = StringBlock.Create(environment);
         var pathBytes = Utf8Z(path);
         var cwdBytes = Utf8Z(workingDirectory);
-        var fileActions = stackalloc long[SpawnStructBytes / sizeof(long)];
         try
         {
-            Check(Libc.posix_spawn_file_actions_init(fileActions));
-            try
+            fixed (byte* cwd = cwdBytes)
+            fixed (byte* file = pathBytes)
             {
-                fixed (byte* devNull = DevNull)
-                fixed (byte* cwd = cwdBytes)
-                fixed (byte* file = pathBytes)
-                {
-                    Check(DevNullFd >= 0
-                        ? Libc.posix_spawn_file_actions_adddup2(fileActions, DevNullFd, 0)
-                        : Libc.posix_spawn_file_actions_addopen(fileActions, 0, devNull, Libc.O_RDONLY, 0));
-                    Check(Libc.posix_spawn_file_actions_adddup2(fileActions, outputFd, 1));
-                    Check(Libc.posix_spawn_file_actions_adddup2(fileActions, outputFd, 2));
-                    Check(Libc.posix_spawn_file_actions_addchdir_np(fileActions, cwd));
-                    int child;
-                    var error = Libc.posix_spawn(&child, file, fileActions, (void*)Attributes, argvBlock.Pointers, envBlock.Pointers);
-                    if (error == 0)
-                        pid = child;
-                    return error;
-                }
-            }
-            finally
-            {
-                Libc.posix_spawn_file_actions_destroy(fileActions);
+                int child;
+                var error = viaHelper
+                    ? SpawnHelper.loom_spawn(file, argvBlock.Pointers, envBlock.Pointers, cwd, DevNullFd, outputFd, &child)
+                    : PosixSpawn(file, argvBlock.Pointers, envBlock.Pointers, cwd, outputFd, &child);
+                if (error == 0)
+                    pid = child;
+                return error;
             }
         }
         finally
         {
             argvBlock.Free();
             envBlock.Free();
+        }
+    }
+
+    private static int PosixSpawn(byte* file, byte** argv, byte** envp, byte* cwd, int outputFd, int* child)
+    {
+        var fileActions = stackalloc long[SpawnStructBytes / sizeof(long)];
+        Check(Libc.posix_spawn_file_actions_init(fileActions));
+        try
+        {
+            fixed (byte* devNull = DevNull)
+            {
+                Check(DevNullFd >= 0
+                    ? Libc.posix_spawn_file_actions_adddup2(fileActions, DevNullFd, 0)
+                    : Libc.posix_spawn_file_actions_addopen(fileActions, 0, devNull, Libc.O_RDONLY, 0));
+                Check(Libc.posix_spawn_file_actions_adddup2(fileActions, outputFd, 1));
+                Check(Libc.posix_spawn_file_actions_adddup2(fileActions, outputFd, 2));
+                Check(Libc.posix_spawn_file_actions_addchdir_np(fileActions, cwd));
+                return Libc.posix_spawn(child, file, fileActions, (void*)Attributes, argv, envp);
+            }
+        }
+        finally
+        {
+            Libc.posix_spawn_file_actions_destroy(fileActions);
         }
     }
 

@@ -1,0 +1,92 @@
+// Starts a step's program as Spawner.cs describes, with vfork: the child runs on the caller's stack until its exec,
+// so there is no child stack to map and unmap per step (glibc's posix_spawn maps one, and the unmap interrupts every
+// other core running one of Loom's threads) nor the file actions' descriptor checks. Built into libloomspawn.so beside
+// Loom.Actors.dll, and linked into the native loom (src/Loom.Cli); where no C compiler was found, Spawner.cs uses
+// posix_spawn.
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <stdint.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+// The kernel's own sigaction and a 64-bit signal set: libc's refuse its internal signals (32 and 33), which must be
+// reset as well.
+struct kernel_sigaction
+{
+    void *handler;
+    unsigned long flags;
+    void *restorer;
+    uint64_t mask;
+};
+
+static long set_mask(const uint64_t *set, uint64_t *old)
+{
+    return syscall(SYS_rt_sigprocmask, SIG_SETMASK, set, old, sizeof(uint64_t));
+}
+
+// dup2, or where the two are the same descriptor, keep it open across the exec (dup2 would leave FD_CLOEXEC set).
+static int move_fd(int from, int to)
+{
+    if (from != to)
+        return dup2(from, to);
+    int flags = fcntl(to, F_GETFD);
+    return flags < 0 ? -1 : fcntl(to, F_SETFD, flags & ~FD_CLOEXEC);
+}
+
+// Raises the version when the signature of loom_spawn changes; Spawner.cs checks it before the first spawn.
+int loom_spawn_version(void)
+{
+    return 1;
+}
+
+// Starts PATH with ARGV and ENVP in a new session, in CWD, stdin from STDIN_FD (/dev/null opened in the child when it
+// is -1), stdout and stderr on OUTPUT_FD, every signal at its default disposition and none blocked. Returns 0 and the
+// pid, or the errno of what failed (the child's setup or exec included, as posix_spawn does).
+int loom_spawn(const char *path, char *const argv[], char *const envp[], const char *cwd, int stdin_fd, int output_fd,
+               int *pid)
+{
+    // Nothing of Loom's may run in the child while it shares Loom's memory: every signal stays blocked until the
+    // dispositions are reset.
+    uint64_t all = ~(uint64_t)0, old = 0;
+    set_mask(&all, &old);
+    volatile int child_error = 0;
+    pid_t child = vfork();
+    if (child == 0)
+    {
+        if (setsid() < 0)
+            goto failed;
+        // Handlers would not survive the exec, but ignored signals would (.NET ignores SIGPIPE, a parent may have
+        // ignored others): all at their default, as POSIX_SPAWN_SETSIGDEF with every signal.
+        struct kernel_sigaction default_action = {0};
+        for (int signal = 1; signal <= 64; signal++)
+            if (signal != SIGKILL && signal != SIGSTOP)
+                syscall(SYS_rt_sigaction, signal, &default_action, NULL, sizeof(uint64_t));
+        int input = stdin_fd >= 0 ? stdin_fd : open("/dev/null", O_RDONLY | O_CLOEXEC);
+        if (input < 0 || move_fd(input, 0) < 0 || move_fd(output_fd, 1) < 0 || move_fd(output_fd, 2) < 0)
+            goto failed;
+        if (chdir(cwd) < 0)
+            goto failed;
+        uint64_t none = 0;
+        set_mask(&none, NULL);
+        execve(path, argv, envp);
+    failed:
+        child_error = errno != 0 ? errno : ECHILD;
+        _exit(127);
+    }
+    int fork_error = errno;
+    set_mask(&old, NULL);
+    if (child < 0)
+        return fork_error;
+    if (child_error != 0)
+    {
+        // The child has exited: reap it, so that no zombie is left.
+        while (waitpid(child, NULL, 0) < 0 && errno == EINTR)
+        {
+        }
+        return child_error;
+    }
+    *pid = child;
+    return 0;
+}
