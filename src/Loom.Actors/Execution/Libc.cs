@@ -25,6 +25,10 @@ internal static unsafe partial class Libc
     public const int O_NONBLOCK = 0x800;
     public const int O_CLOEXEC = 0x80000;
     public const int F_SETFL = 4;
+    public const int PROT_READ = 1;
+    public const int PROT_WRITE = 2;
+    public const int MAP_SHARED = 1;
+    public const nint MAP_FAILED = -1;
     public const int X_OK = 1;
 
     public const short POSIX_SPAWN_SETSIGDEF = 0x04;
@@ -190,6 +194,18 @@ internal static unsafe partial class Libc
 
     [LibraryImport(Lib, EntryPoint = "open", SetLastError = true)]
     public static partial int open(byte* path, int flags, uint mode);
+
+    [LibraryImport(Lib, SetLastError = true)]
+    public static partial void* mmap(void* address, nuint length, int protection, int flags, int fd, long offset);
+
+    [LibraryImport(Lib, SetLastError = true)]
+    public static partial int munmap(void* address, nuint length);
+
+    [LibraryImport(Lib, SetLastError = true)]
+    public static partial int ftruncate(int fd, long length);
+
+    [LibraryImport(Lib, SetLastError = true)]
+    public static partial int fallocate(int fd, int mode, long offset, long length);
 
     [LibraryImport(Lib, SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
     public static partial int mkdir(string path, uint mode);

@@ -34,5 +34,49 @@ public sealed class ProcessLedgerTests : IDisposable
         Assert.Equal([new ProcessLedger.Entry("a", 1, new ProcessIdentity(10, 20))], ProcessLedger.Read(path));
     }
 
+    [Fact]
+    public void Lines_are_in_the_file_as_soon_as_recorded_and_closing_cuts_off_the_unused_room()
+    {
+        var path = ProcessLedger.PathOf(folder, "run-3");
+        using (var ledger = ProcessLedger.Open(path))
+        {
+            for (var i = 0; i < 3_000; i++)
+                ledger.Record($"job {i}", 1, new ProcessIdentity(i, i));
+
+            // What a kill -9 would leave: every line, and the room grown ahead of them.
+            Assert.Equal(3_000, ProcessLedger.Read(path).Count);
+            Assert.True(new FileInfo(path).Length > File.ReadAllText(path).TrimEnd('\0').Length);
+        }
+
+        Assert.Equal(File.ReadAllText(path).TrimEnd('\0').Length, new FileInfo(path).Length);
+        Assert.Equal(new ProcessLedger.Entry("job 2999", 1, new ProcessIdentity(2999, 2999)), ProcessLedger.Read(path)[^1]);
+    }
+
+    [Fact]
+    public void A_ledger_left_by_a_killed_loom_is_appended_to_after_its_last_whole_line()
+    {
+        var path = ProcessLedger.PathOf(folder, "run-4");
+        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+        // Lines, a line torn by the kill, and the NULs of the room the dead loom had mapped.
+        File.WriteAllText(path, "1 10 20 a\n1 11 2" + new string('\0', 100));
+
+        using (var ledger = ProcessLedger.Open(path))
+            ledger.Record("b", 1, new ProcessIdentity(12, 30));
+
+        Assert.Equal([new ProcessLedger.Entry("a", 1, new ProcessIdentity(10, 20)), new ProcessLedger.Entry("b", 1, new ProcessIdentity(12, 30))],
+            ProcessLedger.Read(path));
+        Assert.Equal("1 10 20 a\n1 12 30 b\n", File.ReadAllText(path));
+    }
+
+    [Fact]
+    public void A_closed_ledger_refuses_to_record()
+    {
+        var ledger = ProcessLedger.Open(ProcessLedger.PathOf(folder, "run-5"));
+        ledger.Record("a", 1, new ProcessIdentity(10, 20));
+        ledger.Dispose();
+
+        Assert.Throws<ObjectDisposedException>(() => ledger.Record("b", 1, new ProcessIdentity(11, 20)));
+    }
+
     public void Dispose() => Directory.Delete(folder, recursive: true);
 }
