@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Runtime.InteropServices;
 
 namespace Loom.Actors.Execution;
@@ -9,14 +10,42 @@ namespace Loom.Actors.Execution;
 internal static unsafe partial class SpawnHelper
 {
     private const string Lib = "libloomspawn";
-    private const int Version = 1;
+    private const int Version = 2;
+
+    // Taken again at most once a second: a disposition changed in Loom's process (an ignored signal, which would
+    // survive the exec) reaches the steps started after that.
+    private static readonly long SignalsRefresh = Stopwatch.Frequency;
+    private static long signalsTakenAt;
+    private static ulong signalsInUse;
 
     /// <summary>True when the helper of this version is there.</summary>
     public static bool Available { get; } = Probe();
 
     /// <summary>Returns 0 and the pid, or the errno that kept the program from starting.</summary>
+    public static int Spawn(byte* path, byte** argv, byte** envp, byte* cwd, int stdinFd, int outputFd, int* pid) =>
+        loom_spawn(path, argv, envp, cwd, stdinFd, outputFd, SignalsInUse(), pid);
+
+    /// <summary>The signals not at their default disposition in Loom's process (bit N-1 for signal N), at most a second old.</summary>
+    private static ulong SignalsInUse()
+    {
+        var now = Stopwatch.GetTimestamp();
+        if (now - Volatile.Read(ref signalsTakenAt) > SignalsRefresh)
+            RefreshSignalsInUse(now);
+        return Volatile.Read(ref signalsInUse);
+    }
+
+    /// <summary>Takes the signals in use now (tests call it rather than wait for the next refresh).</summary>
+    internal static void RefreshSignalsInUse(long now = 0)
+    {
+        Volatile.Write(ref signalsInUse, loom_signals_in_use());
+        Volatile.Write(ref signalsTakenAt, now == 0 ? Stopwatch.GetTimestamp() : now);
+    }
+
     [LibraryImport(Lib)]
-    public static partial int loom_spawn(byte* path, byte** argv, byte** envp, byte* cwd, int stdinFd, int outputFd, int* pid);
+    private static partial int loom_spawn(byte* path, byte** argv, byte** envp, byte* cwd, int stdinFd, int outputFd, ulong signalsInUse, int* pid);
+
+    [LibraryImport(Lib)]
+    private static partial ulong loom_signals_in_use();
 
     [LibraryImport(Lib)]
     private static partial int loom_spawn_version();

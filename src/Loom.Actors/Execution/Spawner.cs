@@ -48,7 +48,7 @@ internal static unsafe class Spawner
             {
                 int child;
                 var error = viaHelper
-                    ? SpawnHelper.loom_spawn(file, argvBlock.Pointers, envBlock.Pointers, cwd, DevNullFd, outputFd, &child)
+                    ? SpawnHelper.Spawn(file, argvBlock.Pointers, envBlock.Pointers, cwd, DevNullFd, outputFd, &child)
                     : PosixSpawn(file, argvBlock.Pointers, envBlock.Pointers, cwd, outputFd, &child);
                 if (error == 0)
                     pid = child;

@@ -10,11 +10,12 @@ namespace Loom.Actors.Tests.Execution;
 public sealed class SpawnerTests
 {
     // What the program sees of its own start: session and group, signals, terminal, stdin, descriptors, directory,
-    // arguments and environment.
+    // arguments and environment. The signals are grep's, which it inherits from the shell: the shell's own mask is all
+    // blocked for a moment around each fork, which a grep of /proc/$$ may catch.
     private const string Probe = """
         read -r pid comm state ppid group session rest < /proc/$$/stat
         echo "session leader: $((session == $$)), group leader: $((group == $$))"
-        grep -E '^Sig(Blk|Ign)' /proc/$$/status
+        grep -E '^Sig(Blk|Ign)' /proc/self/status
         tty || true
         readlink /proc/$$/fd/0; cat; echo x >&0 2>/dev/null || echo stdin read-only
         cd /proc/$$/fd && echo descriptors: *
@@ -55,6 +56,30 @@ public sealed class SpawnerTests
         Assert.DoesNotContain(own.SafeFileHandle.DangerousGetHandle().ToString(), descriptors);
         Assert.DoesNotContain(Spawner.DevNullFd.ToString(), descriptors);
         Assert.Equal([FileSystemPaths.RealPath(directory.Path), "zero one value"], lines[7..]);
+    }
+
+    [Theory]
+    [MemberData(nameof(Ways))]
+    public void A_signal_Loom_came_to_ignore_after_it_started_is_at_its_default_in_the_program(bool viaHelper)
+    {
+        // A real-time signal nothing else here uses; ignored dispositions, unlike handlers, survive an exec.
+        const int signal = 50;
+        const nint ignore = 1;
+        Libc.signal(signal, ignore);
+        try
+        {
+            if (viaHelper)
+                SpawnHelper.RefreshSignalsInUse();
+
+            var (error, output) = Run(viaHelper, "/bin/sh", ["sh", "-c", "grep -E '^SigIgn' /proc/self/status"], "/");
+
+            Assert.Equal(0, error);
+            Assert.Equal("SigIgn:\t0000000000000000\n", output);
+        }
+        finally
+        {
+            Libc.signal(signal, 0);
+        }
     }
 
     [Theory]
