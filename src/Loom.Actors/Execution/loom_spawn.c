@@ -54,6 +54,37 @@ uint64_t loom_signals_in_use(void)
     return in_use;
 }
 
+// The vforked child, up to its exec: a function of its own, so that its variables live in a frame below the caller's,
+// whose variables (the saved mask) the parent reads when it resumes.
+static __attribute__((noinline, noreturn)) void start_child(const char *path, char *const argv[], char *const envp[],
+                                                            const char *cwd, int stdin_fd, int output_fd,
+                                                            uint64_t signals_in_use, volatile int *error)
+{
+    if (setsid() < 0)
+        goto failed;
+    // Ignored signals would survive the exec (.NET ignores SIGPIPE, a parent may have ignored others); handlers would
+    // not, but one must not run here, on Loom's memory, for a signal that came before the exec. One rt_sigaction per
+    // signal in use instead of one for each of the 64 (~10 us of CPU per step).
+    uint64_t pending = 0;
+    syscall(SYS_rt_sigpending, &pending, sizeof(uint64_t));
+    uint64_t reset = signals_in_use | pending;
+    struct kernel_sigaction default_action = {0};
+    for (int signal = 1; signal <= 64; signal++)
+        if ((reset >> (signal - 1)) & 1)
+            syscall(SYS_rt_sigaction, signal, &default_action, NULL, sizeof(uint64_t));
+    int input = stdin_fd >= 0 ? stdin_fd : open("/dev/null", O_RDONLY | O_CLOEXEC);
+    if (input < 0 || move_fd(input, 0) < 0 || move_fd(output_fd, 1) < 0 || move_fd(output_fd, 2) < 0)
+        goto failed;
+    if (chdir(cwd) < 0)
+        goto failed;
+    uint64_t none = 0;
+    set_mask(&none, NULL);
+    execve(path, argv, envp);
+failed:
+    *error = errno != 0 ? errno : ECHILD;
+    _exit(127);
+}
+
 // Starts PATH with ARGV and ENVP in a new session, in CWD, stdin from STDIN_FD (/dev/null opened in the child when it
 // is -1), stdout and stderr on OUTPUT_FD, none blocked and every signal at its default disposition: those in
 // SIGNALS_IN_USE (loom_signals_in_use) and any pending in the child are reset, the rest are at their default already.
@@ -68,31 +99,7 @@ int loom_spawn(const char *path, char *const argv[], char *const envp[], const c
     volatile int child_error = 0;
     pid_t child = vfork();
     if (child == 0)
-    {
-        if (setsid() < 0)
-            goto failed;
-        // Ignored signals would survive the exec (.NET ignores SIGPIPE, a parent may have ignored others); handlers
-        // would not, but one must not run here, on Loom's memory, for a signal that came before the exec. One
-        // rt_sigaction per signal in use instead of one for each of the 64 (~10 us of CPU per step).
-        uint64_t pending = 0;
-        syscall(SYS_rt_sigpending, &pending, sizeof(uint64_t));
-        uint64_t reset = signals_in_use | pending;
-        struct kernel_sigaction default_action = {0};
-        for (int signal = 1; signal <= 64; signal++)
-            if ((reset >> (signal - 1)) & 1)
-                syscall(SYS_rt_sigaction, signal, &default_action, NULL, sizeof(uint64_t));
-        int input = stdin_fd >= 0 ? stdin_fd : open("/dev/null", O_RDONLY | O_CLOEXEC);
-        if (input < 0 || move_fd(input, 0) < 0 || move_fd(output_fd, 1) < 0 || move_fd(output_fd, 2) < 0)
-            goto failed;
-        if (chdir(cwd) < 0)
-            goto failed;
-        uint64_t none = 0;
-        set_mask(&none, NULL);
-        execve(path, argv, envp);
-    failed:
-        child_error = errno != 0 ? errno : ECHILD;
-        _exit(127);
-    }
+        start_child(path, argv, envp, cwd, stdin_fd, output_fd, signals_in_use, &child_error);
     int fork_error = errno;
     set_mask(&old, NULL);
     if (child < 0)
