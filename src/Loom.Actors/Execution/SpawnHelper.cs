@@ -28,17 +28,16 @@ internal static unsafe partial class SpawnHelper
     /// <summary>The signals not at their default disposition in Loom's process (bit N-1 for signal N), at most a second old.</summary>
     private static ulong SignalsInUse()
     {
-        var now = Stopwatch.GetTimestamp();
-        if (now - Volatile.Read(ref signalsTakenAt) > SignalsRefresh)
-            RefreshSignalsInUse(now);
+        if (Stopwatch.GetTimestamp() - Volatile.Read(ref signalsTakenAt) > SignalsRefresh)
+            RefreshSignalsInUse();
         return Volatile.Read(ref signalsInUse);
     }
 
     /// <summary>Takes the signals in use now (tests call it rather than wait for the next refresh).</summary>
-    internal static void RefreshSignalsInUse(long now = 0)
+    internal static void RefreshSignalsInUse()
     {
         Volatile.Write(ref signalsInUse, loom_signals_in_use());
-        Volatile.Write(ref signalsTakenAt, now == 0 ? Stopwatch.GetTimestamp() : now);
+        Volatile.Write(ref signalsTakenAt, Stopwatch.GetTimestamp());
     }
 
     [LibraryImport(Lib)]
