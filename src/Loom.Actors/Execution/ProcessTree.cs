@@ -17,13 +17,19 @@ public static unsafe class ProcessTree
     /// members of its session that moved to groups of their own (job control). Safe to call with
     /// an identity saved before a crash: a pid now used by another process is left alone.
     /// </summary>
-    public static void KillGroup(ProcessIdentity leader)
+    public static void KillGroup(ProcessIdentity leader) => KillGroup(leader, leader.StartTimeTicks);
+
+    /// <summary>
+    /// <see cref="KillGroup(ProcessIdentity)"/> of a leader known to have started at a tick from its identity's start
+    /// time to <paramref name="latestStart"/> (a process ledger's line written by the child itself).
+    /// </summary>
+    public static void KillGroup(ProcessIdentity leader, long latestStart)
     {
         if (leader.Pid <= 1)
             return;
         if (TryReadStat(leader.Pid, out var stat))
         {
-            if (stat.StartTime != leader.StartTimeTicks)
+            if (stat.StartTime < leader.StartTimeTicks || stat.StartTime > latestStart)
                 return;
             SignalGroup(leader.Pid);
         }

@@ -10,7 +10,7 @@ namespace Loom.Actors.Execution;
 internal static unsafe partial class SpawnHelper
 {
     private const string Lib = "libloomspawn";
-    private const int Version = 2;
+    private const int Version = 3;
 
     // Taken again at most once a second: a disposition changed in Loom's process (an ignored signal, which would
     // survive the exec) reaches the steps started after that.
@@ -22,8 +22,9 @@ internal static unsafe partial class SpawnHelper
     public static bool Available { get; } = Probe();
 
     /// <summary>Returns 0 and the pid, or the errno that kept the program from starting.</summary>
-    public static int Spawn(byte* path, byte** argv, byte** envp, byte* cwd, int stdinFd, int outputFd, int* pid) =>
-        loom_spawn(path, argv, envp, cwd, stdinFd, outputFd, SignalsInUse(), pid);
+    /// <param name="startRecord">Null, or a <see cref="Running.ProcessLedger"/> line's start record, which the child fills in before its exec.</param>
+    public static int Spawn(byte* path, byte** argv, byte** envp, byte* cwd, int stdinFd, int outputFd, byte* startRecord, int* pid) =>
+        loom_spawn(path, argv, envp, cwd, stdinFd, outputFd, SignalsInUse(), startRecord, pid);
 
     /// <summary>The signals not at their default disposition in Loom's process (bit N-1 for signal N), at most a second old.</summary>
     private static ulong SignalsInUse()
@@ -41,7 +42,8 @@ internal static unsafe partial class SpawnHelper
     }
 
     [LibraryImport(Lib)]
-    private static partial int loom_spawn(byte* path, byte** argv, byte** envp, byte* cwd, int stdinFd, int outputFd, ulong signalsInUse, int* pid);
+    private static partial int loom_spawn(byte* path, byte** argv, byte** envp, byte* cwd, int stdinFd, int outputFd, ulong signalsInUse,
+        byte* startRecord, int* pid);
 
     [LibraryImport(Lib)]
     private static partial ulong loom_signals_in_use();

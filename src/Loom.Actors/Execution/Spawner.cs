@@ -28,13 +28,15 @@ internal static unsafe class Spawner
     private static readonly nint Attributes = CreateAttributes();
 
     /// <summary>Returns 0 and the pid, or the errno that kept the program from starting.</summary>
+    /// <param name="startRecord">Zero, or a start record (<see cref="Running.ProcessLedger.Reservation"/>) that the child
+    /// fills in before its exec where the helper starts it; posix_spawn leaves it to the caller.</param>
     public static int Spawn(string path, IReadOnlyList<string> argv, IReadOnlyCollection<KeyValuePair<string, string>> environment,
-        string workingDirectory, int outputFd, out int pid) =>
-        Spawn(path, argv, environment, workingDirectory, outputFd, SpawnHelper.Available, out pid);
+        string workingDirectory, int outputFd, out int pid, nint startRecord = 0) =>
+        Spawn(path, argv, environment, workingDirectory, outputFd, SpawnHelper.Available, out pid, startRecord);
 
     /// <param name="viaHelper">Through <see cref="SpawnHelper"/> (which must be <see cref="SpawnHelper.Available"/>), or posix_spawn.</param>
     internal static int Spawn(string path, IReadOnlyList<string> argv, IReadOnlyCollection<KeyValuePair<string, string>> environment,
-        string workingDirectory, int outputFd, bool viaHelper, out int pid)
+        string workingDirectory, int outputFd, bool viaHelper, out int pid, nint startRecord = 0)
     {
         pid = 0;
         var argvBlock = StringBlock.Create(argv);
@@ -48,7 +50,7 @@ internal static unsafe class Spawner
             {
                 int child;
                 var error = viaHelper
-                    ? SpawnHelper.Spawn(file, argvBlock.Pointers, envBlock.Pointers, cwd, DevNullFd, outputFd, &child)
+                    ? SpawnHelper.Spawn(file, argvBlock.Pointers, envBlock.Pointers, cwd, DevNullFd, outputFd, (byte*)startRecord, &child)
                     : PosixSpawn(file, argvBlock.Pointers, envBlock.Pointers, cwd, outputFd, &child);
                 if (error == 0)
                     pid = child;

@@ -11,4 +11,11 @@ public sealed record StepLaunch(
     string? Shell,
     string WorkingDirectory,
     IReadOnlyDictionary<string, string> Environment,
-    TimeSpan? Timeout);
+    TimeSpan? Timeout)
+{
+    /// <summary>
+    /// Zero, or where the step's process writes its own pid and start before its exec (a
+    /// <see cref="Running.ProcessLedger.Reservation"/>): what a <c>loom</c> killed right after the spawn leaves on record.
+    /// </summary>
+    public nint StartRecord { get; init; }
+}

@@ -318,7 +318,7 @@ public sealed class StepProcess : IAsyncDisposable, Reactor.IHandler, OutputPipe
         var pipe = new OutputPipe(fds[0]);
         // The start time without reading /proc (~8 us) unless the clock ticked during the spawn (~1 in 50).
         var before = ProcessTree.BootTicks();
-        var error = Spawner.Spawn(program, argv, environment, launch.WorkingDirectory, fds[1], out var pid);
+        var error = Spawner.Spawn(program, argv, environment, launch.WorkingDirectory, fds[1], out var pid, launch.StartRecord);
         var after = ProcessTree.BootTicks();
         // At once: where .NET reaps every child (Loom as pid 1), a pidfd is what keeps the exit status.
         var pidfd = error == 0 && PidfdEnabled ? Libc.pidfd_open(pid) : -1;

@@ -9,7 +9,13 @@
 #include <stdint.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
+
+// A start record (ProcessLedger.cs): the child's pid in PID_DIGITS, a space, and in TICKS_DIGITS the clock tick
+// (CLOCK_BOOTTIME in /proc's start-time unit) by which it had started; both zero-padded decimal, '-' until written.
+#define PID_DIGITS 10
+#define TICKS_DIGITS 19
 
 // The kernel's own sigaction and a 64-bit signal set: libc's refuse its internal signals (32 and 33), which must be
 // reset as well.
@@ -38,7 +44,19 @@ static int move_fd(int from, int to)
 // Raises the version when the signature of a function here changes; SpawnHelper.cs checks it before the first spawn.
 int loom_spawn_version(void)
 {
-    return 2;
+    return 3;
+}
+
+static void write_digits(char *field, int width, uint64_t value)
+{
+    for (int i = width - 1; i >= 0; i--, value /= 10)
+        field[i] = (char)('0' + value % 10);
+}
+
+static void fill_placeholder(char *field, int width)
+{
+    for (int i = 0; i < width; i++)
+        field[i] = '-';
 }
 
 // The signals (bit N-1 for signal N) whose disposition in this process is not the default: ignored, or handled.
@@ -58,7 +76,8 @@ uint64_t loom_signals_in_use(void)
 // whose variables (the saved mask) the parent reads when it resumes.
 static __attribute__((noinline, noreturn)) void start_child(const char *path, char *const argv[], char *const envp[],
                                                             const char *cwd, int stdin_fd, int output_fd,
-                                                            uint64_t signals_in_use, volatile int *error)
+                                                            uint64_t signals_in_use, char *start_record,
+                                                            long ticks_per_second, volatile int *error)
 {
     if (setsid() < 0)
         goto failed;
@@ -77,9 +96,22 @@ static __attribute__((noinline, noreturn)) void start_child(const char *path, ch
         goto failed;
     if (chdir(cwd) < 0)
         goto failed;
+    if (start_record != NULL)
+    {
+        // Written before the exec, so that a loom killed while it waits to run again still has the process on record;
+        // the tick first, then the pid, whose digits make the record whole.
+        struct timespec now;
+        clock_gettime(CLOCK_BOOTTIME, &now);
+        uint64_t ticks = (uint64_t)now.tv_sec * ticks_per_second + now.tv_nsec / (1000000000 / ticks_per_second);
+        write_digits(start_record + PID_DIGITS + 1, TICKS_DIGITS, ticks);
+        write_digits(start_record, PID_DIGITS, (uint64_t)getpid());
+    }
     uint64_t none = 0;
     set_mask(&none, NULL);
     execve(path, argv, envp);
+    // Nothing started under the pid on record.
+    if (start_record != NULL)
+        fill_placeholder(start_record, PID_DIGITS);
 failed:
     *error = errno != 0 ? errno : ECHILD;
     _exit(127);
@@ -88,10 +120,15 @@ failed:
 // Starts PATH with ARGV and ENVP in a new session, in CWD, stdin from STDIN_FD (/dev/null opened in the child when it
 // is -1), stdout and stderr on OUTPUT_FD, none blocked and every signal at its default disposition: those in
 // SIGNALS_IN_USE (loom_signals_in_use) and any pending in the child are reset, the rest are at their default already.
-// Returns 0 and the pid, or the errno of what failed (the child's setup or exec included, as posix_spawn does).
+// START_RECORD, unless NULL, gets the child's pid and a bound on its start (above) before the exec, and its pid's
+// placeholder back if the exec fails. Returns 0 and the pid, or the errno of what failed (the child's setup or exec
+// included, as posix_spawn does).
 int loom_spawn(const char *path, char *const argv[], char *const envp[], const char *cwd, int stdin_fd, int output_fd,
-               uint64_t signals_in_use, int *pid)
+               uint64_t signals_in_use, char *start_record, int *pid)
 {
+    static long ticks_per_second;
+    if (ticks_per_second == 0)
+        ticks_per_second = sysconf(_SC_CLK_TCK);
     // Nothing of Loom's may run in the child while it shares Loom's memory: every signal stays blocked until the
     // dispositions are reset.
     uint64_t all = ~(uint64_t)0, old = 0;
@@ -99,7 +136,8 @@ int loom_spawn(const char *path, char *const argv[], char *const envp[], const c
     volatile int child_error = 0;
     pid_t child = vfork();
     if (child == 0)
-        start_child(path, argv, envp, cwd, stdin_fd, output_fd, signals_in_use, &child_error);
+        start_child(path, argv, envp, cwd, stdin_fd, output_fd, signals_in_use, start_record, ticks_per_second,
+                    &child_error);
     int fork_error = errno;
     set_mask(&old, NULL);
     if (child < 0)

@@ -223,14 +223,15 @@ public sealed class RunnerActor : UntypedActor, IWithTimers
             ReportStep(step, Result.Failure, Failed(step), null, TimeSpan.Zero, Mask(e.Message));
             return false;
         }
-        var launch = new StepLaunch(resolved.Run, resolved.Shell, resolved.WorkingDirectory, resolved.Environment, resolved.Timeout);
         var relay = output = new StepOutputRelay(scheduler, Job.Id, step.Index, masker);
-        // The ledger has the process before anything of its end is seen (Start may wait a moment for a short step to end).
-        current = StepProcess.Start(launch, relay.Relay, started =>
+        // The ledger has the process before anything of its end is seen (Start may wait a moment for a short step to end),
+        // from the child itself where the ledger is mapped and the helper starts it.
+        var reservation = Reserve(step.Index);
+        var launch = new StepLaunch(resolved.Run, resolved.Shell, resolved.WorkingDirectory, resolved.Environment, resolved.Timeout)
         {
-            if (started.Identity is { } process)
-                Record(process, step.Index);
-        });
+            StartRecord = reservation?.StartRecord ?? 0,
+        };
+        current = StepProcess.Start(launch, relay.Relay, started => Complete(reservation, started.Identity, step.Index));
         // One message names the step and its process (what a resumed run kills); the lines it printed
         // meanwhile were held by the relay so that they follow it.
         var process = current.Identity;
@@ -250,18 +251,35 @@ public sealed class RunnerActor : UntypedActor, IWithTimers
         return true;
     }
 
-    /// <summary>Notes the step's process in the run's ledger; a ledger that cannot be written (a full disk) costs crash safety, not the job.</summary>
-    private void Record(ProcessIdentity process, int step)
+    /// <summary>The ledger line of the step's process, about to start; null without a ledger or where it cannot be written.</summary>
+    private ProcessLedger.Reservation? Reserve(int step)
     {
         try
         {
-            ledger?.Record(Job.Id, Job.Attempt, process);
+            return ledger?.Reserve(Job.Id, Job.Attempt);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            Warn($"the run's process ledger could not be written ({e.Message}): if loom is killed now, 'loom run --resume' may not find this step's processes", "process ledger", step);
+            LedgerUnwritable(e, step);
+            return null;
         }
     }
+
+    /// <summary>Notes the step's process in the run's ledger; a ledger that cannot be written (a full disk) costs crash safety, not the job.</summary>
+    private void Complete(ProcessLedger.Reservation? reservation, ProcessIdentity? process, int step)
+    {
+        try
+        {
+            reservation?.Complete(process);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            LedgerUnwritable(e, step);
+        }
+    }
+
+    private void LedgerUnwritable(Exception e, int step) =>
+        Warn($"the run's process ledger could not be written ({e.Message}): if loom is killed now, 'loom run --resume' may not find this step's processes", "process ledger", step);
 
     private void EndStep(StepExited exited)
     {

@@ -235,21 +235,22 @@ public sealed class SchedulerActor : UntypedPersistentActor, IWithTimers
         var started = ledgerPath is null ? [] : ProcessLedger.Read(ledgerPath);
         foreach (var unit in dispatcher is null ? state.RunningUnits() : [])
         {
-            if (unit.Process is { } process && !started.Any(e => e.Process == process))
-                Kill(unit.Id, process);
+            if (unit.Process is { } process && !started.Any(e => e.Names(process)))
+                Kill(unit.Id, process, process.StartTimeTicks);
         }
         foreach (var entry in started)
             if (state.MayBeLeftRunning(entry.UnitId, entry.Attempt))
-                Kill(entry.UnitId, entry.Process);
+                Kill(entry.UnitId, entry.Process, entry.LatestStartTicks);
         OpenLedger();
         var ledgerAttempts = ledgerPath is null ? null : started.GroupBy(e => e.UnitId).ToDictionary(g => g.Key, g => g.Max(e => e.Attempt));
         HoldRunnersUntilWritten(() => Handle(new SchedulerProtocol.Resume(ledgerAttempts)));
     }
 
-    private void Kill(string unitId, ProcessIdentity process)
+    /// <param name="latestStart">The latest tick at which <paramref name="process"/> may have started (its start time is the earliest).</param>
+    private void Kill(string unitId, ProcessIdentity process, long latestStart)
     {
         log.Info("Run {0}: killing what is left of {1} (pid {2}) before running it again", state.Plan.RunId, unitId, process.Pid);
-        ProcessTree.KillGroup(process);
+        ProcessTree.KillGroup(process, latestStart);
     }
 
     /// <summary>Opens the run's process ledger before its first runner starts; a run goes on without one that cannot be opened.</summary>

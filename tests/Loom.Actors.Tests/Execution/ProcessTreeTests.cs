@@ -6,16 +6,19 @@ namespace Loom.Actors.Tests.Execution;
 public sealed class ProcessTreeTests
 {
     [Fact]
-    public async Task KillGroup_leaves_a_pid_alone_whose_start_time_differs()
+    public async Task KillGroup_leaves_a_pid_alone_whose_start_time_differs_or_is_outside_the_recorded_range()
     {
         await using var step = StepProcess.Start(Steps.Launch("sleep 300"), _ => { });
         var identity = step.Identity!.Value;
+        var start = identity.StartTimeTicks;
 
-        ProcessTree.KillGroup(identity with { StartTimeTicks = identity.StartTimeTicks + 1 });
+        ProcessTree.KillGroup(identity with { StartTimeTicks = start + 1 });
+        ProcessTree.KillGroup(identity with { StartTimeTicks = start - 3 }, latestStart: start - 1);
+        ProcessTree.KillGroup(identity with { StartTimeTicks = start + 1 }, latestStart: start + 3);
         await Task.Delay(50);
 
         Assert.True(Steps.IsAlive(identity.Pid));
-        ProcessTree.KillGroup(identity);
+        ProcessTree.KillGroup(identity with { StartTimeTicks = start - 1 }, latestStart: start + 1);
         var exit = await step.Completion.WaitAsync(Steps.Patience);
         Assert.Equal(137, exit.ExitCode);
     }

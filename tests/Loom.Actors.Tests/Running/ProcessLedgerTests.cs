@@ -1,5 +1,6 @@
 using Loom.Actors.Execution;
 using Loom.Actors.Running;
+using Loom.Actors.Tests.Execution;
 
 namespace Loom.Actors.Tests.Running;
 
@@ -19,8 +20,9 @@ public sealed class ProcessLedgerTests : IDisposable
         var entries = ProcessLedger.Read(path);
         Assert.Equal(201, entries.Count);
         Assert.Equal(Enumerable.Range(0, 200), entries.Take(200).Select(e => e.Attempt).Order());
-        Assert.All(entries.Take(200), e => Assert.Equal((e.UnitId, e.Process), ($"cell {e.Attempt % 7}\n(x)", new ProcessIdentity(1000 + e.Attempt, 5_000 + e.Attempt))));
-        Assert.Equal(new ProcessLedger.Entry("build", 2, new ProcessIdentity(42, 7)), entries[^1]);
+        Assert.All(entries.Take(200), e => Assert.Equal((e.UnitId, e.Process, e.LatestStartTicks),
+            ($"cell {e.Attempt % 7}\n(x)", new ProcessIdentity(1000 + e.Attempt, 5_000 + e.Attempt), 5_000L + e.Attempt)));
+        Assert.Equal(new ProcessLedger.Entry("build", 2, new ProcessIdentity(42, 7), 7), entries[^1]);
     }
 
     [Fact]
@@ -31,7 +33,7 @@ public sealed class ProcessLedgerTests : IDisposable
         using (var ledger = ProcessLedger.Open(path))
             ledger.Record("a", 1, new ProcessIdentity(10, 20));
         File.AppendAllText(path, "1 11 2");
-        Assert.Equal([new ProcessLedger.Entry("a", 1, new ProcessIdentity(10, 20))], ProcessLedger.Read(path));
+        Assert.Equal([new ProcessLedger.Entry("a", 1, new ProcessIdentity(10, 20), 20)], ProcessLedger.Read(path));
     }
 
     [Fact]
@@ -49,7 +51,7 @@ public sealed class ProcessLedgerTests : IDisposable
         }
 
         Assert.Equal(File.ReadAllText(path).TrimEnd('\0').Length, new FileInfo(path).Length);
-        Assert.Equal(new ProcessLedger.Entry("job 2999", 1, new ProcessIdentity(2999, 2999)), ProcessLedger.Read(path)[^1]);
+        Assert.Equal(new ProcessLedger.Entry("job 2999", 1, new ProcessIdentity(2999, 2999), 2999), ProcessLedger.Read(path)[^1]);
     }
 
     [Fact]
@@ -57,15 +59,16 @@ public sealed class ProcessLedgerTests : IDisposable
     {
         var path = ProcessLedger.PathOf(folder, "run-4");
         Directory.CreateDirectory(Path.GetDirectoryName(path)!);
-        // Lines, a line torn by the kill, and the NULs of the room the dead loom had mapped.
+        // Lines (of the format before the start record), a line torn by the kill, and the NULs of the room the dead loom
+        // had mapped.
         File.WriteAllText(path, "1 10 20 a\n1 11 2" + new string('\0', 100));
 
         using (var ledger = ProcessLedger.Open(path))
             ledger.Record("b", 1, new ProcessIdentity(12, 30));
 
-        Assert.Equal([new ProcessLedger.Entry("a", 1, new ProcessIdentity(10, 20)), new ProcessLedger.Entry("b", 1, new ProcessIdentity(12, 30))],
+        Assert.Equal([new ProcessLedger.Entry("a", 1, new ProcessIdentity(10, 20), 20), new ProcessLedger.Entry("b", 1, new ProcessIdentity(12, 30), 30)],
             ProcessLedger.Read(path));
-        Assert.Equal("1 10 20 a\n1 12 30 b\n", File.ReadAllText(path));
+        Assert.Equal("1 10 20 a\n1 0000000000000000030 0000000012 0000000000000000030 b\n", File.ReadAllText(path));
     }
 
     [Fact]
@@ -76,6 +79,116 @@ public sealed class ProcessLedgerTests : IDisposable
         ledger.Dispose();
 
         Assert.Throws<ObjectDisposedException>(() => ledger.Record("b", 1, new ProcessIdentity(11, 20)));
+    }
+
+    [Theory]
+    [MemberData(nameof(SpawnerTests.Ways), MemberType = typeof(SpawnerTests))]
+    public void The_helper_child_is_on_record_before_its_spawn_returns_and_otherwise_once_completed(bool viaHelper)
+    {
+        var path = ProcessLedger.PathOf(folder, "run-6");
+        using var ledger = ProcessLedger.Open(path);
+        var reservation = ledger.Reserve("build", 3);
+        Assert.Empty(ProcessLedger.Read(path));
+
+        var pid = StartSleep(viaHelper, reservation.StartRecord);
+        try
+        {
+            var process = ProcessTree.IdentityOf(pid)!.Value;
+            // What a loom killed right after the spawn leaves: the vforked child wrote its line itself.
+            var left = ProcessLedger.Read(path);
+            if (viaHelper)
+                Assert.True(Assert.Single(left).Names(process));
+            else
+                Assert.Empty(left);
+
+            reservation.Complete(process);
+
+            var entry = Assert.Single(ProcessLedger.Read(path));
+            Assert.Equal(("build", 3), (entry.UnitId, entry.Attempt));
+            Assert.True(entry.Names(process));
+            Assert.False(entry.Names(process with { StartTimeTicks = entry.LatestStartTicks + 1 }));
+            Assert.False(entry.Names(process with { Pid = pid + 1 }));
+        }
+        finally
+        {
+            Kill(pid);
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(SpawnerTests.Ways), MemberType = typeof(SpawnerTests))]
+    public void A_reservation_whose_exec_failed_names_no_process_and_serves_the_next_try(bool viaHelper)
+    {
+        var path = ProcessLedger.PathOf(folder, "run-7");
+        using var ledger = ProcessLedger.Open(path);
+        var reservation = ledger.Reserve("build", 1);
+        var devNull = Libc.open("/dev/null", Libc.O_WRONLY | Libc.O_CLOEXEC, 0);
+        try
+        {
+            // As when the fast path's program cannot start and the step's shell is tried with the same reservation.
+            Assert.Equal(2, Spawner.Spawn(Path.Combine(folder, "missing"), ["missing"], Steps.Environment(), "/", devNull, viaHelper, out _,
+                reservation.StartRecord));
+        }
+        finally
+        {
+            Libc.close(devNull);
+        }
+        Assert.Empty(ProcessLedger.Read(path));
+
+        var pid = StartSleep(viaHelper, reservation.StartRecord);
+        try
+        {
+            var process = ProcessTree.IdentityOf(pid)!.Value;
+            reservation.Complete(process);
+            Assert.True(Assert.Single(ProcessLedger.Read(path)).Names(process));
+        }
+        finally
+        {
+            Kill(pid);
+        }
+    }
+
+    [Fact]
+    public void Reservations_across_many_chunks_stay_writable_until_completed_and_no_line_spans_two()
+    {
+        var path = ProcessLedger.PathOf(folder, "run-8");
+        var unit = new string('u', 200);
+        using (var ledger = ProcessLedger.Open(path))
+        {
+            // ~270 bytes a line: ten chunks of 64 KiB, every one passed by while the first reservations are open.
+            var reservations = Enumerable.Range(0, 2_400).Select(i => ledger.Reserve($"{unit} {i}", 1)).ToList();
+            var now = ProcessTree.BootTicks();
+            Parallel.For(0, reservations.Count, i => reservations[reservations.Count - 1 - i].Complete(new ProcessIdentity(100 + i, now)));
+            ledger.Record("last", 1, new ProcessIdentity(7, now));
+        }
+
+        var entries = ProcessLedger.Read(path);
+        Assert.Equal(2_401, entries.Count);
+        Assert.Equal(Enumerable.Range(0, 2_400).Select(i => ($"{unit} {i}", 100 + 2_399 - i)), entries.Take(2_400).Select(e => (e.UnitId, e.Process.Pid)));
+        Assert.Equal("last", entries[^1].UnitId);
+        var text = File.ReadAllText(path);
+        for (var chunk = 64 * 1024; chunk < text.Length; chunk += 64 * 1024)
+            Assert.Equal('\n', text[chunk - 1]);
+    }
+
+    private int StartSleep(bool viaHelper, nint startRecord)
+    {
+        var devNull = Libc.open("/dev/null", Libc.O_WRONLY | Libc.O_CLOEXEC, 0);
+        try
+        {
+            Assert.Equal(0, Spawner.Spawn("/bin/sleep", ["sleep", "300"], Steps.Environment(), folder, devNull, viaHelper, out var pid, startRecord));
+            return pid;
+        }
+        finally
+        {
+            Libc.close(devNull);
+        }
+    }
+
+    private static void Kill(int pid)
+    {
+        Libc.kill(pid, Libc.SIGKILL);
+        ChildExit.Reap(pid, -1);
     }
 
     public void Dispose() => Directory.Delete(folder, recursive: true);
