@@ -2,6 +2,7 @@ using System.Diagnostics;
 using Akka.Actor;
 using Akka.TestKit.Xunit2;
 using Loom.Actors.Execution;
+using Loom.Actors.Running;
 using Loom.Cluster.Node;
 using static Loom.Cluster.Node.NodeGateProtocol;
 
@@ -192,6 +193,37 @@ public sealed class NodeGateTests : TestKit, IDisposable
         await left.WaitForExitAsync(exited.Token);
         Assert.False(done.HasExited);
         await AwaitAssertAsync(() => Assert.Empty(Directory.EnumerateFiles(records)), Patience);
+    }
+
+    [Fact]
+    public async Task A_step_that_only_its_runners_ledger_names_is_killed_by_the_sweep_and_reported_once()
+    {
+        // A runner's ledger as a node killed mid-spawn leaves it: the step's child wrote its line, the gate never heard of it.
+        Directory.CreateDirectory(records);
+        var unrecorded = NodeGate.LedgerPath(records, "run-1/build/1");
+        var ledger = ProcessLedger.Open(unrecorded);
+        var environment = new Dictionary<string, string> { ["PATH"] = Environment.GetEnvironmentVariable("PATH")! };
+        await using var step = StepProcess.Start(
+            new StepLaunch("sleep 300 & sleep 300", null, "/", environment, null) { StartRecord = ledger.Reserve("build", 1).StartRecord }, _ => { });
+        var identity = step.Identity!.Value;
+        var child = await ChildOf(identity.Pid);
+        // And one the gate recorded as well: reported once.
+        var both = Start("setsid", "sleep", "300");
+        var bothIdentity = await IdentityOf(both.Id, "sleep");
+        NodeGate.WriteRecord(records, bothIdentity, "run-1/test/1");
+        var recordedLedger = ProcessLedger.Open(NodeGate.LedgerPath(records, "run-1/test/1"));
+        recordedLedger.Record("test", 1, bothIdentity);
+
+        var killed = NodeGate.KillLeftovers(records);
+
+        Assert.Equal([(bothIdentity, "run-1/test/1"), (identity, "run-1/build/1")], killed);
+        Assert.Equal(137, (await step.Completion.WaitAsync(Patience)).ExitCode);
+        await AwaitConditionAsync(() => !ProcessTree.IsRunning(child), Patience);
+        using var exited = new CancellationTokenSource(Patience);
+        await both.WaitForExitAsync(exited.Token);
+        Assert.Empty(Directory.EnumerateFiles(records));
+        ledger.Dispose();
+        recordedLedger.Dispose();
     }
 
     private Process Start(string file, params string[] args)

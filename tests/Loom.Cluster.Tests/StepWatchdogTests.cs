@@ -2,7 +2,9 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Text.RegularExpressions;
 using Loom.Actors.Execution;
+using Loom.Actors.Running;
 using Loom.Actors.Tests.Persistence;
+using Loom.Cluster.Node;
 using Loom.Cluster.Tests.Support;
 using Xunit.Abstractions;
 
@@ -22,10 +24,17 @@ public sealed partial class StepWatchdogTests(ITestOutputHelper testOutput) : Pr
             "--ui-port", "off");
         await node.WaitForLineAsync(l => l.Contains("node up ", StringComparison.Ordinal));
         var watchdog = await WatchdogAsync(node);
+        var records = Path.Combine(folder, "node", "processes");
+        var project = Directory.CreateDirectory(Path.Combine(folder, "project")).FullName;
+
+        // A job that ends leaves nothing among the records: its entity's ledger goes with it.
+        File.WriteAllText(Path.Combine(project, ".loom.yml"), "jobs:\n  quick:\n    steps:\n      - run: echo done\n");
+        var quick = Start(project, "run", "--cluster", $"127.0.0.1:{port}");
+        Assert.Equal(0, await quick.WaitForExitAsync());
+        await EventuallyAsync(() => !Directory.EnumerateFileSystemEntries(records).Any(), "the job's ledger to be deleted");
 
         // A step with a process tree: its shell, a sleep in the background and one in the foreground, each writing its pid.
         var pids = Path.Combine(folder, "pids");
-        var project = Directory.CreateDirectory(Path.Combine(folder, "project")).FullName;
         File.WriteAllText(Path.Combine(project, ".loom.yml"), $$"""
             jobs:
               tree:
@@ -42,8 +51,9 @@ public sealed partial class StepWatchdogTests(ITestOutputHelper testOutput) : Pr
         var tree = File.ReadAllLines(pids).Select(l => ProcessTree.IdentityOf(int.Parse(l, CultureInfo.InvariantCulture))).ToList();
         Assert.All(tree, p => Assert.NotNull(p));
         leftovers.AddRange(tree.Select(p => p!.Value));
-        // The gate has recorded the step: a node killed before that would leave it running (until the node starts again).
-        var records = Path.Combine(folder, "node", "processes");
+        // The step's child wrote its line in its entity's ledger before its exec; the gate records it once it hears of it.
+        var ledger = Assert.Single(Directory.EnumerateFiles(records, "*" + NodeGate.LedgerExtension));
+        Assert.Contains(ProcessLedger.Read(ledger), e => e.Names(tree[0]!.Value));
         await EventuallyAsync(() => Directory.EnumerateFiles(records, "*.proc").Any(), "the gate's record of the step");
 
         var clock = Stopwatch.StartNew();

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Globalization;
 using System.Text;
 using Loom.Actors.Execution;
@@ -17,7 +18,8 @@ namespace Loom.Actors.Running;
 /// from <c>earliest</c> to <c>latest</c>, so a pid reused since is told apart; the unit id is escaped as a URI
 /// component. A runner reserves the line before the spawn (<see cref="Reserve"/>) with <c>-</c> for the pid and latest
 /// tick, and the vforked child writes them itself before its exec (loom_spawn.c): a loom killed while it waits to run
-/// again after the spawn has the process on record all the same. Lines without a pid, and a torn last line, are ignored.
+/// again after the spawn has the process on record all the same. Lines without a pid (a spawn under way, or one that
+/// failed: <c>x</c>), and a torn last line, are ignored.
 /// <para>
 /// The file is mapped (shared) in 64 KiB chunks and lines are copied into the mapping: the page cache holds them at
 /// once, as a <c>write</c> would, and a <c>kill -9</c> cannot take them back, without the ~20 us of a file write per step
@@ -36,6 +38,9 @@ public sealed unsafe class ProcessLedger : IDisposable
     private const int PidDigits = 10;
     private const int TicksDigits = 19;
     private const int StartRecordBytes = PidDigits + 1 + TicksDigits;
+    private static readonly string Reserved = new('-', PidDigits);
+    // The pid of a line whose spawn failed: nothing will ever fill it in.
+    private const byte NoProcess = (byte)'x';
 
     private const int Chunk = 64 * 1024;
 
@@ -110,7 +115,7 @@ public sealed unsafe class ProcessLedger : IDisposable
 
     private static byte[] Line(string unitId, int attempt, long earliest, ProcessIdentity? process)
     {
-        var pid = process is { } p ? p.Pid.ToString("D" + PidDigits, CultureInfo.InvariantCulture) : new string('-', PidDigits);
+        var pid = process is { } p ? p.Pid.ToString("D" + PidDigits, CultureInfo.InvariantCulture) : Reserved;
         var latest = process is { } q ? q.StartTimeTicks.ToString("D" + TicksDigits, CultureInfo.InvariantCulture) : new string('-', TicksDigits);
         return Encoding.UTF8.GetBytes(string.Create(CultureInfo.InvariantCulture,
             $"{attempt} {earliest.ToString("D" + TicksDigits, CultureInfo.InvariantCulture)} {pid} {latest} {Uri.EscapeDataString(unitId)}\n"));
@@ -192,8 +197,10 @@ public sealed unsafe class ProcessLedger : IDisposable
                 return;
             }
             var record = new Span<byte>((void*)reservation.StartRecord, StartRecordBytes);
+            if (process is not { } p)
+                record[..PidDigits].Fill(NoProcess);
             // Unless the child wrote it (posix_spawn's children do not): the tick, then the pid, which makes it whole.
-            if (process is { } p && !(int.TryParse(record[..PidDigits], CultureInfo.InvariantCulture, out var pid) && pid == p.Pid))
+            else if (!(int.TryParse(record[..PidDigits], CultureInfo.InvariantCulture, out var pid) && pid == p.Pid))
             {
                 Encoding.ASCII.GetBytes(p.StartTimeTicks.ToString("D" + TicksDigits, CultureInfo.InvariantCulture), record[(PidDigits + 1)..]);
                 Encoding.ASCII.GetBytes(p.Pid.ToString("D" + PidDigits, CultureInfo.InvariantCulture), record[..PidDigits]);
@@ -204,8 +211,25 @@ public sealed unsafe class ProcessLedger : IDisposable
     }
 
     /// <summary>Every complete line of the ledger at <paramref name="path"/> that names a process, in the order written; none when there is no file.</summary>
-    public static IReadOnlyList<Entry> Read(string path)
+    public static IReadOnlyList<Entry> Read(string path) => Read(path, TimeSpan.Zero);
+
+    /// <param name="settle">How long to read again while a line is reserved and not filled in yet: a spawn begun by a process
+    /// killed a moment ago may still be under way, its child about to write its pid (a line whose spawn failed is marked so).</param>
+    public static IReadOnlyList<Entry> Read(string path, TimeSpan settle)
     {
+        var deadline = Stopwatch.GetTimestamp() + (long)(settle.TotalSeconds * Stopwatch.Frequency);
+        while (true)
+        {
+            var entries = Parse(path, out var spawning);
+            if (!spawning || Stopwatch.GetTimestamp() >= deadline)
+                return entries;
+            Thread.Sleep(1);
+        }
+    }
+
+    private static List<Entry> Parse(string path, out bool spawning)
+    {
+        spawning = false;
         string text;
         try
         {
@@ -223,10 +247,13 @@ public sealed unsafe class ProcessLedger : IDisposable
             // Before the start record, a line was "attempt pid start unit-id" (a ledger of a run killed before an upgrade).
             if (fields.Length == 4)
                 fields = [fields[0], fields[2], fields[1], fields[2], fields[3]];
-            if (fields.Length == 5 && int.TryParse(fields[0], CultureInfo.InvariantCulture, out var attempt)
-                && long.TryParse(fields[1], CultureInfo.InvariantCulture, out var earliest) && int.TryParse(fields[2], CultureInfo.InvariantCulture, out var pid)
-                && long.TryParse(fields[3], CultureInfo.InvariantCulture, out var latest))
+            if (fields.Length != 5 || !int.TryParse(fields[0], CultureInfo.InvariantCulture, out var attempt)
+                || !long.TryParse(fields[1], CultureInfo.InvariantCulture, out var earliest))
+                continue;
+            if (int.TryParse(fields[2], CultureInfo.InvariantCulture, out var pid) && long.TryParse(fields[3], CultureInfo.InvariantCulture, out var latest))
                 entries.Add(new Entry(Uri.UnescapeDataString(fields[4]), attempt, new ProcessIdentity(pid, earliest), latest));
+            else
+                spawning |= fields[2] == Reserved;
         }
         return entries;
     }

@@ -82,7 +82,9 @@ public static class LoomClusterHostingExtensions
             .WithActors((system, registry) =>
             {
                 var self = Akka.Cluster.Cluster.Get(system).SelfUniqueAddress;
-                var runners = new RunnerNode(NodeShards.ShardIdOf(self), new JobFilesPool(), new RunWorkspaces(node.Workspace, blobs), gate?.Invoke(registry));
+                var nodeGate = gate?.Invoke(registry);
+                var runners = new RunnerNode(NodeShards.ShardIdOf(self), new JobFilesPool(), new RunWorkspaces(node.Workspace, blobs), nodeGate,
+                    nodeGate is null ? null : LoomNode.ProcessesFolder(node));
                 var settings = ClusterShardingSettings.Create(system).WithRole(NodeRoles.Node).WithRememberEntities(false);
                 var region = ClusterSharding.Get(system).Start(NodeShards.TypeName, entityId => RunnerEntity.Props(entityId, runners), settings,
                     new RunnerMessageExtractor(), new NodeShardAllocation(system), PoisonPill.Instance);

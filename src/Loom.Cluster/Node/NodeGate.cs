@@ -3,6 +3,7 @@ using Akka.Actor;
 using Akka.Event;
 using Loom.Actors;
 using Loom.Actors.Execution;
+using Loom.Actors.Running;
 using static Loom.Cluster.Node.NodeGateProtocol;
 
 namespace Loom.Cluster.Node;
@@ -16,7 +17,10 @@ public sealed class NodeGateKey;
 /// <item>Grants up to <c>capacity</c> slots; a holder is watched, and its slot is freed on <see cref="Release"/> or when it stops.</item>
 /// <item>Records each step process in <c>&lt;records&gt;/&lt;pid&gt;.proc</c> (pid, start time, entity) until it ends. When the gate
 /// starts it kills the process trees a previous incarnation of the node left (after a <c>kill -9</c>), so a job re-run
-/// elsewhere is never also still running here; a recorded pid now used by another process is left alone (its start time differs).</item>
+/// elsewhere is never also still running here; a recorded pid now used by another process is left alone (its start time differs).
+/// The gate hears of a process only after its spawn; what a node killed in between leaves running is named by the ledger
+/// its runner entity keeps beside the records (<c>&lt;entity&gt;.ledger</c>, written by the step's child before its exec),
+/// which the same sweep reads.</item>
 /// <item><see cref="Drain"/>: refuse new slots; answer <see cref="Drained"/> when every slot is free, or after the grace, once the
 /// holders were sent <see cref="Abandon"/> and had <c>abandonWait</c> to hand their jobs back.</item>
 /// </list>
@@ -24,6 +28,11 @@ public sealed class NodeGateKey;
 public sealed class NodeGate : UntypedActor, IWithTimers
 {
     public const string RecordExtension = ".proc";
+
+    public const string LedgerExtension = ".ledger";
+
+    // How long a sweep waits for a spawn that the dead node had under way to write its child's pid in a ledger.
+    private static readonly TimeSpan SpawnSettle = TimeSpan.FromMilliseconds(100);
 
     /// <summary>How long holders get to hand their jobs back after <see cref="Abandon"/> before the drain ends anyway.</summary>
     public static readonly TimeSpan DefaultAbandonWait = TimeSpan.FromSeconds(5);
@@ -90,7 +99,38 @@ public sealed class NodeGate : UntypedActor, IWithTimers
             }
             File.Delete(file);
         }
+        KillLedgered(folder, startedBy, killed);
         return killed;
+    }
+
+    /// <summary>
+    /// What the runners' ledgers (<see cref="LedgerPath"/>) name and no record does: a process whose spawn the node's end
+    /// interrupted, before the gate heard of it. A ledger with a line of a later incarnation is kept.
+    /// </summary>
+    private static void KillLedgered(string folder, long startedBy, List<(ProcessIdentity, string)> killed)
+    {
+        var recorded = killed.Select(k => k.Item1).ToList();
+        foreach (var file in Directory.EnumerateFiles(folder, "*" + LedgerExtension))
+        {
+            var entity = Uri.UnescapeDataString(Path.GetFileNameWithoutExtension(file));
+            var later = false;
+            foreach (var entry in ProcessLedger.Read(file, SpawnSettle))
+            {
+                if (entry.Process.StartTimeTicks > startedBy)
+                {
+                    later = true;
+                    continue;
+                }
+                if (recorded.Any(entry.Names))
+                    continue;
+                var live = ProcessTree.IdentityOf(entry.Process.Pid);
+                ProcessTree.KillGroup(entry.Process, entry.LatestStartTicks);
+                if (live is { } process && entry.Names(process))
+                    killed.Add((process, entity));
+            }
+            if (!later)
+                File.Delete(file);
+        }
     }
 
     /// <summary>The record of one step process: <c>pid start-ticks entity</c> on one line.</summary>
@@ -102,6 +142,9 @@ public sealed class NodeGate : UntypedActor, IWithTimers
         File.WriteAllText(temporary, string.Create(CultureInfo.InvariantCulture, $"{process.Pid} {process.StartTimeTicks} {entity}\n"));
         File.Move(temporary, path, overwrite: true);
     }
+
+    /// <summary>The process ledger a runner entity keeps in <paramref name="folder"/> while it runs its job (see <see cref="Runners.RunnerEntity"/>).</summary>
+    public static string LedgerPath(string folder, string entity) => Path.Combine(folder, Uri.EscapeDataString(entity) + LedgerExtension);
 
     public static string RecordPath(string folder, int pid) => Path.Combine(folder, pid.ToString(CultureInfo.InvariantCulture) + RecordExtension);
 

@@ -25,6 +25,7 @@ public sealed class RunnerEntity : UntypedActor
     private bool reported;
     private bool holdsSlot;
     private int? stepPid;
+    private ProcessLedger? ledger;
 
     public RunnerEntity(string entityId, RunnerNode node)
     {
@@ -138,7 +139,8 @@ public sealed class RunnerEntity : UntypedActor
             Context.Stop(Self);
             return;
         }
-        runner = Context.ActorOf(RunnerActor.Props(Self, node.Folders), "runner");
+        ledger = OpenLedger();
+        runner = Context.ActorOf(RunnerActor.Props(Self, node.Folders, ledger), "runner");
         Context.Watch(runner);
         // Steps may tell which node runs them (as GitHub's RUNNER_NAME).
         var env = new Dictionary<string, string>(Job.Env, StringComparer.Ordinal) { ["LOOM_NODE"] = NodeShards.AddressOf(node.ShardId).ToString() };
@@ -190,7 +192,48 @@ public sealed class RunnerEntity : UntypedActor
     /// <summary>A runner that throws is stopped (its processes killed), never restarted: its job fails.</summary>
     protected override SupervisorStrategy SupervisorStrategy() => new OneForOneStrategy(_ => Directive.Stop);
 
-    protected override void PostStop() => ReleaseSlot();
+    protected override void PostStop()
+    {
+        ReleaseSlot();
+        CloseLedger();
+    }
+
+    /// <summary>
+    /// The job's process ledger among the gate's records: the gate records a step process only once it hears of it, and
+    /// a node killed before that leaves the step to the ledger, which the step's child writes before its exec. None where
+    /// it cannot be opened: the job runs on, as it does when the gate's record cannot be written.
+    /// </summary>
+    private ProcessLedger? OpenLedger()
+    {
+        if (node.ProcessesFolder is not { } folder)
+            return null;
+        try
+        {
+            return ProcessLedger.Open(NodeGate.LedgerPath(folder, entityId));
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            log.Error(e, "could not open the process ledger of {0}", entityId);
+            return null;
+        }
+    }
+
+    /// <summary>After the runner stopped (its step killed, if any ran): nothing of the job is left to find.</summary>
+    private void CloseLedger()
+    {
+        if (ledger is null)
+            return;
+        ledger.Dispose();
+        ledger = null;
+        try
+        {
+            File.Delete(NodeGate.LedgerPath(node.ProcessesFolder!, entityId));
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            log.Warning("could not delete the process ledger of {0}: {1}", entityId, e.Message);
+        }
+    }
 
     private void ReleaseSlot()
     {

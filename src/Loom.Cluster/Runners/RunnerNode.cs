@@ -6,7 +6,8 @@ namespace Loom.Cluster.Runners;
 
 /// <summary>What every runner entity of one node shares: the node's shard id, its job folders, the runs' files and its gate.</summary>
 /// <param name="Gate">The node's <c>NodeGate</c> (slots, step process records, drain); null where none runs (tests of placement alone).</param>
-public sealed record RunnerNode(string ShardId, JobFilesPool Folders, RunWorkspaces Workspaces, IActorRef? Gate);
+/// <param name="ProcessesFolder">The gate's records, where each entity keeps its job's process ledger; null: none kept.</param>
+public sealed record RunnerNode(string ShardId, JobFilesPool Folders, RunWorkspaces Workspaces, IActorRef? Gate, string? ProcessesFolder = null);
 
 /// <summary>
 /// The folder each run's steps run in on this node: <c>&lt;node workspace&gt;/runs/&lt;run&gt;/work</c>, made once per run and node

@@ -149,6 +149,26 @@ public sealed class ProcessLedgerTests : IDisposable
     }
 
     [Fact]
+    public async Task A_read_that_may_settle_waits_for_a_spawn_under_way_and_not_for_one_that_failed()
+    {
+        var path = ProcessLedger.PathOf(folder, "run-9");
+        using var ledger = ProcessLedger.Open(path);
+        var failed = ledger.Reserve("lint", 1);
+        failed.Complete(null);
+        var spawning = ledger.Reserve("build", 1);
+
+        // What a node's step watchdog does when the node died mid-spawn: the child is still to write its line.
+        var reading = Task.Run(() => ProcessLedger.Read(path, TimeSpan.FromSeconds(60)));
+        await Task.Delay(50);
+        Assert.False(reading.IsCompleted);
+        spawning.Complete(new ProcessIdentity(4321, 99));
+
+        var entry = Assert.Single(await reading.WaitAsync(TimeSpan.FromSeconds(30)));
+        Assert.Equal(("build", 4321), (entry.UnitId, entry.Process.Pid));
+        Assert.Contains(" xxxxxxxxxx ", File.ReadAllText(path));
+    }
+
+    [Fact]
     public void Reservations_across_many_chunks_stay_writable_until_completed_and_no_line_spans_two()
     {
         var path = ProcessLedger.PathOf(folder, "run-8");
