@@ -226,6 +226,19 @@ public sealed class NodeGateTests : TestKit, IDisposable
         recordedLedger.Dispose();
     }
 
+    [Fact]
+    public void The_ledger_of_an_entity_whose_name_is_too_long_for_a_file_is_named_by_its_hash()
+    {
+        var entity = "run-1/" + new string('u', 300) + "/1";
+
+        var path = NodeGate.LedgerPath(records, entity);
+
+        Assert.True(Path.GetFileName(path).Length <= 255);
+        Assert.NotEqual(path, NodeGate.LedgerPath(records, entity[..^1] + "2"));
+        using var ledger = ProcessLedger.Open(path);
+        Assert.True(File.Exists(path));
+    }
+
     private Process Start(string file, params string[] args)
     {
         var start = new ProcessStartInfo(file) { UseShellExecute = false };

@@ -1,4 +1,6 @@
 using System.Globalization;
+using System.Security.Cryptography;
+using System.Text;
 using Akka.Actor;
 using Akka.Event;
 using Loom.Actors;
@@ -30,6 +32,9 @@ public sealed class NodeGate : UntypedActor, IWithTimers
     public const string RecordExtension = ".proc";
 
     public const string LedgerExtension = ".ledger";
+
+    // File names are at most 255 bytes.
+    private const int MaxLedgerName = 200;
 
     // How long a sweep waits for a spawn that the dead node had under way to write its child's pid in a ledger.
     private static readonly TimeSpan SpawnSettle = TimeSpan.FromMilliseconds(100);
@@ -143,8 +148,17 @@ public sealed class NodeGate : UntypedActor, IWithTimers
         File.Move(temporary, path, overwrite: true);
     }
 
-    /// <summary>The process ledger a runner entity keeps in <paramref name="folder"/> while it runs its job (see <see cref="Runners.RunnerEntity"/>).</summary>
-    public static string LedgerPath(string folder, string entity) => Path.Combine(folder, Uri.EscapeDataString(entity) + LedgerExtension);
+    /// <summary>
+    /// The process ledger a runner entity keeps in <paramref name="folder"/> while it runs its job (see <see cref="Runners.RunnerEntity"/>):
+    /// named after the entity, or its hash where the name would be too long for a file.
+    /// </summary>
+    public static string LedgerPath(string folder, string entity)
+    {
+        var name = Uri.EscapeDataString(entity);
+        if (name.Length > MaxLedgerName)
+            name = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(entity)));
+        return Path.Combine(folder, name + LedgerExtension);
+    }
 
     public static string RecordPath(string folder, int pid) => Path.Combine(folder, pid.ToString(CultureInfo.InvariantCulture) + RecordExtension);
 

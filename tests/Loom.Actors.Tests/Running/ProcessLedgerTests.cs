@@ -122,17 +122,8 @@ public sealed class ProcessLedgerTests : IDisposable
         var path = ProcessLedger.PathOf(folder, "run-7");
         using var ledger = ProcessLedger.Open(path);
         var reservation = ledger.Reserve("build", 1);
-        var devNull = Libc.open("/dev/null", Libc.O_WRONLY | Libc.O_CLOEXEC, 0);
-        try
-        {
-            // As when the fast path's program cannot start and the step's shell is tried with the same reservation.
-            Assert.Equal(2, Spawner.Spawn(Path.Combine(folder, "missing"), ["missing"], Steps.Environment(), "/", devNull, viaHelper, out _,
-                reservation.StartRecord));
-        }
-        finally
-        {
-            Libc.close(devNull);
-        }
+        // As when the fast path's program cannot start and the step's shell is tried with the same reservation.
+        Assert.Equal(2, Spawn(viaHelper, Path.Combine(folder, "missing"), ["missing"], reservation.StartRecord, out _));
         Assert.Empty(ProcessLedger.Read(path));
 
         var pid = StartSleep(viaHelper, reservation.StartRecord);
@@ -193,11 +184,16 @@ public sealed class ProcessLedgerTests : IDisposable
 
     private int StartSleep(bool viaHelper, nint startRecord)
     {
+        Assert.Equal(0, Spawn(viaHelper, "/bin/sleep", ["sleep", "300"], startRecord, out var pid));
+        return pid;
+    }
+
+    private int Spawn(bool viaHelper, string program, string[] argv, nint startRecord, out int pid)
+    {
         var devNull = Libc.open("/dev/null", Libc.O_WRONLY | Libc.O_CLOEXEC, 0);
         try
         {
-            Assert.Equal(0, Spawner.Spawn("/bin/sleep", ["sleep", "300"], Steps.Environment(), folder, devNull, viaHelper, out var pid, startRecord));
-            return pid;
+            return Spawner.Spawn(program, argv, Steps.Environment(), folder, devNull, viaHelper, out pid, startRecord);
         }
         finally
         {
