@@ -36,8 +36,11 @@ public sealed class NodeGate : UntypedActor, IWithTimers
     // File names are at most 255 bytes.
     private const int MaxLedgerName = 200;
 
-    // How long a sweep waits for a spawn that the dead node had under way to write its child's pid in a ledger.
-    private static readonly TimeSpan SpawnSettle = TimeSpan.FromMilliseconds(100);
+    /// <summary>
+    /// How long the step watchdog's sweep, milliseconds after its node died, waits for a spawn the node had under way to
+    /// write its child's pid in a ledger. The gate's own sweep, at the next start, comes long after any such spawn ended.
+    /// </summary>
+    public static readonly TimeSpan SpawnSettle = TimeSpan.FromMilliseconds(100);
 
     /// <summary>How long holders get to hand their jobs back after <see cref="Abandon"/> before the drain ends anyway.</summary>
     public static readonly TimeSpan DefaultAbandonWait = TimeSpan.FromSeconds(5);
@@ -85,7 +88,9 @@ public sealed class NodeGate : UntypedActor, IWithTimers
     /// A record of a process started after <paramref name="startedBy"/> (in /proc's clock ticks) is left as it is: the
     /// step watchdog passes the moment its node ended, and a later incarnation of the node wrote such a record.
     /// </summary>
-    public static IReadOnlyList<(ProcessIdentity Process, string Entity)> KillLeftovers(string folder, long startedBy = long.MaxValue)
+    /// <param name="spawnSettle">How long to wait for a ledger's line whose spawn is under way (<see cref="SpawnSettle"/>).</param>
+    public static IReadOnlyList<(ProcessIdentity Process, string Entity)> KillLeftovers(string folder, long startedBy = long.MaxValue,
+        TimeSpan spawnSettle = default)
     {
         var killed = new List<(ProcessIdentity, string)>();
         if (!Directory.Exists(folder))
@@ -104,7 +109,7 @@ public sealed class NodeGate : UntypedActor, IWithTimers
             }
             File.Delete(file);
         }
-        KillLedgered(folder, startedBy, killed);
+        KillLedgered(folder, startedBy, spawnSettle, killed);
         return killed;
     }
 
@@ -112,14 +117,14 @@ public sealed class NodeGate : UntypedActor, IWithTimers
     /// What the runners' ledgers (<see cref="LedgerPath"/>) name and no record does: a process whose spawn the node's end
     /// interrupted, before the gate heard of it. A ledger with a line of a later incarnation is kept.
     /// </summary>
-    private static void KillLedgered(string folder, long startedBy, List<(ProcessIdentity, string)> killed)
+    private static void KillLedgered(string folder, long startedBy, TimeSpan spawnSettle, List<(ProcessIdentity, string)> killed)
     {
         var recorded = killed.Select(k => k.Item1).ToList();
         foreach (var file in Directory.EnumerateFiles(folder, "*" + LedgerExtension))
         {
             var entity = Uri.UnescapeDataString(Path.GetFileNameWithoutExtension(file));
             var later = false;
-            foreach (var entry in ProcessLedger.Read(file, SpawnSettle))
+            foreach (var entry in ProcessLedger.Read(file, spawnSettle))
             {
                 if (entry.Process.StartTimeTicks > startedBy)
                 {

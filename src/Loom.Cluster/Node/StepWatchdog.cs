@@ -56,7 +56,7 @@ public sealed class StepWatchdog : IDisposable
             log.WriteLine("loom: error: the step watchdog reads its node's end on stdin, which failed (it runs only beside loom serve)");
             return 1;
         }
-        foreach (var (process, entity) in NodeGate.KillLeftovers(records, startedBy: end))
+        foreach (var (process, entity) in NodeGate.KillLeftovers(records, startedBy: end, NodeGate.SpawnSettle))
         {
             try
             {
