@@ -171,8 +171,11 @@ public sealed class PostgresStepLogSink : IStepLogSink
     {
         if (buffer.Count == 0 && closing.Count == 0 && !closeRun)
             return;
-        var batch = buffer;
-        buffer = batch.Count == 0 ? buffer : [];
+        // A batch never shares the buffer's list: lines written while it waits behind the one in flight would go out
+        // with it and again with the next.
+        List<StepLogLine> batch = [];
+        if (buffer.Count > 0)
+            (batch, buffer) = (buffer, batch);
         bufferBytes = 0;
         var closes = closing.Count == 0 ? [] : closing.Select(c => (c.Key, c.Value)).ToArray();
         closing.Clear();

@@ -125,6 +125,30 @@ public sealed class StepLogSinkTests(ITestOutputHelper output) : IAsyncLifetime
     }
 
     [PostgresFact]
+    public async Task A_line_written_while_a_close_waits_behind_a_batch_is_stored_once()
+    {
+        var sink = new PostgresStepLogSink(store, "run-1", log);
+        sink.Write("a", 1, 0, "step 0", "a's line");
+        sink.Flush();
+        await sink.Idle;
+        // The store is held (as a slow one is): a's next batch waits, and the close of a, with no lines, waits behind it.
+        await using var holder = await schema.DataSource.OpenConnectionAsync();
+        await using var hold = await holder.BeginTransactionAsync();
+        await using (var lockTable = new NpgsqlCommand("LOCK TABLE loom_step_logs IN ACCESS EXCLUSIVE MODE", holder, hold))
+            await lockTable.ExecuteNonQueryAsync();
+        sink.Write("a", 1, 0, "step 0", "a's last");
+        sink.Flush();
+        sink.Close("a");
+        sink.Flush();
+        sink.Write("c", 1, 0, "echo done", "done");
+        await hold.RollbackAsync();
+        await sink.CloseAllAsync();
+
+        Assert.Equal(["::step 1 echo done", "done"], await Read(unit: "c"));
+        Assert.Equal(["::step 1 step 0", "a's line", "a's last"], await Read(unit: "a"));
+    }
+
+    [PostgresFact]
     public async Task A_dropped_table_loses_its_batches_with_a_warning_and_later_batches_are_stored_again()
     {
         var sink = new PostgresStepLogSink(store, "run-1", log);
